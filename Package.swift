@@ -1,0 +1,63 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "junction",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "junctiond", targets: ["junctiond"]),
+        .executable(name: "junctionctl", targets: ["junctionctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .target(name: "JunctionCore"),
+        .target(name: "JunctionProviders", dependencies: ["JunctionCore", "CCurl"]),
+        .target(
+            name: "JunctionDaemon",
+            dependencies: [
+                "JunctionCore",
+                "JunctionProviders",
+                "CSystemd",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            resources: [.embedInCode("Resources/openrpc.json")]
+        ),
+        .executableTarget(
+            name: "junctiond",
+            dependencies: [
+                "JunctionDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "junctionctl",
+            dependencies: [
+                "JunctionCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "JunctionCoreTests", dependencies: ["JunctionCore"]),
+        .testTarget(
+            name: "JunctionDaemonTests",
+            dependencies: [
+                "JunctionDaemon",
+                "JunctionCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

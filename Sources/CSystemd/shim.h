@@ -1,0 +1,19 @@
+#ifndef JUNCTION_CSYSTEMD_SHIM_H
+#define JUNCTION_CSYSTEMD_SHIM_H
+
+/* Without this the sd_journal_send* functions become macros that add CODE_FILE/CODE_LINE of this header. */
+#define SD_JOURNAL_SUPPRESS_LOCATION 1
+
+#include <sys/uio.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
+
+/* struct ucred as SO_PEERCRED fills it; Glibc's own definition is hidden behind _GNU_SOURCE, which Swift's
+   Glibc module does not set. Same layout as the kernel's. */
+typedef struct {
+    int pid;
+    unsigned int uid;
+    unsigned int gid;
+} junction_peer_credentials;
+
+#endif

@@ -1,0 +1,198 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import JunctionCore
+import JunctionProviders
+import Logging
+import NIOConcurrencyHelpers
+import NIOPosix
+import ServiceLifecycle
+
+/// How `junctiond` was asked to run (its command line, already parsed).
+public struct DaemonOptions: Sendable {
+    public var configPath: String?
+    public var socketPath: String?
+    public var logLevel: String?
+
+    public init(configPath: String? = nil, socketPath: String? = nil, logLevel: String? = nil) {
+        self.configPath = configPath
+        self.socketPath = socketPath
+        self.logLevel = logLevel
+    }
+}
+
+/// Why the daemon could not start; `exitCode` follows sysexits (78: configuration problem, which the systemd
+/// unit excludes from restarts).
+public struct DaemonStartupError: Error, CustomStringConvertible {
+    public var description: String
+    public var exitCode: Int32
+}
+
+/// The whole daemon: configuration, logging, the RPC server and the systemd integration, run as one
+/// `ServiceGroup` until shutdown.
+public enum Daemon {
+    /// Validates a configuration file and prints what is wrong with it (`junctiond --check-config`).
+    /// Returns the process exit status: 0 valid, 1 invalid.
+    public static func checkConfig(options: DaemonOptions) -> Int32 {
+        let environment = ProcessEnvironment.current()
+        let path = options.configPath ?? ConfigLoader.defaultPath
+        do {
+            let loaded = try ConfigLoader.load(path: path, required: true, environment: environment)
+            for warning in loaded.warnings { printError("warning: \(warning)") }
+            print("\(path): configuration is valid (\(loaded.config.providers.count) providers)")
+            return 0
+        } catch {
+            for problem in error.problems { printError("error: \(problem)") }
+            printError("\(path): \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s") found")
+            return 1
+        }
+    }
+
+    /// Runs the daemon until it is told to stop. Throws only when it cannot start.
+    public static func run(options: DaemonOptions) async throws {
+        signal(SIGPIPE, SIG_IGN)
+        let environment = ProcessEnvironment.current()
+        let configPath = options.configPath ?? ConfigLoader.defaultPath
+        let loaded: LoadedConfig
+        do {
+            loaded = try ConfigLoader.load(path: configPath, required: options.configPath != nil, environment: environment)
+        } catch {
+            throw DaemonStartupError(description: error.description, exitCode: 78)
+        }
+        var pinnedLevel: Logger.Level?
+        if let name = options.logLevel {
+            guard let level = Logger.Level(configName: name) else {
+                throw DaemonStartupError(
+                    description: "--log-level must be one of \(Logger.Level.configNames)",
+                    exitCode: 64
+                )
+            }
+            pinnedLevel = level
+        }
+
+        let sink = LogSink.detect(environment: environment)
+        let logLevel = LogLevelBox(pinnedLevel ?? loaded.config.server.logLevel)
+        LogSink.bootstrap(sink, level: logLevel)
+        let logger = Logger(label: "junctiond")
+        if loaded.path == nil {
+            logger.notice(
+                "no configuration file; running on defaults",
+                metadata: ["looked_for": "\(configPath)", "providers_from_environment": "\(loaded.config.providers.count)"]
+            )
+        }
+        for warning in loaded.warnings { logger.warning("\(warning)") }
+
+        let notifier = SystemdNotifier(environment: environment)
+        let activatedFD = SystemdNotifier.activatedSocket()
+        let socketPath = SocketLocation.resolve(
+            commandLine: options.socketPath,
+            configured: loaded.config.server.socket,
+            environment: environment,
+            uid: getuid()
+        )
+        let source: ListenerSource =
+            activatedFD.map { .activated(fd: $0, path: options.socketPath ?? loaded.config.server.socket) } ?? .path(socketPath)
+        let runtime = DaemonRuntime(
+            loaded: loaded,
+            socketPath: source.displayPath,
+            socketActivated: activatedFD != nil,
+            watchdogInterval: SystemdNotifier.watchdogInterval(),
+            logSink: sink
+        )
+        logger.info(
+            "starting junctiond \(JunctionVersion.current)",
+            metadata: [
+                "pid": "\(runtime.pid)", "config": "\(loaded.path ?? "defaults")", "log_sink": "\(sink)",
+                "curl": "\(CurlRuntime.versionDescription)",
+            ]
+        )
+
+        let reloaderBox = NIOLockedValueBox<ConfigReloader?>(nil)
+        let dispatcher = RPCDispatcher(
+            methods: CoreMethods.all(runtime: runtime, reloader: { reloaderBox.withLockedValue { $0 } }),
+            adminPolicy: runtime.adminPolicy,
+            logger: logger
+        )
+        if let group = loaded.config.server.adminGroup, GroupDirectory.gid(named: group) == nil {
+            logger.warning("admin_group \"\(group)\" does not exist; only root and the daemon's user may call admin.*")
+        }
+        let reloader = ConfigReloader(
+            runtime: runtime,
+            dispatcher: dispatcher,
+            notifier: notifier,
+            logger: logger,
+            logLevel: logLevel,
+            path: configPath,
+            pathRequired: options.configPath != nil,
+            pinnedLogLevel: pinnedLevel
+        )
+        reloaderBox.withLockedValue { $0 = reloader }
+
+        let server = RPCServer(
+            source: source,
+            settings: { runtime.serverSettings },
+            dispatcher: dispatcher,
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            logger: logger,
+            onListening: { _ in
+                notifier.ready(status: runtime.statusLine)
+                logger.info("ready", metadata: ["startup_ms": "\(runtime.uptime.milliseconds)"])
+            }
+        )
+        runtime.attachCounters { (server.connectionCount, server.inflightCount) }
+
+        let shutdown = ShutdownTrigger(notifier: notifier)
+        let watchdog = WatchdogService(
+            interval: runtime.watchdogInterval,
+            notifier: notifier,
+            logger: logger,
+            livenessCheck: { timeout in await Self.livenessProblem(server: server, timeout: timeout) }
+        )
+        // Graceful shutdown runs in reverse order: the server drains first, the signal handler goes last.
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: SignalService(reloader: reloader, notifier: notifier, logger: logger, shutdown: shutdown)),
+                    .init(service: StatusService(runtime: runtime, notifier: notifier), successTerminationBehavior: .ignore),
+                    .init(service: watchdog, successTerminationBehavior: .ignore),
+                    .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                logger: logger
+            )
+        )
+        shutdown.attach(group)
+        do {
+            try await group.run()
+        } catch {
+            throw DaemonStartupError(description: Self.describe(error), exitCode: 1)
+        }
+        logger.info("stopped")
+    }
+
+    /// The watchdog's liveness check: the socket's event loop runs a task, and the Swift concurrency pool
+    /// (where requests run) starts one, each within `timeout`. Returns what failed, or nil.
+    static func livenessProblem(server: RPCServer, timeout: Duration) async -> String? {
+        guard await server.eventLoopAnswers(within: timeout) else { return "event loop did not answer" }
+        let answered = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await Task.detached { true }.value }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        return answered ? nil : "request tasks are not being scheduled"
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if let error = error as? ServiceGroupError { return "\(error)" }
+        return "\(error)"
+    }
+}
+
+func printError(_ text: String) {
+    var line = Array((text + "\n").utf8)
+    line.withUnsafeMutableBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}

@@ -1,0 +1,76 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import JunctionCore
+import Logging
+import NIOConcurrencyHelpers
+
+/// What the daemon knows about itself while running: when it started, where it listens, the configuration in
+/// force, and live counters. Method handlers read it; the reloader replaces the configuration in it.
+final class DaemonRuntime: Sendable {
+    let startedAt = ContinuousClock.now
+    let pid = getpid()
+    let uid = getuid()
+    let socketPath: String
+    let socketActivated: Bool
+    let watchdogInterval: Duration?
+    let logSink: LogSink
+    private let loaded: NIOLockedValueBox<LoadedConfig>
+    private let counters = NIOLockedValueBox<(@Sendable () -> (connections: Int, inflight: Int))?>(nil)
+
+    init(loaded: LoadedConfig, socketPath: String, socketActivated: Bool, watchdogInterval: Duration?, logSink: LogSink) {
+        self.loaded = NIOLockedValueBox(loaded)
+        self.socketPath = socketPath
+        self.socketActivated = socketActivated
+        self.watchdogInterval = watchdogInterval
+        self.logSink = logSink
+    }
+
+    var current: LoadedConfig { self.loaded.withLockedValue { $0 } }
+    var config: DaemonConfig { self.current.config }
+
+    func replaceConfig(_ loaded: LoadedConfig) {
+        self.loaded.withLockedValue { $0 = loaded }
+    }
+
+    var uptime: Duration { ContinuousClock.now - self.startedAt }
+
+    /// Connects the live counters (they belong to the RPC server, which is created after the runtime).
+    func attachCounters(_ counters: @escaping @Sendable () -> (connections: Int, inflight: Int)) {
+        self.counters.withLockedValue { $0 = counters }
+    }
+
+    var connectionCount: Int { self.counters.withLockedValue { $0 }?().connections ?? 0 }
+    var inflightCount: Int { self.counters.withLockedValue { $0 }?().inflight ?? 0 }
+
+    /// One line for `STATUS=` and logs: `serving 3 providers, 2 connections, 1 request in flight`.
+    var statusLine: String {
+        let providers = self.config.providers.filter(\.enabled).count
+        let connections = self.connectionCount
+        let inflight = self.inflightCount
+        return "serving \(providers) provider\(providers == 1 ? "" : "s"), "
+            + "\(connections) connection\(connections == 1 ? "" : "s"), "
+            + "\(inflight) request\(inflight == 1 ? "" : "s") in flight"
+    }
+
+    /// The server settings derived from the configuration in force now.
+    var serverSettings: ServerSettings {
+        let server = self.config.server
+        return ServerSettings(
+            limits: ConnectionLimits(
+                maxLineBytes: server.maxLineBytes,
+                maxJSONDepth: server.maxJSONDepth,
+                maxInflight: server.maxInflightPerConnection,
+                maxWriteBufferBytes: server.maxWriteBufferBytes
+            ),
+            maxConnections: server.maxConnections,
+            drainTimeout: server.drainTimeout,
+            socketMode: server.socketMode,
+            socketGroupID: server.socketGroup.flatMap(GroupDirectory.gid(named:))
+        )
+    }
+
+    var adminPolicy: AdminPolicy {
+        AdminPolicy(daemonUID: self.uid, adminGroupID: self.config.server.adminGroup.flatMap(GroupDirectory.gid(named:)))
+    }
+}

@@ -1,0 +1,33 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The process environment as a dictionary, read once at start (and again by a reload, for key variables).
+enum ProcessEnvironment {
+    static func current() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+}
+
+/// Group lookups for `socket_group` and `admin_group`.
+enum GroupDirectory {
+    /// The gid of the group called `name`, or nil when there is no such group. A numeric name is taken as a gid.
+    static func gid(named name: String) -> UInt32? {
+        if let numeric = UInt32(name) { return numeric }
+        var group = group()
+        var result: UnsafeMutablePointer<group>?
+        var buffer = [CChar](repeating: 0, count: 16 * 1024)
+        let status = getgrnam_r(name, &group, &buffer, buffer.count, &result)
+        guard status == 0, result != nil else { return nil }
+        return group.gr_gid
+    }
+}

@@ -1,0 +1,84 @@
+import JunctionCore
+import Logging
+import NIOConcurrencyHelpers
+
+/// What a method handler knows about the call it serves.
+struct RequestContext: Sendable {
+    /// The caller, from `SO_PEERCRED`.
+    var peer: PeerCredentials
+    /// The request id; nil for a notification.
+    var id: RequestID?
+    /// The connection the request arrived on (for `cancel` and for notifications such as stream deltas).
+    var connection: RPCConnection
+}
+
+/// One RPC method: its name and the code that answers it.
+///
+/// A handler validates its params (throwing `RPCError.invalidParams` naming the field) and returns the result.
+/// Throwing any other error is a bug: the caller sees -32603 and the daemon's log gets the details.
+struct RPCMethod: Sendable {
+    var name: String
+    var handler: @Sendable (_ params: JSONValue?, _ context: RequestContext) async throws -> JSONValue
+
+    init(
+        _ name: String,
+        handler: @escaping @Sendable (_ params: JSONValue?, _ context: RequestContext) async throws -> JSONValue
+    ) {
+        self.name = name
+        self.handler = handler
+    }
+
+    /// Methods in the `admin.` namespace change the daemon and are reserved for administrators.
+    var requiresAdmin: Bool { self.name.hasPrefix("admin.") }
+}
+
+/// Routes requests to methods, enforces the admin rule and turns every failure into a JSON-RPC error.
+final class RPCDispatcher: Sendable {
+    private let methods: [String: RPCMethod]
+    private let adminPolicy: NIOLockedValueBox<AdminPolicy>
+    private let logger: Logger
+
+    init(methods: [RPCMethod], adminPolicy: AdminPolicy, logger: Logger) {
+        self.methods = Dictionary(methods.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.adminPolicy = NIOLockedValueBox(adminPolicy)
+        self.logger = logger
+    }
+
+    /// The names of every registered method, sorted (the schema test compares them with the OpenRPC document).
+    var methodNames: [String] { self.methods.keys.sorted() }
+
+    /// Replaces who counts as an administrator (after a reload changed `admin_group`).
+    func updateAdminPolicy(_ policy: AdminPolicy) {
+        self.adminPolicy.withLockedValue { $0 = policy }
+    }
+
+    func dispatch(_ request: RPCRequest, context: RequestContext) async -> Result<JSONValue, RPCError> {
+        guard let method = self.methods[request.method] else {
+            return .failure(.methodNotFound(request.method))
+        }
+        if method.requiresAdmin, !self.adminPolicy.withLockedValue({ $0 }).permits(context.peer) {
+            self.logger.notice(
+                "refused admin method to non-admin caller",
+                metadata: ["method": "\(request.method)", "client_uid": "\(context.peer.uid)"]
+            )
+            return .failure(.permissionDenied(method: request.method))
+        }
+        do {
+            return .success(try await method.handler(request.params, context))
+        } catch let error as RPCError {
+            return .failure(error)
+        } catch is CancellationError {
+            return .failure(.cancelled)
+        } catch {
+            // The error's text may hold internals; it goes to the log, the caller gets the generic -32603.
+            self.logger.error(
+                "method failed with an unexpected error",
+                metadata: [
+                    "method": "\(request.method)", "request_id": "\(request.id?.description ?? "-")",
+                    "error": "\(String(describing: type(of: error)))",
+                ]
+            )
+            return .failure(.internalError)
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import JunctionCore
+
+/// A JSON-RPC request id: a string, a number (kept as its literal text) or null.
+public enum RequestID: Hashable, Sendable, CustomStringConvertible {
+    case string(String)
+    case number(String)
+    case null
+
+    init?(_ value: JSONValue) {
+        switch value {
+        case .string(let text): self = .string(text)
+        case .number(let text): self = .number(text)
+        case .null: self = .null
+        default: return nil
+        }
+    }
+
+    public var json: JSONValue {
+        switch self {
+        case .string(let text): .string(text)
+        case .number(let text): .number(text)
+        case .null: .null
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .string(let text): text
+        case .number(let text): text
+        case .null: "null"
+        }
+    }
+}
+
+/// One call decoded from the wire. `id == nil` marks a notification, which is never answered.
+public struct RPCRequest: Sendable {
+    public var id: RequestID?
+    public var method: String
+    /// Absent, an object or an array (anything else is rejected before a request is formed).
+    public var params: JSONValue?
+
+    public var isNotification: Bool { self.id == nil }
+}
+
+/// What one line of input turned out to be.
+enum RPCInbound {
+    /// A single request or notification.
+    case single(RPCRequest)
+    /// A batch: each element is either a request or the error that element must be answered with.
+    case batch([Result<RPCRequest, RPCFailure>])
+    /// The line could not be used at all; answer this (always with id null, or the id when one was readable).
+    case failure(RPCFailure)
+    /// Whitespace only: nothing to do.
+    case empty
+}
+
+/// An error answer that is ready to go, with the id to answer it under.
+struct RPCFailure: Error {
+    var id: RequestID
+    var error: RPCError
+}
+
+enum RPCDecoder {
+    /// Decodes one line of the RPC stream.
+    static func decode(_ bytes: UnsafeRawBufferPointer, maxDepth: Int) -> RPCInbound {
+        if bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) {
+            return .empty
+        }
+        let document: JSONValue
+        do {
+            document = try JSONValue.parse(bytes, maxDepth: maxDepth)
+        } catch {
+            if case .tooDeep = error.reason {
+                return .failure(RPCFailure(id: .null, error: .invalidRequest("JSON nested deeper than \(maxDepth) levels")))
+            }
+            return .failure(RPCFailure(id: .null, error: .parseError(error.description)))
+        }
+        switch document {
+        case .array(let elements):
+            if elements.isEmpty {
+                return .failure(RPCFailure(id: .null, error: .invalidRequest("empty batch")))
+            }
+            return .batch(elements.map { element in Result { () throws(RPCFailure) in try Self.request(from: element) } })
+        default:
+            do {
+                return .single(try Self.request(from: document))
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    /// Validates one request object as JSON-RPC 2.0 requires.
+    static func request(from value: JSONValue) throws(RPCFailure) -> RPCRequest {
+        guard case .object(let object) = value else {
+            throw RPCFailure(id: .null, error: .invalidRequest("expected a request object, got \(value.typeName)"))
+        }
+        var id: RequestID?
+        if let rawID = object["id"] {
+            guard let parsed = RequestID(rawID) else {
+                throw RPCFailure(id: .null, error: .invalidRequest("id must be a string, a number or null"))
+            }
+            id = parsed
+        }
+        let answerID = id ?? .null
+        guard object["jsonrpc"] == .string("2.0") else {
+            throw RPCFailure(id: answerID, error: .invalidRequest("\"jsonrpc\" must be exactly \"2.0\""))
+        }
+        guard let method = object["method"]?.stringValue else {
+            throw RPCFailure(id: answerID, error: .invalidRequest("\"method\" must be a string"))
+        }
+        let params = object["params"]
+        switch params {
+        case nil, .object?, .array?: break
+        default:
+            throw RPCFailure(id: answerID, error: .invalidRequest("\"params\" must be an object or an array"))
+        }
+        return RPCRequest(id: id, method: method, params: params)
+    }
+}
+
+/// Builds the bytes of outgoing messages: one compact JSON text and a newline each.
+enum RPCEncoder {
+    static func response(id: RequestID, result: JSONValue) -> JSONValue {
+        .object(JSONObject([("jsonrpc", "2.0"), ("result", result), ("id", id.json)]))
+    }
+
+    static func errorResponse(id: RequestID, error: RPCError) -> JSONValue {
+        .object(JSONObject([("jsonrpc", "2.0"), ("error", error.json), ("id", id.json)]))
+    }
+
+    static func notification(method: String, params: JSONValue) -> JSONValue {
+        .object(JSONObject([("jsonrpc", "2.0"), ("method", .string(method)), ("params", params)]))
+    }
+
+    static func line(_ message: JSONValue) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(96)
+        message.write(to: &bytes)
+        bytes.append(UInt8(ascii: "\n"))
+        return bytes
+    }
+}

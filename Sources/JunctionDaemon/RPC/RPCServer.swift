@@ -1,0 +1,253 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import JunctionCore
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// Where the server listens: a path it binds itself, or a socket systemd already bound (socket activation).
+enum ListenerSource: Sendable, Equatable {
+    case path(String)
+    case activated(fd: Int32, path: String?)
+
+    var displayPath: String {
+        switch self {
+        case .path(let path): path
+        case .activated(_, let path): path ?? "(socket from systemd)"
+        }
+    }
+}
+
+/// The JSON-RPC server on the Unix socket: accepts connections, serves each in a task of its own, and on
+/// graceful shutdown stops accepting, drains in-flight requests for `drain_timeout`, cancels the rest with
+/// -32008, flushes, and closes.
+final class RPCServer: Service, Sendable {
+    private let source: ListenerSource
+    private let settings: @Sendable () -> ServerSettings
+    private let dispatcher: RPCDispatcher
+    private let eventLoopGroup: any EventLoopGroup
+    private let logger: Logger
+    private let onListening: @Sendable (String) -> Void
+    private let registry = NIOLockedValueBox(Registry())
+
+    private struct Registry {
+        var nextID = 0
+        var connections: [Int: (connection: RPCConnection, channel: any Channel)] = [:]
+        var draining = false
+        var acceptedTotal = 0
+    }
+
+    init(
+        source: ListenerSource,
+        settings: @escaping @Sendable () -> ServerSettings,
+        dispatcher: RPCDispatcher,
+        eventLoopGroup: any EventLoopGroup,
+        logger: Logger,
+        onListening: @escaping @Sendable (String) -> Void
+    ) {
+        self.source = source
+        self.settings = settings
+        self.dispatcher = dispatcher
+        self.eventLoopGroup = eventLoopGroup
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    /// Open connections right now.
+    var connectionCount: Int { self.registry.withLockedValue { $0.connections.count } }
+
+    /// Requests being served right now, over all connections.
+    var inflightCount: Int {
+        self.registry.withLockedValue { $0.connections.values.map(\.connection) }.reduce(0) { $0 + $1.inflightCount }
+    }
+
+    var displayPath: String { self.source.displayPath }
+
+    /// The state of the accept path, for the watchdog's liveness check: the event loop answers a task.
+    func eventLoopAnswers(within timeout: Duration) async -> Bool {
+        let loop = self.eventLoopGroup.next()
+        let answered = loop.submit { true }
+        let deadline = loop.scheduleTask(in: .milliseconds(timeout.milliseconds)) { false }
+        defer { deadline.cancel() }
+        return (try? await answered.get()) ?? false
+    }
+
+    func run() async throws {
+        let serverChannel = try await self.bind()
+        let path = self.source.displayPath
+        self.logger.info("listening", metadata: ["socket": "\(path)"])
+        self.onListening(path)
+
+        try await withThrowingDiscardingTaskGroup { group in
+            try await serverChannel.executeThenClose { inbound in
+                try await withGracefulShutdownHandler {
+                    for try await (channel, peer) in inbound {
+                        group.addTask { await self.serveConnection(channel, peer: peer) }
+                    }
+                } onGracefulShutdown: {
+                    self.logger.info("shutdown: no longer accepting connections")
+                    serverChannel.channel.close(promise: nil)
+                }
+            }
+            await self.drain()
+        }
+        if case .path(let path) = self.source { unlink(path) }
+        self.logger.info("server stopped")
+    }
+
+    // MARK: - Binding
+
+    private func bind() async throws -> NIOAsyncChannel<(NIOAsyncChannel<LineFramer.Frame, Never>, PeerCredentials), Never> {
+        let bootstrap = ServerBootstrap(group: self.eventLoopGroup)
+            .serverChannelOption(.backlog, value: 512)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<(NIOAsyncChannel<LineFramer.Frame, Never>, PeerCredentials)> = {
+            channel in
+            let limits = self.settings().limits
+            return PeerCredentials.read(from: channel).flatMapThrowing { peer in
+                try channel.pipeline.syncOperations.addHandler(
+                    ByteToMessageHandler(LineFrameDecoder(maxLineBytes: limits.maxLineBytes))
+                )
+                let asyncChannel = try NIOAsyncChannel<LineFramer.Frame, Never>(
+                    wrappingChannelSynchronously: channel,
+                    configuration: .init(isOutboundHalfClosureEnabled: false)
+                )
+                return (asyncChannel, peer)
+            }
+        }
+        switch self.source {
+        case .path(let path):
+            try SocketFile.prepare(path: path)
+            // Bind with a strict umask so that the socket is never more open than configured, even briefly.
+            let previousMask = umask(0o177)
+            defer { umask(previousMask) }
+            let channel = try await bootstrap.bind(unixDomainSocketPath: path, childChannelInitializer: initializer)
+            let settings = self.settings()
+            if let problem = SocketFile.applyPermissions(path: path, mode: settings.socketMode, groupID: settings.socketGroupID) {
+                self.logger.warning("\(problem)")
+            }
+            return channel
+        case .activated(let fd, _):
+            return try await bootstrap.bind(fd, childChannelInitializer: initializer)
+        }
+    }
+
+    // MARK: - Connections
+
+    private func serveConnection(_ asyncChannel: NIOAsyncChannel<LineFramer.Frame, Never>, peer: PeerCredentials) async {
+        let settings = self.settings()
+        let limits = settings.limits
+        let writer = ConnectionWriter(channel: asyncChannel.channel, limit: limits.maxWriteBufferBytes)
+        let connection = RPCConnection(peer: peer, writer: writer, maxInflight: limits.maxInflight)
+
+        let admitted = self.registry.withLockedValue { registry -> Int? in
+            registry.acceptedTotal += 1
+            guard !registry.draining, registry.connections.count < settings.maxConnections else { return nil }
+            let id = registry.nextID
+            registry.nextID += 1
+            registry.connections[id] = (connection, asyncChannel.channel)
+            return id
+        }
+        guard let registrationID = admitted else {
+            let reason =
+                self.isDraining ? RPCError.shuttingDown
+                : RPCError.overloaded("too many connections (max_connections = \(settings.maxConnections))")
+            writer.write(RPCEncoder.line(RPCEncoder.errorResponse(id: .null, error: reason)))
+            await writer.flushed()
+            try? await asyncChannel.channel.close()
+            return
+        }
+        defer { self.registry.withLockedValue { _ = $0.connections.removeValue(forKey: registrationID) } }
+
+        // A client that hangs up cancels whatever it still had running.
+        asyncChannel.channel.closeFuture.whenComplete { _ in connection.cancelAll(.disconnected) }
+
+        do {
+            try await asyncChannel.executeThenClose { inbound, _ in
+                do {
+                    try await connection.serve(frames: inbound, dispatcher: self.dispatcher, limits: limits)
+                } catch let failure as LineFramer.Failure {
+                    if case .endlessLine(let discarded) = failure {
+                        writer.write(
+                            RPCEncoder.line(
+                                RPCEncoder.errorResponse(
+                                    id: .null,
+                                    error: .invalidRequest("closing connection: \(discarded) bytes without a newline")
+                                )
+                            )
+                        )
+                    }
+                } catch {
+                    // The channel failed (reset by the client, or closed for overflowing its write buffer).
+                    connection.cancelAll(.disconnected)
+                }
+                // Input ended: half-closed clients (`socat`, `nc -N`) still get their answers.
+                await connection.waitUntilIdle()
+                await writer.flushed()
+            }
+        } catch {
+            self.logger.debug("connection ended with an error", metadata: ["error": "\(error)"])
+        }
+        if writer.didOverflow {
+            self.logger.warning(
+                "disconnected a client that stopped reading its responses",
+                metadata: ["client_uid": "\(peer.uid)", "client_pid": "\(peer.pid)"]
+            )
+        }
+    }
+
+    private var isDraining: Bool { self.registry.withLockedValue { $0.draining } }
+
+    /// Lets in-flight requests finish for up to `drain_timeout`, then cancels what remains with -32008.
+    private func drain() async {
+        let connections = self.registry.withLockedValue { registry -> [(RPCConnection, any Channel)] in
+            registry.draining = true
+            return registry.connections.values.map { ($0.connection, $0.channel) }
+        }
+        for (connection, _) in connections { connection.beginDraining() }
+        let inflight = connections.reduce(0) { $0 + $1.0.inflightCount }
+        let timeout = self.settings().drainTimeout
+        if inflight > 0 {
+            self.logger.info(
+                "draining in-flight requests",
+                metadata: ["inflight": "\(inflight)", "drain_timeout": "\(DurationText.format(timeout))"]
+            )
+        }
+        let drained = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for (connection, _) in connections { await connection.waitUntilIdle() }
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        if !drained {
+            let remaining = connections.reduce(0) { $0 + $1.0.inflightCount }
+            self.logger.warning("drain timeout reached; cancelling remaining requests", metadata: ["inflight": "\(remaining)"])
+            for (connection, _) in connections { connection.cancelAll(.shutdown) }
+            for (connection, _) in connections { await connection.waitUntilIdle() }
+        }
+        for (connection, channel) in connections {
+            await connection.writer.flushed()
+            try? await channel.close()
+        }
+    }
+}
+
+/// The slice of configuration the server reads, at the moment it needs it (so that reloads apply to new
+/// connections without disturbing existing ones).
+struct ServerSettings: Sendable, Equatable {
+    var limits: ConnectionLimits
+    var maxConnections: Int
+    var drainTimeout: Duration
+    var socketMode: UInt32
+    var socketGroupID: UInt32?
+}
