@@ -20,6 +20,7 @@ let package = Package(
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "JunctionCore"),
         .target(name: "JunctionProviders", dependencies: ["JunctionCore", "CCurl"]),
+        .target(name: "JunctionClient", dependencies: ["JunctionCore"]),
         .target(
             name: "JunctionDaemon",
             dependencies: [
@@ -46,6 +47,7 @@ let package = Package(
             name: "junctionctl",
             dependencies: [
                 "JunctionCore",
+                "JunctionClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,6 +57,7 @@ let package = Package(
             dependencies: [
                 "JunctionDaemon",
                 "JunctionCore",
+                "JunctionClient",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

@@ -1,0 +1,92 @@
+import JunctionCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The human-readable form of `daemon.status`.
+enum StatusTable {
+    static func render(_ status: JSONValue) -> String {
+        func text(_ key: String) -> String {
+            guard let value = status[key] else { return "-" }
+            return value.stringValue ?? value.compactText
+        }
+        let uptime = formatUptime(.milliseconds(status["uptime_ms"]?.intValue ?? 0))
+        var socket = text("socket")
+        if status["socket_activated"]?.boolValue == true { socket += " (socket-activated)" }
+        let watchdog = status["watchdog_ms"]?.intValue.map { formatUptime(.milliseconds($0)) } ?? "off"
+        let rows: [(String, String)] = [
+            ("socket", socket),
+            ("config", status["config_path"]?.stringValue ?? "defaults (no configuration file)"),
+            ("connections", text("connections")),
+            ("in flight", text("inflight_requests")),
+            ("providers", "\(text("providers")) configured, \(text("providers_enabled")) enabled"),
+            ("log", "\(text("log_level")) → \(text("log_sink"))"),
+            ("watchdog", watchdog),
+            ("libcurl", text("libcurl")),
+        ]
+        var lines = ["junctiond \(text("version"))  pid \(text("pid"))  up \(uptime)"]
+        for (label, value) in rows {
+            lines.append("  " + label + String(repeating: " ", count: max(1, 14 - label.count)) + value)
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// `3d4h`, `5m12s`, `42s`, `850ms`.
+func formatUptime(_ duration: Duration) -> String {
+    let milliseconds = duration.milliseconds
+    if milliseconds < 1_000 { return "\(milliseconds)ms" }
+    var seconds = milliseconds / 1_000
+    let days = seconds / 86_400
+    seconds %= 86_400
+    let hours = seconds / 3_600
+    seconds %= 3_600
+    let minutes = seconds / 60
+    seconds %= 60
+    if days > 0 { return "\(days)d\(hours)h" }
+    if hours > 0 { return "\(hours)h\(minutes)m" }
+    if minutes > 0 { return "\(minutes)m\(seconds)s" }
+    return "\(seconds)s"
+}
+
+func formatMilliseconds(_ duration: Duration) -> String {
+    let microseconds = duration.microseconds
+    return "\(microseconds / 1_000).\(String(microseconds % 1_000 / 10).leftPadded(to: 2)) ms"
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        self.count >= width ? self : String(repeating: "0", count: width - self.count) + self
+    }
+}
+
+func writeStderr(_ text: String) {
+    var bytes = Array(text.utf8)
+    bytes.withUnsafeMutableBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}
+
+func readStandardInput() -> String {
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
+        if count < 0, errno == EINTR { continue }
+        if count <= 0 { break }
+        bytes.append(contentsOf: chunk[0..<count])
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+func currentEnvironment() -> [String: String] {
+    var result: [String: String] = [:]
+    var pointer = environ
+    while let entry = pointer.pointee {
+        let text = String(cString: entry)
+        if let equals = text.firstIndex(of: "=") {
+            result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+        }
+        pointer += 1
+    }
+    return result
+}
