@@ -76,7 +76,11 @@ enum ConfigLoader {
         var config = DaemonConfig()
         if let server = root.table("server") { config.server = Self.readServer(server) }
         if let providers = root.table("providers") {
-            for name in providers.keys {
+            // The TOML library returns keys sorted; keep the order of the file, which is the order people mean.
+            let names = providers.keys.sorted {
+                (report.locator.line(of: "providers.\($0)") ?? .max, $0) < (report.locator.line(of: "providers.\($1)") ?? .max, $1)
+            }
+            for name in names {
                 guard let provider = providers.table(name) else { continue }
                 if let parsed = Self.readProvider(name: name, provider) { config.providers.append(parsed) }
             }

@@ -91,7 +91,7 @@ public enum Daemon {
             uid: getuid()
         )
         let source: ListenerSource =
-            activatedFD.map { .activated(fd: $0, path: options.socketPath ?? loaded.config.server.socket) } ?? .path(socketPath)
+            activatedFD.map { .activated(fd: $0, path: SocketFile.boundPath(of: $0)) } ?? .path(socketPath)
         let runtime = DaemonRuntime(
             loaded: loaded,
             socketPath: source.displayPath,

@@ -70,6 +70,9 @@ struct AdminPolicy: Sendable, Equatable {
     func permits(_ peer: PeerCredentials) -> Bool {
         if peer.uid == 0 || peer.uid == self.daemonUID { return true }
         guard let group = self.adminGroupID else { return false }
+        // The process's own group list is the truth; /etc/group membership covers a daemon that cannot see
+        // other users' processes (systemd's ProtectProc=invisible).
         return peer.gid == group || peer.supplementaryGroups().contains(group)
+            || GroupDirectory.members(of: group).contains { $0 == GroupDirectory.userName(of: peer.uid) }
     }
 }

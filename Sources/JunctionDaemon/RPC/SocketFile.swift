@@ -70,6 +70,20 @@ enum SocketFile {
         return result == 0
     }
 
+    /// The path a listening Unix socket is bound to (for a socket systemd passed us), or nil when unnamed.
+    static func boundPath(of fd: Int32) -> String? {
+        var address = sockaddr_un()
+        var length = socklen_t(MemoryLayout<sockaddr_un>.size)
+        let result = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard result == 0, address.sun_family == sa_family_t(AF_UNIX) else { return nil }
+        let path = withUnsafeBytes(of: &address.sun_path) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        return path.isEmpty ? nil : path
+    }
+
     private static func makeDirectories(_ directory: String) throws(Problem) {
         var status = stat()
         if stat(directory, &status) == 0 { return }

@@ -1,0 +1,52 @@
+# Junction. `make demo` runs the daemon against junctionctl; `make test` runs every test.
+PREFIX      ?= /usr/local
+SYSCONFDIR  ?= /etc
+UNITDIR     ?= /etc/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+SWIFT       ?= swift
+# System packages the build and the tests need (Debian 12).
+APT_PACKAGES := libcurl4-openssl-dev libsystemd-dev pkg-config socat systemd util-linux
+
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+.PHONY: all deps build release demo test install clean
+
+all: build
+
+# Installs only what is missing, so repeated runs are quick and need no network.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+demo: build
+	scripts/demo.sh .build/debug
+
+# Builds the executables first: the end-to-end tests start the real junctiond and junctionctl.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/junction $(DESTDIR)$(PREFIX)/share/doc/junction
+	install -m 0755 .build/release/junctiond .build/release/junctionctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 systemd/junctiond.service systemd/junctiond.socket $(DESTDIR)$(UNITDIR)/
+	install -m 0644 systemd/junction.sysusers $(DESTDIR)$(SYSUSERSDIR)/junction.conf
+	install -m 0644 config/junction.example.toml $(DESTDIR)$(PREFIX)/share/doc/junction/
+	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/junction/
+	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/junction/junction.toml ]; then \
+		install -m 0640 config/junction.example.toml $(DESTDIR)$(SYSCONFDIR)/junction/junction.toml; fi
+	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/junction/credentials
+	@echo "installed. Next: systemd-sysusers && systemctl daemon-reload && systemctl enable --now junctiond.socket"
+
+clean:
+	$(SWIFT) package clean

@@ -1,0 +1,187 @@
+import Foundation
+import JunctionClient
+import JunctionCore
+import Testing
+
+/// The package's root directory, from this file's path.
+func packageRoot(file: String = #filePath) -> String {
+    var url = URL(fileURLWithPath: file)
+    while url.path != "/" {
+        url.deleteLastPathComponent()
+        if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
+    }
+    fatalError("Package.swift not found above \(file)")
+}
+
+/// Where `swift build` put the executables: beside the test bundle that is running.
+func binaryDirectory() -> String {
+    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    var url = URL(fileURLWithPath: executable).deletingLastPathComponent()
+    // The test bundle is .build/<triple>/debug/junctionPackageTests.xctest (a file on Linux).
+    while !FileManager.default.fileExists(atPath: url.appendingPathComponent("junctiond").path), url.path != "/" {
+        url.deleteLastPathComponent()
+    }
+    return url.path
+}
+
+/// A private directory that is removed when the value goes away.
+final class TemporaryDirectory: @unchecked Sendable {
+    let path: String
+
+    init() throws {
+        var template = Array("/tmp/junction-test.XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
+        self.path = String(cString: made)
+    }
+
+    @discardableResult
+    func write(_ name: String, contents: String, mode: Int = 0o600) throws -> String {
+        let file = "\(self.path)/\(name)"
+        try contents.write(toFile: file, atomically: true, encoding: .utf8)
+        chmod(file, mode_t(mode))
+        return file
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: self.path)
+    }
+}
+
+/// A real `junctiond` started on a temporary socket for one test.
+final class DaemonProcess: @unchecked Sendable {
+    let directory: TemporaryDirectory
+    let socket: String
+    let configPath: String
+    let process = Process()
+    let logPath: String
+
+    /// Starts junctiond with `config` (TOML) and waits until its socket accepts connections.
+    init(
+        config: String = "",
+        arguments: [String] = [],
+        environment: [String: String] = [:],
+        waitForSocket: Bool = true
+    ) throws {
+        self.directory = try TemporaryDirectory()
+        self.socket = "\(self.directory.path)/junction.sock"
+        self.configPath = try self.directory.write("junction.toml", contents: config)
+        self.logPath = "\(self.directory.path)/junctiond.log"
+        _ = FileManager.default.createFile(atPath: self.logPath, contents: nil)
+        self.process.executableURL = URL(fileURLWithPath: binaryDirectory() + "/junctiond")
+        self.process.arguments = ["--config", self.configPath, "--socket", self.socket] + arguments
+        var env = ["PATH": "/usr/bin:/bin", "HOME": self.directory.path]
+        env.merge(environment) { $1 }
+        self.process.environment = env
+        let log = FileHandle(forWritingAtPath: self.logPath)
+        self.process.standardError = log
+        self.process.standardOutput = log
+        try self.process.run()
+        if waitForSocket { try self.waitUntilAccepting() }
+    }
+
+    var pid: Int32 { self.process.processIdentifier }
+
+    func waitUntilAccepting(timeout: Duration = .seconds(20)) throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if (try? RPCClient(path: self.socket, timeout: 1)) != nil { return }
+            guard self.process.isRunning else {
+                throw DaemonFailed(message: "junctiond exited (\(self.process.terminationStatus)): \(self.log)")
+            }
+            usleep(10_000)
+        }
+        throw DaemonFailed(message: "junctiond did not accept connections in time: \(self.log)")
+    }
+
+    func client(timeout: Double = 10) throws -> RPCClient {
+        try RPCClient(path: self.socket, timeout: timeout)
+    }
+
+    var log: String { (try? String(contentsOfFile: self.logPath, encoding: .utf8)) ?? "" }
+
+    func signal(_ number: Int32) {
+        kill(self.pid, number)
+    }
+
+    /// Waits for the process to exit and returns its status.
+    @discardableResult
+    func waitForExit(timeout: Duration = .seconds(20)) throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while self.process.isRunning {
+            guard ContinuousClock.now < deadline else {
+                kill(self.pid, SIGKILL)
+                throw DaemonFailed(message: "junctiond did not exit in time: \(self.log)")
+            }
+            usleep(10_000)
+        }
+        return self.process.terminationStatus
+    }
+
+    /// SIGTERM and wait.
+    @discardableResult
+    func stop() throws -> Int32 {
+        if self.process.isRunning { self.signal(SIGTERM) }
+        return try self.waitForExit()
+    }
+
+    deinit {
+        if self.process.isRunning {
+            kill(self.pid, SIGKILL)
+            self.process.waitUntilExit()
+        }
+    }
+}
+
+struct DaemonFailed: Error, CustomStringConvertible {
+    var message: String
+    var description: String { self.message }
+}
+
+/// Runs a command to completion, capturing its output.
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+func runCommand(_ path: String, _ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil) throws
+    -> CommandResult
+{
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    let input = Pipe()
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    // Read both pipes to the end before waiting, so a chatty child never blocks on a full pipe.
+    let group = DispatchGroup()
+    nonisolated(unsafe) var outData = Data()
+    nonisolated(unsafe) var errData = Data()
+    group.enter()
+    DispatchQueue.global().async {
+        outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    errData = err.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return CommandResult(
+        status: process.terminationStatus,
+        stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData, as: UTF8.self)
+    )
+}
+
+/// Sends one raw line on a fresh connection and returns the parsed answer line.
+func exchange(_ daemon: DaemonProcess, _ line: String) throws -> JSONValue {
+    let client = try daemon.client()
+    try client.send(line: Array(line.utf8))
+    return try client.receive()
+}
