@@ -48,10 +48,9 @@ extension RPCConnection {
                 await self.respond(to: request, dispatcher: dispatcher, key: nil)
                 return
             }
-            await self.waitForSlot()
+            await self.waitForRoom()
             self.start(ids: request.id.map { [$0] } ?? []) { key in
                 await self.respond(to: request, dispatcher: dispatcher, key: key)
-                self.finish(key)
             }
         case .batch(let items):
             if self.isDraining {
@@ -66,11 +65,10 @@ extension RPCConnection {
                 if !answers.isEmpty { self.writer.write(RPCEncoder.line(.array(answers))) }
                 return
             }
-            await self.waitForSlot()
+            await self.waitForRoom()
             let ids = items.compactMap { try? $0.get().id }
             self.start(ids: ids) { key in
                 await self.respond(toBatch: items, dispatcher: dispatcher, key: key)
-                self.finish(key)
             }
         }
     }
@@ -103,7 +101,8 @@ extension RPCConnection {
     /// The response message for one request, or nil when none is due (notification, or the client is gone).
     private func answer(_ request: RPCRequest, dispatcher: RPCDispatcher, key: UInt64?) async -> JSONValue? {
         let context = RequestContext(peer: self.peer, id: request.id, connection: self)
-        var outcome = await dispatcher.dispatch(request, context: context)
+        // A request cancelled while it waited for a run slot is not started at all.
+        var outcome = Task.isCancelled ? .failure(.cancelled) : await dispatcher.dispatch(request, context: context)
         if let key, Task.isCancelled || (try? outcome.get()) == nil, let reason = self.cancelReason(for: key) {
             switch reason {
             case .clientRequest: outcome = .failure(.cancelled)

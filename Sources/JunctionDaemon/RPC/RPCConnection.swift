@@ -18,6 +18,10 @@ enum CancelReason: Sendable {
 /// Requests run as tasks of their own, registered here so that `cancel`, a disconnect or the end of the drain
 /// period can cancel exactly the right ones; the connection's own task waits for all of them before it ends, so
 /// no request outlives its connection.
+///
+/// At most `maxInflight` requests run at once. Up to as many more wait here for a run slot (registered, so
+/// `cancel` can reach them); beyond that the reader stops reading and further requests wait in the socket, which
+/// bounds the daemon's memory per connection however fast a client pipelines.
 final class RPCConnection: Sendable {
     let peer: PeerCredentials
     let writer: ConnectionWriter
@@ -26,9 +30,13 @@ final class RPCConnection: Sendable {
 
     private struct State {
         var nextKey: UInt64 = 0
+        /// Every registered request: running or waiting for a run slot.
         var entries: [UInt64: Entry] = [:]
-        /// The reader, parked because `maxInflight` requests are running.
-        var slotWaiter: CheckedContinuation<Void, Never>?
+        var running = 0
+        /// Requests waiting for a run slot, first come first served.
+        var runQueue: [(key: UInt64, continuation: CheckedContinuation<Bool, Never>)] = []
+        /// The reader, parked because the connection holds as many requests as it may.
+        var readerWaiter: CheckedContinuation<Void, Never>?
         /// Whoever waits for the last request to finish.
         var idleWaiters: [CheckedContinuation<Void, Never>] = []
         /// Once set, new requests are refused with -32008.
@@ -39,6 +47,7 @@ final class RPCConnection: Sendable {
         var ids: [RequestID]
         var task: Task<Void, Never>?
         var cancelReason: CancelReason?
+        var holdsRunSlot = false
     }
 
     init(peer: PeerCredentials, writer: ConnectionWriter, maxInflight: Int) {
@@ -47,31 +56,41 @@ final class RPCConnection: Sendable {
         self.maxInflight = maxInflight
     }
 
+    /// Requests registered on this connection (running or queued for a run slot).
     var inflightCount: Int { self.state.withLockedValue { $0.entries.count } }
     var isDraining: Bool { self.state.withLockedValue { $0.draining } }
 
-    /// Suspends the reader while the connection has `maxInflight` requests running (backpressure: the client's
+    /// Registered requests beyond which the reader stops reading.
+    private var registrationLimit: Int { self.maxInflight * 2 }
+
+    /// Suspends the reader while the connection holds all the requests it may (backpressure: the client's
     /// further requests wait in its socket instead of in the daemon's memory).
-    func waitForSlot() async {
+    func waitForRoom() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = self.state.withLockedValue { state -> Bool in
-                if state.entries.count < self.maxInflight || state.draining { return true }
-                state.slotWaiter = continuation
+                if state.entries.count < self.registrationLimit || state.draining { return true }
+                state.readerWaiter = continuation
                 return false
             }
             if ready { continuation.resume() }
         }
     }
 
-    /// Starts `work` as a registered request. `ids` are the request ids `cancel` may name.
+    /// Registers `work` as a request and starts it once a run slot is free. `ids` are the request ids `cancel`
+    /// may name. If the request is cancelled while it waits for a slot, `work` still runs, already cancelled,
+    /// so that it answers as a cancelled request does.
     func start(ids: [RequestID], _ work: @escaping @Sendable (_ key: UInt64) async -> Void) {
         let key = self.state.withLockedValue { state -> UInt64 in
             let key = state.nextKey
             state.nextKey += 1
-            state.entries[key] = Entry(ids: ids, task: nil, cancelReason: nil)
+            state.entries[key] = Entry(ids: ids)
             return key
         }
-        let task = Task { await work(key) }
+        let task = Task {
+            await self.acquireRunSlot(key)
+            await work(key)
+            self.finish(key)
+        }
         let cancelNow = self.state.withLockedValue { state -> Bool in
             guard state.entries[key] != nil else { return false }  // already finished
             state.entries[key]?.task = task
@@ -80,32 +99,69 @@ final class RPCConnection: Sendable {
         if cancelNow { task.cancel() }
     }
 
+    private func acquireRunSlot(_ key: UInt64) async {
+        await withTaskCancellationHandler {
+            _ = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let granted = self.state.withLockedValue { state -> Bool in
+                    if state.running < self.maxInflight || state.entries[key]?.cancelReason != nil {
+                        if state.entries[key]?.cancelReason == nil {
+                            state.running += 1
+                            state.entries[key]?.holdsRunSlot = true
+                        }
+                        return true
+                    }
+                    state.runQueue.append((key, continuation))
+                    return false
+                }
+                if granted { continuation.resume(returning: true) }
+            }
+        } onCancel: {
+            // Leave the queue at once: a cancelled request does not wait for a slot it will not use.
+            let waiter = self.state.withLockedValue { state -> CheckedContinuation<Bool, Never>? in
+                guard let index = state.runQueue.firstIndex(where: { $0.key == key }) else { return nil }
+                return state.runQueue.remove(at: index).continuation
+            }
+            waiter?.resume(returning: false)
+        }
+    }
+
     /// Why the request under `key` was cancelled, if it was.
     func cancelReason(for key: UInt64) -> CancelReason? {
         self.state.withLockedValue { $0.entries[key]?.cancelReason }
     }
 
-    /// Unregisters a finished request and wakes whoever waits for a free slot or for idleness.
-    func finish(_ key: UInt64) {
-        let (slotWaiter, idleWaiters) = self.state.withLockedValue {
-            state -> (CheckedContinuation<Void, Never>?, [CheckedContinuation<Void, Never>]) in
-            state.entries[key] = nil
-            var slotWaiter: CheckedContinuation<Void, Never>?
-            if state.entries.count < self.maxInflight {
-                slotWaiter = state.slotWaiter
-                state.slotWaiter = nil
+    /// Unregisters a finished request, hands its run slot on, and wakes the reader or whoever waits for
+    /// idleness.
+    private func finish(_ key: UInt64) {
+        let (next, reader, idleWaiters) = self.state.withLockedValue {
+            state -> (CheckedContinuation<Bool, Never>?, CheckedContinuation<Void, Never>?, [CheckedContinuation<Void, Never>]) in
+            let entry = state.entries.removeValue(forKey: key)
+            var next: CheckedContinuation<Bool, Never>?
+            if entry?.holdsRunSlot == true {
+                state.running -= 1
+                if !state.runQueue.isEmpty {
+                    let (nextKey, continuation) = state.runQueue.removeFirst()
+                    state.running += 1
+                    state.entries[nextKey]?.holdsRunSlot = true
+                    next = continuation
+                }
+            }
+            var reader: CheckedContinuation<Void, Never>?
+            if state.entries.count < self.registrationLimit {
+                reader = state.readerWaiter
+                state.readerWaiter = nil
             }
             var idleWaiters: [CheckedContinuation<Void, Never>] = []
             if state.entries.isEmpty {
                 idleWaiters = state.idleWaiters
                 state.idleWaiters = []
             }
-            return (slotWaiter, idleWaiters)
+            return (next, reader, idleWaiters)
         }
-        slotWaiter?.resume()
+        next?.resume(returning: true)
+        reader?.resume()
         for waiter in idleWaiters { waiter.resume() }
     }
-
     /// Cancels the in-flight requests with this id; returns how many there were.
     func cancel(id: RequestID) -> Int {
         let tasks = self.state.withLockedValue { state -> [Task<Void, Never>?] in
@@ -133,12 +189,12 @@ final class RPCConnection: Sendable {
         for task in tasks { task?.cancel() }
     }
 
-    /// Refuses new requests from now on and releases a reader parked on a slot.
+    /// Refuses new requests from now on and releases a parked reader (it answers what it reads with -32008).
     func beginDraining() {
         let waiter = self.state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
             state.draining = true
-            defer { state.slotWaiter = nil }
-            return state.slotWaiter
+            defer { state.readerWaiter = nil }
+            return state.readerWaiter
         }
         waiter?.resume()
     }

@@ -1,0 +1,190 @@
+import Foundation
+import JunctionClient
+import JunctionCore
+import Testing
+
+extension EndToEnd {
+    @Suite("Connections and limits")
+    struct ConnectionTests {
+        @Test func twoHundredConnectionsWithFiftyPipelinedRequestsEach() throws {
+            let daemon = try DaemonProcess()
+            let connections = try (0..<200).map { _ in try daemon.client(timeout: 30) }
+            // Everything is sent before anything is read: the daemon must serve all 10,000 requests concurrently.
+            for (index, client) in connections.enumerated() {
+                var batch: [UInt8] = []
+                for request in 0..<50 {
+                    batch += Array(#"{"jsonrpc":"2.0","method":"ping","id":"\#(index)-\#(request)"}"#.utf8) + [0x0A]
+                }
+                try client.send(raw: batch)
+            }
+            for (index, client) in connections.enumerated() {
+                var seen = Set<String>()
+                for _ in 0..<50 {
+                    let answer = try client.receive()
+                    #expect(answer["result"]?["pong"] == true)
+                    if let id = answer["id"]?.stringValue { seen.insert(id) }
+                }
+                #expect(seen == Set((0..<50).map { "\(index)-\($0)" }))
+            }
+        }
+
+        @Test func requestsOnOneConnectionRunConcurrently() throws {
+            let daemon = try DaemonProcess()
+            let client = try daemon.client()
+            let started = ContinuousClock.now
+            try client.send(line: Array(#"{"jsonrpc":"2.0","method":"ping","params":{"delay_ms":400},"id":"slow"}"#.utf8))
+            try client.send(line: Array(#"{"jsonrpc":"2.0","method":"ping","id":"fast"}"#.utf8))
+            #expect(try client.receive()["id"] == "fast")
+            #expect(ContinuousClock.now - started < .milliseconds(300))
+            #expect(try client.receive()["id"] == "slow")
+        }
+
+        @Test func aClientThatNeverReadsDoesNotDelayAnotherAndIsDisconnected() throws {
+            let daemon = try DaemonProcess(config: "[server]\nmax_write_buffer_bytes = 262144\n")
+            let stuck = try daemon.client()
+            // Every rpc.discover answer is several kilobytes; the stuck client asks for megabytes and reads none.
+            let request = Array(#"{"jsonrpc":"2.0","method":"rpc.discover","id":1}"#.utf8) + [0x0A]
+            var sendFailed = false
+            for _ in 0..<400 {
+                do { try stuck.send(raw: request) } catch {
+                    sendFailed = true
+                    break
+                }
+            }
+            let other = try daemon.client(timeout: 5)
+            for _ in 0..<20 {
+                let started = ContinuousClock.now
+                #expect(try other.call("ping")["pong"] == true)
+                #expect(ContinuousClock.now - started < .milliseconds(500))
+            }
+            // The stuck client was cut off: its buffer went past max_write_buffer_bytes.
+            var deadline = 100
+            while !daemon.log.contains("stopped reading"), deadline > 0 {
+                usleep(20_000)
+                deadline -= 1
+            }
+            #expect(daemon.log.contains("disconnected a client that stopped reading its responses"), "\(sendFailed)")
+            let status = try other.call("daemon.status")
+            #expect(status["connections"] == 1)
+        }
+
+        @Test func aClientThatDisconnectsMidRequestLeavesNothingRunning() throws {
+            let daemon = try DaemonProcess()
+            do {
+                let leaving = try daemon.client()
+                for id in 0..<5 {
+                    try leaving.send(line: Array(#"{"jsonrpc":"2.0","method":"ping","params":{"delay_ms":60000},"id":\#(id)}"#.utf8))
+                }
+                let observer = try daemon.client()
+                var inflight = 0
+                for _ in 0..<50 where inflight < 5 {
+                    inflight = (try observer.call("daemon.status")["inflight_requests"]?.intValue ?? 0) - 1
+                    usleep(10_000)
+                }
+                #expect(inflight == 5)
+            }  // `leaving` closes here
+            let observer = try daemon.client()
+            var remaining = -1
+            for _ in 0..<100 {
+                let status = try observer.call("daemon.status")
+                remaining = (status["inflight_requests"]?.intValue ?? 0) - 1
+                if remaining == 0, status["connections"] == 1 { break }
+                usleep(10_000)
+            }
+            #expect(remaining == 0)
+        }
+
+        @Test func cancelAbortsARequestAndItAnswersCancelled() throws {
+            let daemon = try DaemonProcess()
+            let client = try daemon.client()
+            try client.send(line: Array(#"{"jsonrpc":"2.0","method":"ping","params":{"delay_ms":60000},"id":"long"}"#.utf8))
+            usleep(50_000)
+            let started = ContinuousClock.now
+            try client.send(line: Array(#"{"jsonrpc":"2.0","method":"cancel","params":{"id":"long"},"id":"c"}"#.utf8))
+            var answers: [JSONValue] = [try client.receive(), try client.receive()]
+            answers.sort { ($0["id"]?.stringValue ?? "") < ($1["id"]?.stringValue ?? "") }
+            #expect(answers[0]["id"] == "c")
+            #expect(answers[0]["result"]?["cancelled"] == true)
+            #expect(answers[1]["id"] == "long")
+            #expect(answers[1]["error"]?["code"] == -32005)
+            #expect(ContinuousClock.now - started < .seconds(1))
+            // Cancelling what is not running says so.
+            #expect(try client.call("cancel", params: ["id": "long"])["cancelled"] == false)
+        }
+
+        @Test func theInflightLimitRunsRequestsInTurn() throws {
+            let daemon = try DaemonProcess(config: "[server]\nmax_inflight_per_connection = 1\n")
+            let client = try daemon.client()
+            let started = ContinuousClock.now
+            for id in 1...3 {
+                try client.send(line: Array(#"{"jsonrpc":"2.0","method":"ping","params":{"delay_ms":150},"id":\#(id)}"#.utf8))
+            }
+            var order: [JSONValue] = []
+            for _ in 1...3 { order.append(try client.receive()["id"] ?? .null) }
+            #expect(order == [1, 2, 3])
+            #expect(ContinuousClock.now - started >= .milliseconds(450))
+        }
+
+        @Test func cancelIsAnsweredEvenAtTheInflightLimitAndReachesQueuedRequests() throws {
+            let daemon = try DaemonProcess(config: "[server]\nmax_inflight_per_connection = 2\n")
+            let client = try daemon.client()
+            // Two run and two wait for a run slot: the connection holds all it may, yet cancel gets through.
+            for id in 1...4 {
+                try client.send(line: Array(#"{"jsonrpc":"2.0","method":"ping","params":{"delay_ms":60000},"id":\#(id)}"#.utf8))
+            }
+            usleep(100_000)
+            let started = ContinuousClock.now
+            for id in 1...4 {
+                try client.send(line: Array(#"{"jsonrpc":"2.0","method":"cancel","params":{"id":\#(id)},"id":"c\#(id)"}"#.utf8))
+            }
+            var cancelled = Set<String>()
+            var acknowledged = 0
+            for _ in 0..<8 {
+                let answer = try client.receive()
+                if answer["error"]?["code"] == -32005, let id = answer["id"]?.intValue { cancelled.insert("\(id)") }
+                if answer["result"]?["cancelled"] != nil { acknowledged += 1 }
+            }
+            #expect(cancelled == Set((1...4).map { "\($0)" }))
+            #expect(acknowledged == 4)
+            #expect(ContinuousClock.now - started < .seconds(2))
+        }
+
+        @Test func connectionsBeyondTheLimitAreToldOverloaded() throws {
+            let daemon = try DaemonProcess(config: "[server]\nmax_connections = 2\n")
+            let first = try daemon.client()
+            // Wait until the daemon has noticed that its start-up probe connection closed.
+            for _ in 0..<100 where try first.call("daemon.status")["connections"] != 1 { usleep(10_000) }
+            let second = try daemon.client()
+            #expect(try first.call("ping")["pong"] == true)
+            #expect(try second.call("ping")["pong"] == true)
+            let third = try daemon.client()
+            let refusal = try third.receive()
+            #expect(refusal["error"]?["code"] == -32008)
+            #expect(refusal["error"]?["message"]?.stringValue?.contains("max_connections") == true)
+            #expect(throws: RPCClient.Failure.self) { try third.receiveLine() }
+            // Once one leaves, a new client is served again.
+            _ = consume first
+            usleep(100_000)
+            #expect(try daemon.client().call("ping")["pong"] == true)
+        }
+
+        @Test func anEndlessLineClosesTheConnection() throws {
+            let daemon = try DaemonProcess(config: "[server]\nmax_line_bytes = 1024\n")
+            let client = try daemon.client()
+            let chunk = [UInt8](repeating: 0x61, count: 64 * 1024)
+            var closed = false
+            for _ in 0..<2000 {
+                do { try client.send(raw: chunk) } catch {
+                    closed = true
+                    break
+                }
+            }
+            // Either the write failed, or the goodbye is readable before the end of the stream.
+            if !closed {
+                let answer = try client.receive()
+                #expect(answer["error"]?["code"] == -32600)
+            }
+            #expect(try daemon.client().call("ping")["pong"] == true)
+        }
+    }
+}
