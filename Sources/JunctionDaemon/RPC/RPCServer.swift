@@ -216,24 +216,18 @@ final class RPCServer: Service, Sendable {
                 metadata: ["inflight": "\(inflight)", "drain_timeout": "\(DurationText.format(timeout))"]
             )
         }
-        let drained = await withTaskGroup(of: Bool.self) { group in
+        await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                for (connection, _) in connections { await connection.waitUntilIdle() }
-                return true
+                do { try await Task.sleep(for: timeout) } catch { return }  // everything finished in time
+                let remaining = connections.reduce(0) { $0 + $1.0.inflightCount }
+                self.logger.warning(
+                    "drain timeout reached; cancelling remaining requests",
+                    metadata: ["inflight": "\(remaining)"]
+                )
+                for (connection, _) in connections { connection.cancelAll(.shutdown) }
             }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
-        if !drained {
-            let remaining = connections.reduce(0) { $0 + $1.0.inflightCount }
-            self.logger.warning("drain timeout reached; cancelling remaining requests", metadata: ["inflight": "\(remaining)"])
-            for (connection, _) in connections { connection.cancelAll(.shutdown) }
             for (connection, _) in connections { await connection.waitUntilIdle() }
+            group.cancelAll()
         }
         for (connection, channel) in connections {
             await connection.writer.flushed()

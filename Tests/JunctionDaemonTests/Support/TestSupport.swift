@@ -58,12 +58,13 @@ final class DaemonProcess: @unchecked Sendable {
     /// Starts junctiond with `config` (TOML) and waits until its socket accepts connections.
     init(
         config: String = "",
+        socket: String? = nil,
         arguments: [String] = [],
         environment: [String: String] = [:],
         waitForSocket: Bool = true
     ) throws {
         self.directory = try TemporaryDirectory()
-        self.socket = "\(self.directory.path)/junction.sock"
+        self.socket = socket ?? "\(self.directory.path)/junction.sock"
         self.configPath = try self.directory.write("junction.toml", contents: config)
         self.logPath = "\(self.directory.path)/junctiond.log"
         _ = FileManager.default.createFile(atPath: self.logPath, contents: nil)
