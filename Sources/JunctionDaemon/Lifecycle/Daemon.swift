@@ -109,7 +109,7 @@ public enum Daemon {
 
         let reloaderBox = NIOLockedValueBox<ConfigReloader?>(nil)
         let dispatcher = RPCDispatcher(
-            methods: CoreMethods.all(runtime: runtime, reloader: { reloaderBox.withLockedValue { $0 } }),
+            methods: MethodCatalog.all(runtime: runtime, reloader: { reloaderBox.withLockedValue { $0 } }),
             adminPolicy: runtime.adminPolicy,
             logger: logger
         )

@@ -1,6 +1,13 @@
 import JunctionCore
 import JunctionProviders
 
+/// Every method the daemon serves. The schema test holds this list and `rpc-schema/openrpc.json` equal.
+enum MethodCatalog {
+    static func all(runtime: DaemonRuntime, reloader: @escaping @Sendable () -> ConfigReloader?) -> [RPCMethod] {
+        CoreMethods.all(runtime: runtime, reloader: reloader)
+    }
+}
+
 /// The methods every Junction daemon has: `ping`, `rpc.discover`, `daemon.status`, `admin.reload`, `cancel`.
 enum CoreMethods {
     static func all(runtime: DaemonRuntime, reloader: @escaping @Sendable () -> ConfigReloader?) -> [RPCMethod] {

@@ -1,0 +1,96 @@
+import Foundation
+import JunctionClient
+import JunctionCore
+import Testing
+
+@testable import JunctionDaemon
+
+extension EndToEnd {
+    /// `rpc-schema/openrpc.json` is the contract: it and the daemon must describe the same methods and errors.
+    @Suite("OpenRPC document")
+    struct SchemaTests {
+        let document: JSONValue
+
+        init() throws {
+            let bytes = try #require(FileManager.default.contents(atPath: packageRoot() + "/rpc-schema/openrpc.json"))
+            self.document = try JSONValue.parse(Array(bytes), maxDepth: 256)
+        }
+
+        private var methods: [JSONValue] { self.document["methods"]?.arrayValue ?? [] }
+
+        @Test func describesExactlyTheMethodsTheServerRegisters() throws {
+            let runtime = DaemonRuntime(
+                loaded: LoadedConfig(config: DaemonConfig(), path: nil, warnings: []),
+                socketPath: "/tmp/x",
+                socketActivated: false,
+                watchdogInterval: nil,
+                logSink: .stderr
+            )
+            let registered = Set(MethodCatalog.all(runtime: runtime, reloader: { nil }).map(\.name))
+            let documented = Set(self.methods.compactMap { $0["name"]?.stringValue })
+            #expect(registered == documented)
+            #expect(registered.count == MethodCatalog.all(runtime: runtime, reloader: { nil }).count)
+        }
+
+        @Test func listsEveryErrorCode() {
+            let documented = Set(
+                (self.document["components"]?["errors"]?.objectValue?.members ?? []).compactMap { $0.value["code"]?.intValue }
+            )
+            #expect(documented == Set(RPCErrorCode.allCases.map(\.rawValue)))
+            // Junction's own codes stay inside the range JSON-RPC reserves for implementations.
+            let standard: Set = [-32700, -32600, -32601, -32602, -32603]
+            for code in RPCErrorCode.allCases.map(\.rawValue) where !standard.contains(code) {
+                #expect((-32099)...(-32000) ~= code, "\(code)")
+            }
+        }
+
+        @Test func everyErrorReferenceResolves() {
+            let names = Set(self.document["components"]?["errors"]?.objectValue?.keys ?? [])
+            for method in self.methods {
+                for reference in method["errors"]?.arrayValue ?? [] {
+                    let target = reference["$ref"]?.stringValue ?? ""
+                    #expect(target.hasPrefix("#/components/errors/"))
+                    #expect(names.contains(String(target.dropFirst("#/components/errors/".count))), "\(target)")
+                }
+            }
+        }
+
+        @Test func examplesValidateAgainstTheirSchemasAndAgainstTheDaemon() throws {
+            let daemon = try DaemonProcess()
+            let client = try daemon.client()
+            for method in self.methods {
+                let name = try #require(method["name"]?.stringValue)
+                let declared = method["params"]?.arrayValue ?? []
+                let examples = method["examples"]?.arrayValue ?? []
+                #expect(!examples.isEmpty, "\(name) has no example")
+                for example in examples {
+                    var params = JSONObject()
+                    for param in example["params"]?.arrayValue ?? [] {
+                        let paramName = try #require(param["name"]?.stringValue)
+                        let schema = declared.first { $0["name"]?.stringValue == paramName }?["schema"]
+                        #expect(schema != nil, "\(name): example names undeclared param \(paramName)")
+                        let problems = SchemaValidator.problems(param["value"] ?? .null, against: schema ?? .null)
+                        #expect(problems.isEmpty, "\(name).\(paramName): \(problems)")
+                        params[paramName] = param["value"]
+                    }
+                    for param in declared where param["required"] == true {
+                        #expect(params[param["name"]?.stringValue ?? ""] != nil, "\(name): example lacks a required param")
+                    }
+                    let resultSchema = method["result"]?["schema"] ?? .null
+                    let exampleResult = example["result"]?["value"] ?? .null
+                    #expect(SchemaValidator.problems(exampleResult, against: resultSchema).isEmpty, "\(name) example result")
+                    // The example request, sent for real, is accepted and answers what the schema says.
+                    let live = try client.call(name, params: .object(params))
+                    let problems = SchemaValidator.problems(live, against: resultSchema)
+                    #expect(problems.isEmpty, "\(name) live result: \(problems)")
+                }
+            }
+        }
+
+        @Test func rpcDiscoverReturnsTheDocument() throws {
+            let daemon = try DaemonProcess()
+            #expect(try daemon.client().call("rpc.discover") == self.document)
+            #expect(OpenRPCDocument.value == self.document)
+        }
+    }
+}
