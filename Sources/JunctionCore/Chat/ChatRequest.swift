@@ -1,0 +1,89 @@
+/// A chat completion request in Junction's normalised form; each provider adapter translates it into its own
+/// wire format.
+public struct ChatRequest: Sendable, Equatable {
+    public var messages: [ChatMessage]
+    /// A system prompt given apart from the messages (adapters merge it with any system messages).
+    public var system: String?
+    /// The model as the caller named it: "provider:model", a bare model id, or nil for the route's default.
+    public var model: String?
+    public var route: String?
+    public var maxTokens: Int?
+    public var temperature: Double?
+    public var topP: Double?
+    public var stop: [String]
+    public var responseFormat: ResponseFormat
+    public var stream: Bool
+    public var metadata: JSONObject
+
+    public init(
+        messages: [ChatMessage],
+        system: String? = nil,
+        model: String? = nil,
+        route: String? = nil,
+        maxTokens: Int? = nil,
+        temperature: Double? = nil,
+        topP: Double? = nil,
+        stop: [String] = [],
+        responseFormat: ResponseFormat = .text,
+        stream: Bool = false,
+        metadata: JSONObject = JSONObject()
+    ) {
+        self.messages = messages
+        self.system = system
+        self.model = model
+        self.route = route
+        self.maxTokens = maxTokens
+        self.temperature = temperature
+        self.topP = topP
+        self.stop = stop
+        self.responseFormat = responseFormat
+        self.stream = stream
+        self.metadata = metadata
+    }
+
+    /// The system prompt and any system messages, joined, for providers that take it as one field.
+    public var combinedSystemPrompt: String? {
+        let parts = ([self.system] + self.messages.filter { $0.role == .system }.map(\.content)).compactMap { $0 }
+        return parts.isEmpty ? nil : parts.joined(separator: "\n\n")
+    }
+
+    /// The conversation without system messages.
+    public var conversation: [ChatMessage] { self.messages.filter { $0.role != .system } }
+
+    /// A rough token estimate of the prompt (4 characters a token, plus a few per message): what routing and
+    /// `tokens.count` use when no exact count is available.
+    public var estimatedPromptTokens: Int {
+        TokenEstimate.tokens(in: (self.system ?? "")) + self.messages.reduce(0) { $0 + 4 + TokenEstimate.tokens(in: $1.content) }
+    }
+}
+
+public struct ChatMessage: Sendable, Equatable {
+    public enum Role: String, Sendable, CaseIterable {
+        case system
+        case user
+        case assistant
+    }
+
+    public var role: Role
+    public var content: String
+
+    public init(role: Role, content: String) {
+        self.role = role
+        self.content = content
+    }
+}
+
+public enum ResponseFormat: Sendable, Equatable {
+    case text
+    case jsonObject
+    /// A JSON Schema the answer must follow.
+    case jsonSchema(name: String, schema: JSONValue)
+}
+
+/// The documented estimate used where a provider has no counting endpoint: one token per 4 UTF-8 bytes of
+/// text (rounded up), which tracks BPE tokenisers on English prose within about 15 %.
+public enum TokenEstimate {
+    public static func tokens(in text: String) -> Int {
+        (text.utf8.count + 3) / 4
+    }
+}

@@ -1,0 +1,83 @@
+/// Why the model stopped.
+public enum FinishReason: String, Sendable, Equatable {
+    case stop
+    case length
+    case contentFilter = "content_filter"
+    case toolCalls = "tool_calls"
+    case error
+}
+
+/// Token counts of one answer.
+public struct Usage: Sendable, Equatable {
+    public var promptTokens: Int
+    public var completionTokens: Int
+    /// Prompt tokens served from the provider's cache (also counted in `promptTokens`).
+    public var cachedTokens: Int
+    /// Reasoning ("thinking") tokens (also counted in `completionTokens`).
+    public var reasoningTokens: Int
+
+    public init(promptTokens: Int = 0, completionTokens: Int = 0, cachedTokens: Int = 0, reasoningTokens: Int = 0) {
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.cachedTokens = cachedTokens
+        self.reasoningTokens = reasoningTokens
+    }
+
+    public var totalTokens: Int { self.promptTokens + self.completionTokens }
+
+    public var json: JSONValue {
+        [
+            "prompt_tokens": .int(self.promptTokens),
+            "completion_tokens": .int(self.completionTokens),
+            "total_tokens": .int(self.totalTokens),
+            "cached_tokens": .int(self.cachedTokens),
+            "reasoning_tokens": .int(self.reasoningTokens),
+        ]
+    }
+}
+
+/// A finished answer from one provider.
+public struct Completion: Sendable, Equatable {
+    public var text: String
+    /// Reasoning text some models return apart from the answer (DeepSeek's `reasoning_content`).
+    public var reasoning: String?
+    public var finishReason: FinishReason
+    /// The model that actually answered, as the provider reports it.
+    public var model: String
+    public var usage: Usage?
+    /// The provider's id for the request (for support tickets).
+    public var providerRequestID: String?
+
+    public init(
+        text: String,
+        reasoning: String? = nil,
+        finishReason: FinishReason,
+        model: String,
+        usage: Usage? = nil,
+        providerRequestID: String? = nil
+    ) {
+        self.text = text
+        self.reasoning = reasoning
+        self.finishReason = finishReason
+        self.model = model
+        self.usage = usage
+        self.providerRequestID = providerRequestID
+    }
+}
+
+/// One event of a streamed answer, normalised across providers.
+public enum StreamEvent: Sendable, Equatable {
+    /// Answer text.
+    case delta(String)
+    /// Reasoning text, kept apart from the answer.
+    case reasoning(String)
+    /// Token counts (providers send them cumulatively or at the end; the last one wins).
+    case usage(Usage)
+    case finish(FinishReason)
+    /// The model and request id, when the provider announces them.
+    case metadata(model: String?, requestID: String?)
+    /// The provider's end-of-stream marker (`[DONE]`, `message_stop`).
+    case end
+    /// The provider reported an error inside the stream.
+    case error(ProviderError)
+}

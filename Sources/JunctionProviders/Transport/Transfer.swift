@@ -1,0 +1,188 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CCurl
+import JunctionCore
+
+/// One HTTP exchange: the hand-over point between the curl thread (producer) and a Swift task (consumer).
+///
+/// Fields under `lock` are shared; the `curl*` fields belong to the curl thread alone. Body bytes wait here in a
+/// bounded buffer: when it is full the write callback pauses the transfer, and the consumer unpauses it once it
+/// has drained the buffer to the low watermark, so memory stays bounded however slow the consumer is.
+final class Transfer: @unchecked Sendable {
+    static let highWatermark = 256 * 1024
+    static let lowWatermark = 64 * 1024
+
+    let request: HTTPRequest
+    private let lock = Lock()
+
+    // Shared state, under `lock`.
+    private var head: HTTPResponseHead?
+    private var headDelivered = false
+    private var chunks: [[UInt8]] = []
+    private var bufferedBytes = 0
+    private var paused = false
+    private var result: Result<Void, TransportError>?
+    private var waiter: CheckedContinuation<Void, Never>?
+
+    // Curl thread only.
+    var curlHandle: UnsafeMutableRawPointer?
+    var curlHeaderList: UnsafeMutablePointer<curl_slist>?
+    var curlErrorBuffer: UnsafeMutablePointer<CChar>?
+    var curlStartedAt: ContinuousClock.Instant = .now
+    var curlLastActivity: ContinuousClock.Instant = .now
+    var curlHeadComplete = false
+    var curlStatus = 0
+    var curlHeaders: [String: String] = [:]
+    var curlHeaderBytes = 0
+    var curlReceivedBytes = 0
+    var curlFailure: TransportError?
+    var curlPausedByUs = false
+
+    init(request: HTTPRequest) {
+        self.request = request
+    }
+
+    // MARK: - Curl thread side
+
+    /// Body bytes from libcurl. Returns what to tell libcurl: the byte count, `CURL_WRITEFUNC_PAUSE`, or 0 to
+    /// abort (body over its limit).
+    func curlDeliver(_ bytes: UnsafeRawBufferPointer) -> Int {
+        self.curlLastActivity = .now
+        if self.curlReceivedBytes + bytes.count > self.request.maxResponseBytes {
+            self.curlFailure = TransportError(
+                .bodyTooLarge,
+                "response body exceeds \(self.request.maxResponseBytes) bytes"
+            )
+            return 0
+        }
+        let waiter = self.lock.withLock { () -> CheckedContinuation<Void, Never>?? in
+            if self.bufferedBytes >= Self.highWatermark {
+                self.paused = true
+                return .none
+            }
+            self.chunks.append(Array(bytes))
+            self.bufferedBytes += bytes.count
+            defer { self.waiter = nil }
+            return .some(self.waiter)
+        }
+        guard let waiter else {
+            // libcurl keeps these bytes and delivers them again after the unpause: they were not taken.
+            self.curlPausedByUs = true
+            return Int(CURL_WRITEFUNC_PAUSE)
+        }
+        self.curlReceivedBytes += bytes.count
+        waiter?.resume()
+        return bytes.count
+    }
+
+    /// One header line from libcurl (status line, header, or the blank line that ends them).
+    func curlHeaderLine(_ bytes: UnsafeRawBufferPointer) -> Int {
+        self.curlLastActivity = .now
+        self.curlHeaderBytes += bytes.count
+        if self.curlHeaderBytes > 256 * 1024 {
+            self.curlFailure = TransportError(.other, "response headers exceed 256 KiB")
+            return 0
+        }
+        var line = String(decoding: bytes, as: UTF8.self)
+        while line.last == "\n" || line.last == "\r" { line.removeLast() }
+        if line.hasPrefix("HTTP/") {
+            // A new status line (after a 100 Continue, or a proxy's CONNECT answer) starts a new header block.
+            let parts = line.split(separator: " ", maxSplits: 2)
+            self.curlStatus = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+            self.curlHeaders = [:]
+        } else if line.isEmpty {
+            if self.curlStatus >= 200 {
+                self.publishHead()
+            }
+        } else if let colon = line.firstIndex(of: ":") {
+            let name = line[..<colon].lowercased()
+            let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
+            self.curlHeaders[name] = String(value)
+        }
+        return bytes.count
+    }
+
+    private func publishHead() {
+        guard !self.curlHeadComplete else { return }
+        self.curlHeadComplete = true
+        let head = HTTPResponseHead(status: self.curlStatus, headers: self.curlHeaders)
+        let waiter = self.lock.withLock { () -> CheckedContinuation<Void, Never>? in
+            self.head = head
+            defer { self.waiter = nil }
+            return self.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Ends the transfer with its outcome; wakes the consumer.
+    func curlFinish(_ outcome: Result<Void, TransportError>) {
+        let waiter = self.lock.withLock { () -> CheckedContinuation<Void, Never>? in
+            if self.result == nil { self.result = outcome }
+            defer { self.waiter = nil }
+            return self.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// True when the consumer has drained enough for a paused transfer to continue.
+    func curlWantsResume() -> Bool {
+        guard self.curlPausedByUs else { return false }
+        return self.lock.withLock { !self.paused }
+    }
+
+    // MARK: - Consumer side
+
+    enum Next {
+        case head(HTTPResponseHead)
+        case body([UInt8])
+        case finished
+        case failed(TransportError)
+        /// Nothing yet; wait and ask again.
+        case wait
+    }
+
+    /// Takes what is ready. `resumeProducer` is set when the transfer should be unpaused.
+    func take(resumeProducer: inout Bool) -> Next {
+        self.lock.withLock {
+            if !self.headDelivered, let head = self.head {
+                self.headDelivered = true
+                return .head(head)
+            }
+            if !self.chunks.isEmpty {
+                let bytes: [UInt8]
+                if self.chunks.count == 1 {
+                    bytes = self.chunks.removeFirst()
+                } else {
+                    bytes = Array(self.chunks.joined())
+                    self.chunks.removeAll(keepingCapacity: true)
+                }
+                self.bufferedBytes -= bytes.count
+                if self.paused, self.bufferedBytes <= Self.lowWatermark {
+                    self.paused = false
+                    resumeProducer = true
+                }
+                return .body(bytes)
+            }
+            switch self.result {
+            case .success?: return .finished
+            case .failure(let error)?: return .failed(error)
+            case nil: return .wait
+            }
+        }
+    }
+
+    /// Suspends until the producer has something new (or the transfer ended).
+    func waitForProgress() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = self.lock.withLock { () -> Bool in
+                if (!self.headDelivered && self.head != nil) || !self.chunks.isEmpty || self.result != nil { return true }
+                self.waiter = continuation
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    var isFinished: Bool { self.lock.withLock { self.result != nil } }
+}
