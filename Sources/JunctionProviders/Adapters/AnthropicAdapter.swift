@@ -1,0 +1,187 @@
+import JunctionCore
+
+/// Anthropic Messages API (`anthropic-version: 2023-06-01`).
+public struct AnthropicAdapter: ProviderAdapter {
+    /// Anthropic requires `max_tokens`; this is sent when the caller gives none.
+    public static let defaultMaxTokens = 4096
+
+    public init() {}
+
+    private func headers(_ endpoint: ProviderEndpoint) -> [(name: String, value: String)] {
+        var headers: [(name: String, value: String)] = [
+            ("Content-Type", "application/json"), ("anthropic-version", "2023-06-01"),
+        ]
+        if let key = endpoint.apiKey { headers.append(("x-api-key", key)) }
+        return headers + endpoint.extraHeaders
+    }
+
+    private func conversation(_ request: ChatRequest) -> (system: String?, messages: [JSONValue]) {
+        var system = request.combinedSystemPrompt
+        switch request.responseFormat {
+        case .text: break
+        case .jsonObject:
+            system = [system, "Answer with one JSON object and nothing else."].compactMap { $0 }.joined(separator: "\n\n")
+        case .jsonSchema(_, let schema):
+            system = [system, "Answer with one JSON object that follows this JSON Schema, and nothing else: \(schema.compactText)"]
+                .compactMap { $0 }.joined(separator: "\n\n")
+        }
+        let messages = request.conversation.map { message -> JSONValue in
+            ["role": .string(message.role.rawValue), "content": .string(message.content)]
+        }
+        return (system, messages)
+    }
+
+    public func chatRequest(_ request: ChatRequest, model: String, endpoint: ProviderEndpoint) -> HTTPRequest {
+        let (system, messages) = self.conversation(request)
+        var body: JSONObject = [
+            "model": .string(model),
+            "max_tokens": .int(request.maxTokens ?? Self.defaultMaxTokens),
+            "messages": .array(messages),
+        ]
+        if let system { body["system"] = .string(system) }
+        if let temperature = request.temperature { body["temperature"] = .double(temperature) }
+        if let topP = request.topP { body["top_p"] = .double(topP) }
+        if !request.stop.isEmpty { body["stop_sequences"] = .array(request.stop.map(JSONValue.string)) }
+        if request.stream { body["stream"] = true }
+        return HTTPRequest(
+            method: "POST",
+            url: endpoint.baseURL + "/v1/messages",
+            headers: self.headers(endpoint),
+            body: WireFormat.json(.object(body))
+        )
+    }
+
+    static func usage(_ json: JSONValue?) -> Usage? {
+        guard let json, case .object = json else { return nil }
+        let input = json["input_tokens"]?.intValue ?? 0
+        let created = json["cache_creation_input_tokens"]?.intValue ?? 0
+        let read = json["cache_read_input_tokens"]?.intValue ?? 0
+        return Usage(
+            promptTokens: input + created + read,
+            completionTokens: json["output_tokens"]?.intValue ?? 0,
+            cachedTokens: read
+        )
+    }
+
+    public func parseCompletion(_ head: HTTPResponseHead, body: [UInt8], now: Double) -> Result<Completion, ProviderError> {
+        guard let json = WireFormat.parse(body), let content = json["content"]?.arrayValue else {
+            return .failure(ProviderError(kind: .malformed, status: head.status, message: "unreadable message"))
+        }
+        let text = content.filter { $0["type"] == "text" }.compactMap { $0["text"]?.stringValue }.joined()
+        let thinking = content.filter { $0["type"] == "thinking" }.compactMap { $0["thinking"]?.stringValue }.joined()
+        return .success(
+            Completion(
+                text: text,
+                reasoning: thinking.isEmpty ? nil : thinking,
+                finishReason: WireFormat.finishReason(json["stop_reason"]?.stringValue) ?? .stop,
+                model: json["model"]?.stringValue ?? "",
+                usage: Self.usage(json["usage"]),
+                providerRequestID: json["id"]?.stringValue ?? head.headers["request-id"]
+            )
+        )
+    }
+
+    public func makeStreamDecoder() -> any StreamDecoding {
+        AnthropicStreamDecoder()
+    }
+
+    public func parseError(_ head: HTTPResponseHead, body: [UInt8], now: Double) -> ProviderError {
+        let json = WireFormat.parse(body)
+        let type = json?["error"]?["type"]?.stringValue
+        let message = json?["error"]?["message"]?.stringValue ?? WireFormat.unreadable(head.status, body)
+        var kind = WireFormat.classify(status: head.status, type: type, code: nil, message: message)
+        if type == "overloaded_error" { kind = .overloaded }
+        return ProviderError(
+            kind: kind,
+            status: head.status,
+            type: type,
+            message: message,
+            hints: RetryHintParsing.hints(from: head.headers, now: now),
+            rateLimits: self.rateLimits(head, now: now)
+        )
+    }
+
+    public func modelsRequest(endpoint: ProviderEndpoint) -> HTTPRequest {
+        HTTPRequest(method: "GET", url: endpoint.baseURL + "/v1/models", headers: self.headers(endpoint))
+    }
+
+    public func parseModels(_ body: [UInt8]) -> [String]? {
+        WireFormat.parse(body)?["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue }
+    }
+
+    public func countTokensRequest(_ request: ChatRequest, model: String, endpoint: ProviderEndpoint) -> HTTPRequest? {
+        let (system, messages) = self.conversation(request)
+        var body: JSONObject = ["model": .string(model), "messages": .array(messages)]
+        if let system { body["system"] = .string(system) }
+        return HTTPRequest(
+            method: "POST",
+            url: endpoint.baseURL + "/v1/messages/count_tokens",
+            headers: self.headers(endpoint),
+            body: WireFormat.json(.object(body))
+        )
+    }
+
+    public func parseTokenCount(_ body: [UInt8]) -> Int? {
+        WireFormat.parse(body)?["input_tokens"]?.intValue
+    }
+
+    public func rateLimits(_ head: HTTPResponseHead, now: Double) -> RateLimitSnapshot {
+        RetryHintParsing.anthropicRateLimits(head.headers, now: now)
+    }
+}
+
+/// Named events: `message_start`, `content_block_start/delta/stop`, `message_delta` (stop reason, cumulative
+/// usage), `message_stop`, `ping`, and `error` mid-stream.
+struct AnthropicStreamDecoder: StreamDecoding {
+    private var parser = SSEParser()
+    private(set) var malformedEvents = 0
+    private var usage = Usage()
+
+    mutating func feed(_ bytes: [UInt8]) -> [StreamEvent] {
+        var events: [StreamEvent] = []
+        for event in self.parser.feed(bytes) {
+            guard let json = try? JSONValue.parse(event.data, maxDepth: 64), case .object = json else {
+                self.malformedEvents += 1
+                continue
+            }
+            switch event.name ?? json["type"]?.stringValue {
+            case "message_start":
+                let message = json["message"]
+                events.append(.metadata(model: message?["model"]?.stringValue, requestID: message?["id"]?.stringValue))
+                if let usage = AnthropicAdapter.usage(message?["usage"]) {
+                    self.usage = usage
+                    events.append(.usage(usage))
+                }
+            case "content_block_delta":
+                let delta = json["delta"]
+                if let text = delta?["text"]?.stringValue, !text.isEmpty { events.append(.delta(text)) }
+                if let thinking = delta?["thinking"]?.stringValue, !thinking.isEmpty { events.append(.reasoning(thinking)) }
+            case "message_delta":
+                // Usage here is cumulative; input counts may be absent (then the message_start ones stand).
+                if let update = json["usage"], case .object = update {
+                    if let output = update["output_tokens"]?.intValue { self.usage.completionTokens = output }
+                    if update["input_tokens"] != nil, let full = AnthropicAdapter.usage(update) {
+                        self.usage.promptTokens = full.promptTokens
+                        self.usage.cachedTokens = full.cachedTokens
+                    }
+                    events.append(.usage(self.usage))
+                }
+                if let finish = WireFormat.finishReason(json["delta"]?["stop_reason"]?.stringValue) {
+                    events.append(.finish(finish))
+                }
+            case "message_stop":
+                events.append(.end)
+            case "error":
+                let type = json["error"]?["type"]?.stringValue
+                let message = json["error"]?["message"]?.stringValue ?? "error in stream"
+                var kind = WireFormat.classify(status: 500, type: type, code: nil, message: message)
+                if type == "overloaded_error" { kind = .overloaded }
+                if type == "rate_limit_error" { kind = .rateLimited }
+                events.append(.error(ProviderError(kind: kind, type: type, message: message)))
+            default:
+                break  // ping, content_block_start/stop
+            }
+        }
+        return events
+    }
+}
