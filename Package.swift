@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "junctiond", targets: ["junctiond"]),
         .executable(name: "junctionctl", targets: ["junctionctl"]),
+        .executable(name: "junction-sim", targets: ["junction-sim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
@@ -48,6 +49,17 @@ let package = Package(
             dependencies: [
                 "JunctionCore",
                 "JunctionClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "junction-sim",
+            dependencies: [
+                "JunctionCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

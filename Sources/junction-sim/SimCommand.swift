@@ -1,0 +1,56 @@
+import ArgumentParser
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `junction-sim`: impersonates LLM providers on a loopback port for tests, benchmarks and the demo.
+@main
+struct SimCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "junction-sim",
+        abstract: "Provider simulator: OpenAI, Anthropic, Gemini and OpenAI-compatible APIs, with injectable faults.",
+        discussion: """
+            Faults are chosen per request by the model name: "sim-NAME[-PARAM][@COUNT]" or "MODEL@NAME[-PARAM]",
+            or set for any model with POST /_sim/faults {"model": "m", "fault": "503@2"}. Names: ok, 429[-SECONDS|-nohint],
+            500, 502, 503, 504, 529, 401, context, filter, quota, reset, hang, slowfirst-MS, cut-N, stall-N,
+            malformed, nosentinel, outage-MS, flood, headersforever, pace-MS. GET /_sim/log lists every request;
+            POST /_sim/reset clears the log and the faults.
+            """
+    )
+
+    @Option(help: "Address to listen on (loopback only by default).")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port; 0 picks a free one (printed on the first line of standard output).")
+    var port = 0
+
+    @Option(help: "Milliseconds between streamed tokens (0: as fast as possible).")
+    var tokenDelayMs = 0
+
+    func run() async throws {
+        signal(SIGPIPE, SIG_IGN)
+        let state = SimState()
+        let pace = self.tokenDelayMs
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(SimConnectionHandler(state: state, defaultPace: pace))
+                }
+            }
+            .bind(host: self.host, port: self.port)
+            .get()
+        let address = channel.localAddress
+        // Written in one call, unbuffered: tests read this line to learn the port.
+        let line = Array("junction-sim listening on \(self.host):\(address?.port ?? 0)\n".utf8)
+        line.withUnsafeBytes { _ = write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+        try await channel.closeFuture.get()
+    }
+}

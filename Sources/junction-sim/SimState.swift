@@ -1,0 +1,94 @@
+import JunctionCore
+import NIOConcurrencyHelpers
+
+/// What the simulator remembers: the request log, the faults set through the control endpoint, and how many
+/// requests each faulted model has had (for `@COUNT` and timed outages).
+final class SimState: Sendable {
+    struct Record: Sendable {
+        var sequence: Int
+        var milliseconds: Int64
+        var method: String
+        var path: String
+        var format: String
+        var model: String
+        var stream: Bool
+        var fault: String
+        var outcome: String
+    }
+
+    private struct Storage {
+        var records: [Record] = []
+        var configured: [String: SimFaultRule] = [:]
+        var counts: [String: Int] = [:]
+        var firstSeen: [String: ContinuousClock.Instant] = [:]
+    }
+
+    let started = ContinuousClock.now
+    private let storage = NIOLockedValueBox(Storage())
+
+    /// The fault for this request, counting it against the model's `@COUNT` budget.
+    func fault(forModel model: String) -> SimFault {
+        self.storage.withLockedValue { storage in
+            let now = ContinuousClock.now
+            let first = storage.firstSeen[model] ?? now
+            storage.firstSeen[model] = first
+            let count = storage.counts[model, default: 0]
+            storage.counts[model] = count + 1
+            guard let rule = storage.configured[model] ?? SimFaultRule.fromModel(model) else { return .none }
+            if let limit = rule.remaining, count >= limit { return .none }
+            if case .outage(let milliseconds) = rule.fault {
+                return now - first < .milliseconds(milliseconds) ? .serverError(503) : .none
+            }
+            return rule.fault
+        }
+    }
+
+    func configure(model: String, rule: SimFaultRule?) {
+        self.storage.withLockedValue { storage in
+            storage.configured[model] = rule
+            storage.counts[model] = 0
+            storage.firstSeen[model] = nil
+        }
+    }
+
+    @discardableResult
+    func log(method: String, path: String, format: String, model: String, stream: Bool, fault: SimFault, outcome: String) -> Int {
+        let elapsed = (ContinuousClock.now - self.started).milliseconds
+        return self.storage.withLockedValue { storage in
+            let sequence = storage.records.count
+            storage.records.append(
+                Record(
+                    sequence: sequence, milliseconds: elapsed, method: method, path: path, format: format, model: model,
+                    stream: stream, fault: fault.name, outcome: outcome
+                )
+            )
+            return sequence
+        }
+    }
+
+    /// Updates the outcome of a logged request once it is known (a stream that was cut, a client that left).
+    func finish(_ sequence: Int, outcome: String) {
+        self.storage.withLockedValue { storage in
+            if sequence < storage.records.count { storage.records[sequence].outcome = outcome }
+        }
+    }
+
+    func reset() {
+        self.storage.withLockedValue { $0 = Storage() }
+    }
+
+    var logJSON: JSONValue {
+        let records = self.storage.withLockedValue { $0.records }
+        return [
+            "requests": .array(
+                records.map { record in
+                    [
+                        "seq": .int(record.sequence), "t_ms": .int(record.milliseconds), "method": .string(record.method),
+                        "path": .string(record.path), "format": .string(record.format), "model": .string(record.model),
+                        "stream": .bool(record.stream), "fault": .string(record.fault), "outcome": .string(record.outcome),
+                    ]
+                }
+            )
+        ]
+    }
+}
