@@ -64,6 +64,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "JunctionCoreTests", dependencies: ["JunctionCore"]),
+        .testTarget(name: "JunctionProvidersTests", dependencies: ["JunctionProviders", "JunctionCore"]),
         .testTarget(
             name: "JunctionDaemonTests",
             dependencies: [

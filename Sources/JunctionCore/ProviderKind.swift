@@ -35,6 +35,19 @@ public enum ProviderKind: String, CaseIterable, Sendable {
         }
     }
 
+    /// A sensible model for a provider configured with none (from the environment, say).
+    public var defaultModel: String? {
+        switch self {
+        case .openai: "gpt-4o-mini"
+        case .anthropic: "claude-3-5-haiku-latest"
+        case .gemini: "gemini-2.0-flash"
+        case .deepseek: "deepseek-chat"
+        case .qwen: "qwen-plus"
+        case .ollama: "llama3.2"
+        case .openaiCompatible, .cursor: nil
+        }
+    }
+
     /// Whether requests need an API key at all (local servers such as Ollama do not).
     public var requiresKey: Bool {
         switch self {

@@ -75,6 +75,7 @@ enum ConfigLoader {
         let root = ConfigTable(table: table, path: "", report: report)
         var config = DaemonConfig()
         if let server = root.table("server") { config.server = Self.readServer(server) }
+        if let defaults = root.table("defaults") { config.defaults = Self.readDefaults(defaults) }
         if let providers = root.table("providers") {
             // The TOML library returns keys sorted; keep the order of the file, which is the order people mean.
             let names = providers.keys.sorted {
@@ -85,7 +86,16 @@ enum ConfigLoader {
                 if let parsed = Self.readProvider(name: name, provider) { config.providers.append(parsed) }
             }
         }
-        root.rejectUnknownKeys(allowed: ["server", "providers"])
+        if let routes = root.table("routes") {
+            let names = routes.keys.sorted {
+                (report.locator.line(of: "routes.\($0)") ?? .max, $0) < (report.locator.line(of: "routes.\($1)") ?? .max, $1)
+            }
+            for name in names {
+                guard let route = routes.table(name) else { continue }
+                if let parsed = Self.readRoute(name: name, route, providers: config.providers) { config.routes.append(parsed) }
+            }
+        }
+        root.rejectUnknownKeys(allowed: ["server", "defaults", "providers", "routes"])
         if !report.problems.isEmpty { throw ConfigErrors(problems: report.problems) }
 
         var warnings: [String] = []
@@ -142,11 +152,68 @@ enum ConfigLoader {
         return server
     }
 
+    private static func readDefaults(_ table: ConfigTable) -> RequestDefaults {
+        var defaults = RequestDefaults()
+        defaults.timeout = table.duration("timeout") ?? defaults.timeout
+        defaults.connectTimeout = table.duration("connect_timeout") ?? defaults.connectTimeout
+        defaults.firstByteTimeout = table.duration("first_byte_timeout") ?? defaults.firstByteTimeout
+        defaults.ttftTimeout = table.duration("ttft_timeout") ?? defaults.ttftTimeout
+        defaults.streamIdleTimeout = table.duration("stream_idle_timeout") ?? defaults.streamIdleTimeout
+        defaults.maxResponseBytes = table.int("max_response_bytes", in: 1024...(1 << 31)) ?? defaults.maxResponseBytes
+        defaults.maxConnectionsPerHost = table.int("max_connections_per_host", in: 1...65_536) ?? defaults.maxConnectionsPerHost
+        if let proxy = Self.readProxy(table) { defaults.proxy = proxy }
+        defaults.noProxy = table.string("no_proxy")
+        table.rejectUnknownKeys(allowed: [
+            "timeout", "connect_timeout", "first_byte_timeout", "ttft_timeout", "stream_idle_timeout",
+            "max_response_bytes", "max_connections_per_host", "proxy", "no_proxy",
+        ])
+        return defaults
+    }
+
+    /// `proxy = "direct"` → `.some(nil)`; a URL → `.some(url)`; absent → nil.
+    private static func readProxy(_ table: ConfigTable) -> String?? {
+        guard let proxy = table.string("proxy") else { return nil }
+        if proxy == "direct" { return .some(nil) }
+        let schemes = ["http://", "https://", "socks5://", "socks5h://"]
+        guard schemes.contains(where: { proxy.hasPrefix($0) }) else {
+            table.problem("proxy", "must be \"direct\" or a proxy URL (http://, https://, socks5://)")
+            return nil
+        }
+        return .some(proxy)
+    }
+
+    private static func readRoute(name: String, _ table: ConfigTable, providers: [ProviderConfig]) -> RouteConfig? {
+        defer { table.rejectUnknownKeys(allowed: ["targets"]) }
+        guard let value = table.value("targets") else {
+            table.problem("targets", "is required (a list of \"provider:model\")")
+            return nil
+        }
+        guard case .array(let array) = value else {
+            table.problem("targets", "must be a list of \"provider:model\" strings")
+            return nil
+        }
+        var targets: [TargetRef] = []
+        for index in 0..<array.count {
+            guard let text = array[index].string, let target = TargetRef(text) else {
+                table.problem("targets", "element \(index + 1) must be a \"provider:model\" string")
+                continue
+            }
+            guard providers.contains(where: { $0.name == target.provider }) else {
+                table.problem("targets", "\"\(text)\" names provider \"\(target.provider)\", which is not configured")
+                continue
+            }
+            targets.append(target)
+        }
+        if targets.isEmpty, array.count == 0 { table.problem("targets", "must not be empty") }
+        return RouteConfig(name: name, targets: targets)
+    }
+
     private static func readProvider(name: String, _ table: ConfigTable) -> ProviderConfig? {
         defer {
             table.rejectUnknownKeys(allowed: [
                 "kind", "base_url", "api_key_env", "api_key_file", "api_key_credential", "api_key", "priority",
-                "enabled", "models",
+                "enabled", "models", "connect_timeout", "first_byte_timeout", "ttft_timeout", "stream_idle_timeout",
+                "max_response_bytes", "proxy", "no_proxy", "headers",
             ])
         }
         let kind: ProviderKind
@@ -191,6 +258,21 @@ enum ConfigLoader {
         let key = sources.first ?? kind.conventionalKeyVariables.first.map { KeySource.environment($0) }
 
         var provider = ProviderConfig(name: name, kind: kind, baseURL: baseURL, key: key)
+        provider.overrides = ProviderOverrides(
+            connectTimeout: table.duration("connect_timeout"),
+            firstByteTimeout: table.duration("first_byte_timeout"),
+            ttftTimeout: table.duration("ttft_timeout"),
+            streamIdleTimeout: table.duration("stream_idle_timeout"),
+            maxResponseBytes: table.int("max_response_bytes", in: 1024...(1 << 31)),
+            proxy: Self.readProxy(table),
+            noProxy: table.string("no_proxy")
+        )
+        if let headers = table.table("headers") {
+            for header in headers.keys.sorted() {
+                guard let value = headers.string(header) else { continue }
+                provider.headers.append(HeaderConfig(name: header, value: value))
+            }
+        }
         provider.priority = table.int("priority", in: 0...1_000) ?? provider.priority
         provider.enabled = table.bool("enabled") ?? provider.enabled
         for (index, model) in table.tables("models").enumerated() {

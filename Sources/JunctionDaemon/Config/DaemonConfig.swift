@@ -5,7 +5,71 @@ import Logging
 /// A value type: a reload builds a new one and swaps it in whole, or keeps the old one if the new is invalid.
 struct DaemonConfig: Sendable, Equatable {
     var server = ServerConfig()
+    var defaults = RequestDefaults()
     var providers: [ProviderConfig] = []
+    /// Named, ordered target lists; `default` serves requests that name neither a route nor a model.
+    var routes: [RouteConfig] = []
+
+    func provider(named name: String) -> ProviderConfig? {
+        self.providers.first { $0.name == name }
+    }
+}
+
+/// `[defaults]`: how requests reach providers unless a provider says otherwise.
+struct RequestDefaults: Sendable, Equatable {
+    /// Overall deadline of one request, all attempts included.
+    var timeout: Duration = .seconds(120)
+    var connectTimeout: Duration = .seconds(5)
+    /// Until response headers.
+    var firstByteTimeout: Duration = .seconds(15)
+    /// Streams: until the first token.
+    var ttftTimeout: Duration = .seconds(15)
+    /// Streams: longest silence between events.
+    var streamIdleTimeout: Duration = .seconds(30)
+    var maxResponseBytes = 32 << 20
+    /// nil: direct connections.
+    var proxy: String?
+    var noProxy: String?
+    var maxConnectionsPerHost = 512
+}
+
+/// Per-provider overrides of `RequestDefaults` (nil: use the default).
+struct ProviderOverrides: Sendable, Equatable {
+    var connectTimeout: Duration?
+    var firstByteTimeout: Duration?
+    var ttftTimeout: Duration?
+    var streamIdleTimeout: Duration?
+    var maxResponseBytes: Int?
+    /// `.some(nil)`: `proxy = "direct"` overrides a global proxy.
+    var proxy: String??
+    var noProxy: String?
+}
+
+/// `[routes.NAME]`
+struct RouteConfig: Sendable, Equatable {
+    var name: String
+    var targets: [TargetRef]
+}
+
+/// `"provider:model"`
+struct TargetRef: Sendable, Equatable, Hashable, CustomStringConvertible {
+    var provider: String
+    var model: String
+
+    init(provider: String, model: String) {
+        self.provider = provider
+        self.model = model
+    }
+
+    /// Parses `provider:model`; the model may itself contain colons (`ollama:llama3.2:3b`).
+    init?(_ text: String) {
+        guard let colon = text.firstIndex(of: ":"), colon != text.startIndex, text.index(after: colon) != text.endIndex
+        else { return nil }
+        self.provider = String(text[..<colon])
+        self.model = String(text[text.index(after: colon)...])
+    }
+
+    var description: String { "\(self.provider):\(self.model)" }
 }
 
 /// `[server]`: the socket and the protocol's limits.
@@ -35,6 +99,18 @@ struct ProviderConfig: Sendable, Equatable {
     var priority = 1
     var enabled = true
     var models: [ModelConfig] = []
+    var overrides = ProviderOverrides()
+    /// Extra request headers (names and values as written).
+    var headers: [HeaderConfig] = []
+
+    /// The model used when a route names only the provider: the first configured, else the kind's default.
+    var defaultModel: String? { self.models.first?.id ?? self.kind.defaultModel }
+}
+
+/// `[providers.NAME.headers]`: extra request headers.
+struct HeaderConfig: Sendable, Equatable {
+    var name: String
+    var value: String
 }
 
 /// `[[providers.NAME.models]]`

@@ -60,7 +60,7 @@ final class ConfigReloader: Sendable {
                 return .failure(error)
             }
             let previous = self.runtime.config
-            self.runtime.replaceConfig(loaded)
+            self.runtime.replaceConfig(loaded, environment: environment)
             self.dispatcher.updateAdminPolicy(self.runtime.adminPolicy)
             if self.pinnedLogLevel == nil { self.logLevel.level = loaded.config.server.logLevel }
             for warning in loaded.warnings { self.logger.warning("\(warning)") }

@@ -107,9 +107,18 @@ public enum Daemon {
             ]
         )
 
+        let transport = Transport(
+            configuration: Transport.Configuration(maxConnectionsPerHost: loaded.config.defaults.maxConnectionsPerHost)
+        )
+        let gateway = Gateway(runtime: runtime, transport: transport, logger: logger)
         let reloaderBox = NIOLockedValueBox<ConfigReloader?>(nil)
         let dispatcher = RPCDispatcher(
-            methods: MethodCatalog.all(runtime: runtime, reloader: { reloaderBox.withLockedValue { $0 } }),
+            methods: MethodCatalog.all(
+                runtime: runtime,
+                reloader: { reloaderBox.withLockedValue { $0 } },
+                gateway: gateway,
+                transport: transport
+            ),
             adminPolicy: runtime.adminPolicy,
             logger: logger
         )
@@ -155,6 +164,7 @@ public enum Daemon {
                     .init(service: SignalService(reloader: reloader, notifier: notifier, logger: logger, shutdown: shutdown)),
                     .init(service: StatusService(runtime: runtime, notifier: notifier), successTerminationBehavior: .ignore),
                     .init(service: watchdog, successTerminationBehavior: .ignore),
+                    .init(service: TransportService(transport: transport)),
                     .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
                 ],
                 logger: logger

@@ -15,22 +15,26 @@ final class DaemonRuntime: Sendable {
     let socketActivated: Bool
     let watchdogInterval: Duration?
     let logSink: LogSink
-    private let loaded: NIOLockedValueBox<LoadedConfig>
+    private let state: NIOLockedValueBox<ActiveConfiguration>
     private let counters = NIOLockedValueBox<(@Sendable () -> (connections: Int, inflight: Int))?>(nil)
 
     init(loaded: LoadedConfig, socketPath: String, socketActivated: Bool, watchdogInterval: Duration?, logSink: LogSink) {
-        self.loaded = NIOLockedValueBox(loaded)
+        self.state = NIOLockedValueBox(ActiveConfiguration(loaded: loaded, environment: ProcessEnvironment.current()))
         self.socketPath = socketPath
         self.socketActivated = socketActivated
         self.watchdogInterval = watchdogInterval
         self.logSink = logSink
     }
 
-    var current: LoadedConfig { self.loaded.withLockedValue { $0 } }
+    /// The configuration in force and the providers built from it, as one consistent snapshot.
+    var active: ActiveConfiguration { self.state.withLockedValue { $0 } }
+    var current: LoadedConfig { self.active.loaded }
     var config: DaemonConfig { self.current.config }
 
-    func replaceConfig(_ loaded: LoadedConfig) {
-        self.loaded.withLockedValue { $0 = loaded }
+    /// Swaps in a new configuration; requests already running keep the snapshot they started with.
+    func replaceConfig(_ loaded: LoadedConfig, environment: [String: String]) {
+        let active = ActiveConfiguration(loaded: loaded, environment: environment)
+        self.state.withLockedValue { $0 = active }
     }
 
     var uptime: Duration { ContinuousClock.now - self.startedAt }
@@ -72,5 +76,16 @@ final class DaemonRuntime: Sendable {
 
     var adminPolicy: AdminPolicy {
         AdminPolicy(daemonUID: self.uid, adminGroupID: self.config.server.adminGroup.flatMap(GroupDirectory.gid(named:)))
+    }
+}
+
+/// A configuration and what was built from it.
+struct ActiveConfiguration: Sendable {
+    var loaded: LoadedConfig
+    var registry: ProviderRegistry
+
+    init(loaded: LoadedConfig, environment: [String: String]) {
+        self.loaded = loaded
+        self.registry = ProviderRegistry(config: loaded.config, environment: environment)
     }
 }

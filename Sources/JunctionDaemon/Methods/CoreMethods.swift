@@ -3,8 +3,14 @@ import JunctionProviders
 
 /// Every method the daemon serves. The schema test holds this list and `rpc-schema/openrpc.json` equal.
 enum MethodCatalog {
-    static func all(runtime: DaemonRuntime, reloader: @escaping @Sendable () -> ConfigReloader?) -> [RPCMethod] {
+    static func all(
+        runtime: DaemonRuntime,
+        reloader: @escaping @Sendable () -> ConfigReloader?,
+        gateway: Gateway,
+        transport: Transport
+    ) -> [RPCMethod] {
         CoreMethods.all(runtime: runtime, reloader: reloader)
+            + ProviderMethods.all(runtime: runtime, gateway: gateway, transport: transport)
     }
 }
 

@@ -84,8 +84,10 @@ final class Transfer: @unchecked Sendable {
             self.curlFailure = TransportError(.other, "response headers exceed 256 KiB")
             return 0
         }
-        var line = String(decoding: bytes, as: UTF8.self)
-        while line.last == "\n" || line.last == "\r" { line.removeLast() }
+        // Trim CR and LF as bytes: in a Swift String "\r\n" is one Character.
+        var length = bytes.count
+        while length > 0, bytes[length - 1] == 0x0A || bytes[length - 1] == 0x0D { length -= 1 }
+        let line = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<length]), as: UTF8.self)
         if line.hasPrefix("HTTP/") {
             // A new status line (after a 100 Continue, or a proxy's CONNECT answer) starts a new header block.
             let parts = line.split(separator: " ", maxSplits: 2)

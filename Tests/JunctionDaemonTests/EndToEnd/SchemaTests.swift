@@ -1,6 +1,8 @@
 import Foundation
 import JunctionClient
 import JunctionCore
+import JunctionProviders
+import Logging
 import Testing
 
 @testable import JunctionDaemon
@@ -26,10 +28,15 @@ extension EndToEnd {
                 watchdogInterval: nil,
                 logSink: .stderr
             )
-            let registered = Set(MethodCatalog.all(runtime: runtime, reloader: { nil }).map(\.name))
+            let transport = Transport()
+            let catalog = MethodCatalog.all(
+                runtime: runtime, reloader: { nil }, gateway: Gateway(runtime: runtime, transport: transport, logger: Logger(label: "test")),
+                transport: transport
+            )
+            let registered = Set(catalog.map(\.name))
             let documented = Set(self.methods.compactMap { $0["name"]?.stringValue })
             #expect(registered == documented)
-            #expect(registered.count == MethodCatalog.all(runtime: runtime, reloader: { nil }).count)
+            #expect(registered.count == catalog.count)
         }
 
         @Test func listsEveryErrorCode() {

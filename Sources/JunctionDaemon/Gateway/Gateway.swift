@@ -1,0 +1,396 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import JunctionCore
+import JunctionProviders
+import Logging
+import Synchronization
+
+/// Runs `generate`: plans the targets, tries them in order through the transport, streams deltas to the
+/// caller, and reports every attempt. A failed target moves on to the next one; a stream that fails after
+/// output was sent is announced with `generate.restart` before the next target answers in full. A truncated
+/// answer is never a success.
+final class Gateway: Sendable {
+    private let runtime: DaemonRuntime
+    private let transport: Transport
+    private let logger: Logger
+
+    init(runtime: DaemonRuntime, transport: Transport, logger: Logger) {
+        self.runtime = runtime
+        self.transport = transport
+        self.logger = logger
+    }
+
+    struct Options: Sendable {
+        var request: ChatRequest
+        var timeout: Duration?
+        var client: String?
+    }
+
+    func generate(_ options: Options, context: RequestContext) async throws -> JSONValue {
+        let active = self.runtime.active
+        let request = options.request
+        let targets = try Router(config: active.loaded.config).targets(route: request.route, model: request.model)
+        let started = ContinuousClock.now
+        let deadline = started + (options.timeout ?? active.loaded.config.defaults.timeout)
+        var attempts: [AttemptRecord] = []
+        var outputSent = false
+        var lastError: ProviderError?
+
+        for target in targets {
+            try Task.checkCancellation()
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else { break }
+            let number = attempts.count + 1
+            if outputSent, let id = context.id {
+                context.connection.notify(
+                    method: "generate.restart",
+                    params: [
+                        "request": id.json, "attempt": .int(number),
+                        "reason": .string(lastError.map { "\($0.kindName): \($0.message)" } ?? "previous attempt failed"),
+                    ]
+                )
+                outputSent = false
+            }
+            let attemptStarted = ContinuousClock.now
+            guard let provider = active.registry.provider(named: target.provider) else { continue }
+            if let problem = provider.keyProblem {
+                let error = ProviderError(kind: .auth, message: "API key unavailable: \(problem)")
+                attempts.append(AttemptRecord(target: target, error: error, latency: .zero))
+                lastError = error
+                continue
+            }
+            let outcome = await self.attempt(
+                provider: provider, model: target.model, request: request, number: number, deadline: remaining,
+                context: context
+            )
+            try Task.checkCancellation()
+            let latency = ContinuousClock.now - attemptStarted
+            switch outcome {
+            case .success(let answer):
+                attempts.append(AttemptRecord(target: target, error: nil, latency: latency, status: answer.status))
+                return self.result(
+                    answer: answer, target: target, request: request, started: started, attempts: attempts, context: context
+                )
+            case .failure(let failure):
+                attempts.append(AttemptRecord(target: target, error: failure.error, latency: latency, status: failure.error.status))
+                outputSent = outputSent || failure.outputSent
+                lastError = failure.error
+                self.logger.notice(
+                    "attempt failed; moving on",
+                    metadata: [
+                        "provider": "\(target.provider)", "model": "\(target.model)", "reason": "\(failure.error.kindName)",
+                        "request_id": "\(context.id?.description ?? "-")", "client_uid": "\(context.peer.uid)",
+                    ]
+                )
+            }
+        }
+        throw self.failure(attempts: attempts, lastError: lastError, outputSent: outputSent, deadlinePassed: ContinuousClock.now >= deadline)
+    }
+
+    // MARK: - One attempt
+
+    struct Answer: Sendable {
+        var completion: Completion
+        var ttft: Duration?
+        var status: Int
+        var rateLimits: RateLimitSnapshot
+    }
+
+    struct AttemptFailure: Error, Sendable {
+        var error: ProviderError
+        var outputSent: Bool
+    }
+
+    private func attempt(
+        provider: ProviderRegistry.Provider,
+        model: String,
+        request: ChatRequest,
+        number: Int,
+        deadline: Duration,
+        context: RequestContext
+    ) async -> Result<Answer, AttemptFailure> {
+        let http = provider.prepare(provider.adapter.chatRequest(request, model: model, endpoint: provider.endpoint), deadline: deadline)
+        do {
+            if request.stream {
+                return try await self.streamed(provider: provider, http: http, number: number, context: context)
+            }
+            return try await self.unary(provider: provider, http: http)
+        } catch let failure as AttemptFailure {
+            return .failure(failure)
+        } catch let error as TransportError {
+            return .failure(AttemptFailure(error: error.providerError, outputSent: false))
+        } catch {
+            // Cancellation: the caller sees -32005 (or -32008 at shutdown); nothing to record.
+            return .failure(AttemptFailure(error: ProviderError(kind: .transport(.other), message: "cancelled"), outputSent: false))
+        }
+    }
+
+    private static func now() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    private func unary(provider: ProviderRegistry.Provider, http: HTTPRequest) async throws -> Result<Answer, AttemptFailure> {
+        var head: HTTPResponseHead?
+        var body: [UInt8] = []
+        for try await part in self.transport.execute(http) {
+            switch part {
+            case .head(let received): head = received
+            case .body(let bytes): body += bytes
+            }
+        }
+        guard let head else {
+            throw AttemptFailure(error: ProviderError(kind: .malformed, message: "no response"), outputSent: false)
+        }
+        let now = Self.now()
+        guard (200..<300).contains(head.status) else {
+            throw AttemptFailure(error: provider.adapter.parseError(head, body: body, now: now), outputSent: false)
+        }
+        switch provider.adapter.parseCompletion(head, body: body, now: now) {
+        case .success(let completion):
+            return .success(Answer(completion: completion, ttft: nil, status: head.status, rateLimits: provider.adapter.rateLimits(head, now: now)))
+        case .failure(let error):
+            throw AttemptFailure(error: error, outputSent: false)
+        }
+    }
+
+    private func streamed(
+        provider: ProviderRegistry.Provider,
+        http: HTTPRequest,
+        number: Int,
+        context: RequestContext
+    ) async throws -> Result<Answer, AttemptFailure> {
+        let progress = StreamProgress()
+        let ttftTimeout = provider.ttftTimeout
+        return try await withThrowingTaskGroup(of: Result<Answer, AttemptFailure>?.self) { group in
+            group.addTask {
+                try await self.consumeStream(provider: provider, http: http, number: number, context: context, progress: progress)
+            }
+            group.addTask {
+                // The TTFT clock: if no token has come when it runs out, the attempt is abandoned.
+                try? await Task.sleep(for: ttftTimeout)
+                if Task.isCancelled || progress.sawToken { return nil }
+                return .failure(
+                    AttemptFailure(
+                        error: ProviderError(
+                            kind: .transport(.ttftTimeout),
+                            message: "no first token within \(DurationText.format(ttftTimeout))"
+                        ),
+                        outputSent: false
+                    )
+                )
+            }
+            while let next = try await group.next() {
+                if let outcome = next {
+                    group.cancelAll()
+                    return outcome
+                }
+            }
+            throw CancellationError()
+        }
+    }
+
+    private func consumeStream(
+        provider: ProviderRegistry.Provider,
+        http: HTTPRequest,
+        number: Int,
+        context: RequestContext,
+        progress: StreamProgress
+    ) async throws -> Result<Answer, AttemptFailure> {
+        let started = ContinuousClock.now
+        var decoder = provider.adapter.makeStreamDecoder()
+        var head: HTTPResponseHead?
+        var errorBody: [UInt8] = []
+        var text = ""
+        var reasoning = ""
+        var usage: Usage?
+        var finish: FinishReason?
+        var model: String?
+        var providerRequestID: String?
+        var sequence = 0
+        var ttft: Duration?
+        let requestID = context.id?.json
+
+        func failed(_ error: ProviderError) -> Result<Answer, AttemptFailure> {
+            .failure(AttemptFailure(error: error, outputSent: sequence > 0))
+        }
+
+        do {
+            reading: for try await part in self.transport.execute(http) {
+                switch part {
+                case .head(let received):
+                    head = received
+                    if !(200..<300).contains(received.status) { progress.markToken() }  // an error answer is not silence
+                case .body(let bytes):
+                    guard let head, (200..<300).contains(head.status) else {
+                        errorBody += bytes
+                        continue
+                    }
+                    for event in decoder.feed(bytes) {
+                        switch event {
+                        case .delta(let delta):
+                            if ttft == nil {
+                                ttft = ContinuousClock.now - started
+                                progress.markToken()
+                            }
+                            text += delta
+                            if let requestID {
+                                context.connection.notify(
+                                    method: "generate.delta",
+                                    params: ["request": requestID, "attempt": .int(number), "seq": .int(sequence), "text": .string(delta)]
+                                )
+                            }
+                            sequence += 1
+                        case .reasoning(let part):
+                            progress.markToken()
+                            reasoning += part
+                        case .usage(let reported): usage = reported
+                        case .finish(let reason):
+                            progress.markToken()
+                            finish = reason
+                        case .metadata(let reportedModel, let id):
+                            model = reportedModel ?? model
+                            providerRequestID = id ?? providerRequestID
+                        case .end:
+                            break reading
+                        case .error(let error):
+                            return failed(error)
+                        }
+                    }
+                }
+            }
+        } catch let error as TransportError {
+            // A stream that already finished and then lost its connection is complete; anything else is not.
+            if finish == nil || usage == nil { return failed(error.providerError) }
+        }
+        guard let head else { return failed(ProviderError(kind: .malformed, message: "no response")) }
+        let now = Self.now()
+        guard (200..<300).contains(head.status) else {
+            return failed(provider.adapter.parseError(head, body: errorBody, now: now))
+        }
+        guard let finish else {
+            return failed(
+                ProviderError(
+                    kind: .truncated,
+                    status: head.status,
+                    message: "the stream ended before the answer did (\(sequence) deltas, no finish reason)"
+                )
+            )
+        }
+        if decoder.malformedEvents > 0 {
+            self.logger.warning("skipped malformed stream events", metadata: ["provider": "\(provider.name)", "count": "\(decoder.malformedEvents)"])
+        }
+        return .success(
+            Answer(
+                completion: Completion(
+                    text: text,
+                    reasoning: reasoning.isEmpty ? nil : reasoning,
+                    finishReason: finish,
+                    model: model ?? "",
+                    usage: usage,
+                    providerRequestID: providerRequestID
+                ),
+                ttft: ttft,
+                status: head.status,
+                rateLimits: provider.adapter.rateLimits(head, now: now)
+            )
+        )
+    }
+
+    // MARK: - Results
+
+    private func result(
+        answer: Answer,
+        target: TargetRef,
+        request: ChatRequest,
+        started: ContinuousClock.Instant,
+        attempts: [AttemptRecord],
+        context: RequestContext
+    ) -> JSONValue {
+        let completion = answer.completion
+        var usage = completion.usage
+        var estimated = false
+        if usage == nil {
+            estimated = true
+            usage = Usage(promptTokens: request.estimatedPromptTokens, completionTokens: TokenEstimate.tokens(in: completion.text))
+        }
+        var result: JSONObject = [
+            "id": context.id?.json ?? .null,
+            "text": .string(completion.text),
+            "finish_reason": .string(completion.finishReason.rawValue),
+            "provider": .string(target.provider),
+            "model": .string(completion.model.isEmpty ? target.model : completion.model),
+            "usage": usage!.json,
+            "latency_ms": .int((ContinuousClock.now - started).milliseconds),
+        ]
+        if estimated { result["usage_estimated"] = true }
+        if let ttft = answer.ttft { result["ttft_ms"] = .int(ttft.milliseconds) }
+        if let reasoning = completion.reasoning { result["reasoning"] = .string(reasoning) }
+        if let id = completion.providerRequestID { result["provider_request_id"] = .string(id) }
+        if !answer.rateLimits.isEmpty { result["rate_limits"] = answer.rateLimits.json }
+        result["attempts"] = .array(attempts.map(\.json))
+        return .object(result)
+    }
+
+    private func failure(attempts: [AttemptRecord], lastError: ProviderError?, outputSent: Bool, deadlinePassed: Bool) -> RPCError {
+        var data: JSONObject = ["attempts": .array(attempts.map(\.json))]
+        if outputSent { data["partial_output_sent"] = true }
+        if deadlinePassed {
+            return RPCError(code: RPCErrorCode.timeout.rawValue, message: "Timeout: the request's deadline passed", data: .object(data))
+        }
+        if let last = lastError, let target = attempts.last?.target {
+            data["provider"] = .string(target.provider)
+            data["status"] = last.status.map { .int($0) } ?? .null
+            data["type"] = .string(last.type ?? last.kindName)
+            data["message"] = .string(last.message)
+            if attempts.allSatisfy({ $0.error?.kind == .rateLimited }), let wait = last.hints.retryAfter {
+                data["retry_after_ms"] = .int(wait.milliseconds)
+                return RPCError(code: RPCErrorCode.rateLimited.rawValue, message: "Rate limited by every target", data: .object(data))
+            }
+            if attempts.count == 1, last.status != nil {
+                return RPCError(
+                    code: RPCErrorCode.upstreamError.rawValue,
+                    message: "Upstream error from \(target.provider): \(last.message)",
+                    data: .object(data)
+                )
+            }
+        }
+        return RPCError(
+            code: RPCErrorCode.noProviderAvailable.rawValue,
+            message: "No provider could answer (\(attempts.count) attempt\(attempts.count == 1 ? "" : "s"))",
+            data: .object(data)
+        )
+    }
+}
+
+/// What the TTFT clock needs to know from the consumer.
+final class StreamProgress: Sendable {
+    private let token = Atomic<Bool>(false)
+    var sawToken: Bool { self.token.load(ordering: .acquiring) }
+    func markToken() { self.token.store(true, ordering: .releasing) }
+}
+
+/// One attempt as the result reports it.
+struct AttemptRecord: Sendable {
+    var target: TargetRef
+    var error: ProviderError?
+    var latency: Duration
+    var status: Int?
+
+    var json: JSONValue {
+        var object: JSONObject = [
+            "provider": .string(self.target.provider),
+            "model": .string(self.target.model),
+            "outcome": .string(self.error?.kindName ?? "ok"),
+            "status": self.status.map { .int($0) } ?? .null,
+            "latency_ms": .int(self.latency.milliseconds),
+        ]
+        if let error = self.error {
+            object["error_type"] = error.type.map(JSONValue.string) ?? .null
+            object["error"] = .string(error.message)
+        }
+        return .object(object)
+    }
+}
