@@ -1,23 +1,58 @@
 #!/usr/bin/env bash
-# `make demo`: start junctiond on a temporary socket, talk to it with junctionctl, stop it. No API keys needed.
+# `make demo`: start the provider simulator and junctiond on a temporary socket, talk to it with junctionctl
+# (including streamed completions and a failover), stop both. No API keys needed.
 set -euo pipefail
 bin="${1:-.build/debug}"
 workdir=$(mktemp -d /tmp/junction-demo.XXXXXX)
 socket="$workdir/junction.sock"
 config="$workdir/junction.toml"
-cat > "$config" <<TOML
-[server]
-socket_mode = "0600"
-drain_timeout = "2s"
-TOML
-
 cleanup() {
     if [[ -n "${daemon_pid:-}" ]] && kill -0 "$daemon_pid" 2>/dev/null; then kill -TERM "$daemon_pid"; fi
+    if [[ -n "${sim_pid:-}" ]] && kill -0 "$sim_pid" 2>/dev/null; then kill -TERM "$sim_pid"; fi
     rm -rf "$workdir"
 }
 trap cleanup EXIT
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+
+# The simulator impersonates OpenAI, Anthropic and Gemini on a loopback port, 30 ms per token.
+"$bin/junction-sim" --port 0 --token-delay-ms 30 > "$workdir/sim.out" 2> "$workdir/sim.log" &
+sim_pid=$!
+for _ in $(seq 1 100); do grep -q listening "$workdir/sim.out" 2>/dev/null && break; sleep 0.05; done
+port=$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$workdir/sim.out")
+[[ -n "$port" ]] || { echo "junction-sim did not start"; cat "$workdir/sim.log"; exit 1; }
+sim="http://127.0.0.1:$port"
+
+cat > "$config" <<TOML
+[server]
+socket_mode = "0600"
+drain_timeout = "2s"
+
+[providers.openai]
+base_url = "$sim/v1"
+api_key_env = "DEMO_OPENAI_KEY"
+[[providers.openai.models]]
+id = "gpt-4o-mini"
+
+[providers.anthropic]
+base_url = "$sim"
+api_key_env = "DEMO_ANTHROPIC_KEY"
+[[providers.anthropic.models]]
+id = "claude-3-5-haiku-latest"
+
+[providers.gemini]
+base_url = "$sim/v1beta"
+api_key_env = "DEMO_GEMINI_KEY"
+
+[routes.default]
+targets = ["openai:gpt-4o-mini", "anthropic:claude-3-5-haiku-latest"]
+
+# The primary cuts its stream after 4 tokens; Junction restarts the answer on the fallback.
+[routes.flaky]
+targets = ["openai:sim-cut-4", "gemini:gemini-2.0-flash"]
+TOML
+chmod 600 "$config"
+export DEMO_OPENAI_KEY=sk-demo DEMO_ANTHROPIC_KEY=sk-ant-demo DEMO_GEMINI_KEY=demo
 
 step "$bin/junctiond --config $config --socket $socket &"
 "$bin/junctiond" --config "$config" --socket "$socket" 2> "$workdir/junctiond.log" &
@@ -29,6 +64,15 @@ export JUNCTION_SOCKET="$socket"
 step "junctionctl status";            "$bin/junctionctl" status
 step "junctionctl ping";              "$bin/junctionctl" ping
 step "junctionctl schema | head -20"; "$bin/junctionctl" schema | head -20 || true
+step "junctionctl providers";         "$bin/junctionctl" providers
+step "junctionctl generate --stream 'Say hello'"
+"$bin/junctionctl" generate --stream "Say hello"
+step "junctionctl generate --model anthropic:claude-3-5-haiku-latest 'Say hello'"
+"$bin/junctionctl" generate --model anthropic:claude-3-5-haiku-latest "Say hello"
+step "junctionctl generate --stream --route flaky 'Say hello'   # primary cuts its stream mid-answer"
+"$bin/junctionctl" generate --stream --route flaky "Say hello"
+step "junctionctl call tokens.count '{\"text\": \"How many tokens is this?\", \"model\": \"anthropic:claude-3-5-haiku-latest\"}'"
+"$bin/junctionctl" call tokens.count '{"text": "How many tokens is this?", "model": "anthropic:claude-3-5-haiku-latest"}'
 step "junctionctl call nope";         "$bin/junctionctl" call nope || echo "(exit status $?: the daemon answered with an error)"
 step "echo '{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1}' | socat - UNIX-CONNECT:\$JUNCTION_SOCKET"
 if command -v socat >/dev/null; then

@@ -16,7 +16,7 @@ struct JunctionCtl: AsyncParsableCommand {
         commandName: "junctionctl",
         abstract: "Control and query a running junctiond.",
         version: JunctionVersion.current,
-        subcommands: [Status.self, Ping.self, Reload.self, Call.self, Schema.self]
+        subcommands: [Status.self, Ping.self, Reload.self, Generate.self, Models.self, Providers.self, Call.self, Schema.self]
     )
 
     /// Parses, runs, and maps failures to the documented exit codes (ArgumentParser's own usage code is 64).
@@ -90,7 +90,11 @@ struct GlobalOptions: ParsableArguments {
     var socketPath: String { self.socket ?? SocketCandidates.pick(environment: currentEnvironment()) }
 
     /// Connects, calls, and turns every failure into its exit status with a message on stderr.
-    func call(_ method: String, params: JSONValue? = nil) throws -> JSONValue {
+    func call(
+        _ method: String,
+        params: JSONValue? = nil,
+        onNotification: (String, JSONValue) -> Void = { _, _ in }
+    ) throws -> JSONValue {
         let path = self.socketPath
         let client: RPCClient
         do {
@@ -103,7 +107,7 @@ struct GlobalOptions: ParsableArguments {
             throw ExitCode(ExitStatus.cannotConnect)
         }
         do {
-            return try client.call(method, params: params)
+            return try client.call(method, params: params, onNotification: onNotification)
         } catch let reply as RPCClient.ErrorReply {
             writeStderr("error \(reply.code): \(reply.message)\n")
             if let problems = reply.data?["problems"]?.arrayValue {
