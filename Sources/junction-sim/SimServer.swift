@@ -98,8 +98,15 @@ final class SimConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         let fault = self.state.fault(forModel: model)
         self.nextID += 1
         let id = "sim-\(ObjectIdentifier(self).hashValue & 0xFFFF)-\(self.nextID)"
+        let auth =
+            head.headers["authorization"].first.map { $0.hasPrefix("Bearer ") ? "bearer" : "other" }
+            ?? (head.headers.contains(name: "x-api-key") ? "x-api-key" : nil)
+            ?? (head.headers.contains(name: "x-goog-api-key") ? "x-goog-api-key" : "none")
         self.answer(
-            SimCall(format: format, dialect: dialect, model: model, stream: stream, maxTokens: maxTokens, prompt: prompt, id: id, path: path),
+            SimCall(
+                format: format, dialect: dialect, model: model, stream: stream, maxTokens: maxTokens, prompt: prompt, id: id,
+                path: path, auth: auth
+            ),
             fault: fault,
             context: context
         )
@@ -114,13 +121,14 @@ final class SimConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         var prompt: Int
         var id: String
         var path: String
+        var auth: String
     }
 
     private func answer(_ call: SimCall, fault: SimFault, context: ChannelHandlerContext) {
         func log(_ outcome: String) -> Int {
             self.state.log(
                 method: "POST", path: call.path, format: call.format.rawValue, model: call.model, stream: call.stream,
-                fault: fault, outcome: outcome
+                fault: fault, outcome: outcome, auth: call.auth
             )
         }
         if let (status, headers, body) = SimResponses.error(fault, format: call.format) {

@@ -14,6 +14,8 @@ final class SimState: Sendable {
         var stream: Bool
         var fault: String
         var outcome: String
+        /// Which credential header came (never its value): bearer, x-api-key, x-goog-api-key or none.
+        var auth: String
     }
 
     private struct Storage {
@@ -52,14 +54,17 @@ final class SimState: Sendable {
     }
 
     @discardableResult
-    func log(method: String, path: String, format: String, model: String, stream: Bool, fault: SimFault, outcome: String) -> Int {
+    func log(
+        method: String, path: String, format: String, model: String, stream: Bool, fault: SimFault, outcome: String,
+        auth: String = "none"
+    ) -> Int {
         let elapsed = (ContinuousClock.now - self.started).milliseconds
         return self.storage.withLockedValue { storage in
             let sequence = storage.records.count
             storage.records.append(
                 Record(
                     sequence: sequence, milliseconds: elapsed, method: method, path: path, format: format, model: model,
-                    stream: stream, fault: fault.name, outcome: outcome
+                    stream: stream, fault: fault.name, outcome: outcome, auth: auth
                 )
             )
             return sequence
@@ -86,6 +91,7 @@ final class SimState: Sendable {
                         "seq": .int(record.sequence), "t_ms": .int(record.milliseconds), "method": .string(record.method),
                         "path": .string(record.path), "format": .string(record.format), "model": .string(record.model),
                         "stream": .bool(record.stream), "fault": .string(record.fault), "outcome": .string(record.outcome),
+                        "auth": .string(record.auth),
                     ]
                 }
             )

@@ -56,8 +56,17 @@ public enum RetryHintParsing {
     public static func tryAgainIn(_ message: String) -> Duration? {
         let lower = message.lowercased()
         guard let range = lower.firstRange(of: "try again in ") else { return nil }
-        let tail = lower[range.upperBound...].prefix { $0.isNumber || $0 == "." || ($0.isLetter && $0.isASCII) }
-        return self.goDuration(String(tail))
+        // Number-unit pairs ("1.2s", "6m0s"), stopping at the sentence's own full stop.
+        var rest = lower[range.upperBound...]
+        var duration = ""
+        while let first = rest.first, first.isNumber {
+            let number = rest.prefix { $0.isNumber || $0 == "." }
+            let unit = rest.dropFirst(number.count).prefix { $0.isASCII && $0.isLetter }
+            guard !unit.isEmpty else { break }
+            duration += number.hasSuffix(".") ? String(number.dropLast()) + String(unit) : String(number) + String(unit)
+            rest = rest.dropFirst(number.count + unit.count)
+        }
+        return self.goDuration(duration)
     }
 
     /// Gemini's `RetryInfo.retryDelay`: a protobuf duration string such as `"30s"` or `"1.5s"`.

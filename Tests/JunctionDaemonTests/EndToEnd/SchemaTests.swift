@@ -63,7 +63,8 @@ extension EndToEnd {
         }
 
         @Test func examplesValidateAgainstTheirSchemasAndAgainstTheDaemon() throws {
-            let daemon = try DaemonProcess()
+            let sim = try SimProcess()
+            let daemon = try sim.daemon()
             let client = try daemon.client()
             for method in self.methods {
                 let name = try #require(method["name"]?.stringValue)
