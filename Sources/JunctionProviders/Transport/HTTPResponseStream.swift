@@ -9,6 +9,9 @@ public struct HTTPResponseStream: AsyncSequence, Sendable {
     let transfer: Transfer
     let transport: Transport
 
+    /// Body bytes received but not yet read; for observing backpressure.
+    public var bufferedBytes: Int { self.transfer.waitingBytes }
+
     public func makeAsyncIterator() -> Iterator {
         Iterator(guardian: TransferGuardian(transfer: self.transfer, transport: self.transport))
     }

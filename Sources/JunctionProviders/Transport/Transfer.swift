@@ -187,4 +187,7 @@ final class Transfer: @unchecked Sendable {
     }
 
     var isFinished: Bool { self.lock.withLock { self.result != nil } }
+
+    /// Body bytes waiting for the consumer (bounded by the high watermark plus one libcurl write).
+    var waitingBytes: Int { self.lock.withLock { self.bufferedBytes } }
 }
