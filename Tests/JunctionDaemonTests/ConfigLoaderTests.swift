@@ -35,10 +35,12 @@ struct ConfigLoaderTests {
         let loaded = try ConfigLoader.parse(text: enabled, file: "enabled.toml")
         #expect(loaded.config.server.socket == "/run/junction/junction.sock")
         #expect(loaded.config.server.adminGroup == "junction-admin")
-        #expect(loaded.config.providers.map(\.name) == ["openai", "local"])
+        #expect(loaded.config.providers.map(\.name) == ["openai", "anthropic", "local"])
+        #expect(loaded.config.routes.first?.targets.count == 2)
+        #expect(loaded.config.defaults.proxy == "http://proxy.internal:3128")
         #expect(loaded.config.providers[0].models.first?.contextWindow == 128000)
         #expect(loaded.config.providers[0].key == .environment("OPENAI_API_KEY"))
-        #expect(loaded.config.providers[1].kind == .openaiCompatible)
+        #expect(loaded.config.providers[2].kind == .openaiCompatible)
     }
 
     @Test func readsEveryServerKey() throws {
@@ -77,7 +79,7 @@ struct ConfigLoaderTests {
 
     @Test func unknownTableIsReported() {
         let problems = self.problems("# comment\n\n[sever]\nsocket = \"/x\"\n")
-        #expect(problems.map(\.description) == ["test.toml:3: sever: unknown key (known keys here: providers, server)"])
+        #expect(problems.map(\.description) == ["test.toml:3: sever: unknown key (known keys here: defaults, providers, routes, server)"])
     }
 
     @Test func wrongTypeIsReportedWithLineAndPath() {
@@ -139,6 +141,93 @@ struct ConfigLoaderTests {
         #expect(problems.contains("test.toml:11: providers.local.base_url: is required for kind \"openai-compatible\""))
         #expect(problems.contains("test.toml:15: providers.anthropic.base_url: must start with http:// or https://"))
         #expect(problems.contains("test.toml:16: providers.anthropic.models[0].id: is required"))
+    }
+
+    @Test func defaultsRoutesAndProviderOverrides() throws {
+        let loaded = try ConfigLoader.parse(
+            text: """
+                [defaults]
+                timeout = "60s"
+                ttft_timeout = "3s"
+                proxy = "http://proxy.local:3128"
+                no_proxy = "localhost"
+
+                [providers.openai]
+                first_byte_timeout = "4s"
+                proxy = "direct"
+                [providers.openai.headers]
+                OpenAI-Organization = "org-1"
+
+                [providers.local]
+                kind = "ollama"
+
+                [routes.default]
+                targets = ["openai:gpt-4o-mini", "local:llama3.2:3b"]
+                """,
+            file: "t.toml"
+        )
+        let config = loaded.config
+        #expect(config.defaults.timeout == .seconds(60))
+        #expect(config.defaults.ttftTimeout == .seconds(3))
+        #expect(config.defaults.proxy == "http://proxy.local:3128")
+        #expect(config.providers[0].overrides.firstByteTimeout == .seconds(4))
+        #expect(config.providers[0].overrides.proxy == .some(nil))
+        #expect(config.providers[0].headers == [HeaderConfig(name: "OpenAI-Organization", value: "org-1")])
+        #expect(config.routes == [
+            RouteConfig(name: "default", targets: [
+                TargetRef(provider: "openai", model: "gpt-4o-mini"), TargetRef(provider: "local", model: "llama3.2:3b"),
+            ])
+        ])
+        let registry = ProviderRegistry(config: config, environment: ["OPENAI_API_KEY": "k"])
+        #expect(registry.provider(named: "openai")?.proxy == nil)
+        #expect(registry.provider(named: "local")?.proxy == "http://proxy.local:3128")
+        #expect(registry.provider(named: "openai")?.timeouts.firstByte == .seconds(4))
+        #expect(registry.provider(named: "local")?.ttftTimeout == .seconds(3))
+    }
+
+    @Test func routeMistakes() {
+        let problems = self.problems(
+            """
+            [providers.openai]
+            [routes.a]
+            targets = ["openai"]
+            [routes.b]
+            targets = ["anthropic:claude"]
+            [routes.c]
+            """
+        ).map(\.description)
+        #expect(problems.contains { $0.hasPrefix("test.toml:3: routes.a.targets: element 1 must be a \"provider:model\"") })
+        #expect(problems.contains { $0.hasPrefix("test.toml:5: routes.b.targets: \"anthropic:claude\" names provider \"anthropic\"") })
+        #expect(problems.contains { $0.hasPrefix("test.toml:6: routes.c.targets: is required") })
+    }
+
+    @Test func routingPicksTargetsAsDocumented() throws {
+        let config = try ConfigLoader.parse(
+            text: """
+                [providers.openai]
+                priority = 2
+                [[providers.openai.models]]
+                id = "shared"
+                [providers.anthropic]
+                priority = 1
+                [[providers.anthropic.models]]
+                id = "shared"
+                [providers.off]
+                kind = "gemini"
+                enabled = false
+                [routes.fast]
+                targets = ["anthropic:claude-3-5-haiku-latest", "off:gemini-2.0-flash"]
+                """,
+            file: "t.toml"
+        ).config
+        let router = Router(config: config)
+        #expect(try router.targets(route: "fast", model: nil) == [TargetRef(provider: "anthropic", model: "claude-3-5-haiku-latest")])
+        #expect(try router.targets(route: nil, model: "openai:gpt-x") == [TargetRef(provider: "openai", model: "gpt-x")])
+        #expect(try router.targets(route: nil, model: "shared").map(\.provider) == ["anthropic", "openai"])
+        #expect(try router.targets(route: nil, model: nil).map(\.provider) == ["anthropic", "openai"])
+        #expect(throws: RPCError.self) { try router.targets(route: nil, model: "unknown-model") }
+        #expect(throws: RPCError.self) { try router.targets(route: "missing", model: nil) }
+        #expect(throws: RPCError.self) { try Router(config: DaemonConfig()).targets(route: nil, model: nil) }
     }
 
     @Test func keySourcesAndTheirDefaults() throws {
