@@ -131,7 +131,8 @@ final class DirectTarget: BenchTarget, @unchecked Sendable {
         self.request = HTTPRequest(
             url: (baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL) + "/chat/completions",
             headers: [("Content-Type", "application/json")],
-            body: JSONValue.object(body).serialized()
+            body: JSONValue.object(body).serialized(),
+            streamsBody: stream
         )
         self.transport.start()
     }

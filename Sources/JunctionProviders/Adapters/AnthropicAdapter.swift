@@ -47,7 +47,8 @@ public struct AnthropicAdapter: ProviderAdapter {
             method: "POST",
             url: endpoint.baseURL + "/v1/messages",
             headers: self.headers(endpoint),
-            body: WireFormat.json(.object(body))
+            body: WireFormat.json(.object(body)),
+            streamsBody: request.stream
         )
     }
 

@@ -46,7 +46,8 @@ public struct GeminiAdapter: ProviderAdapter {
             method: "POST",
             url: "\(endpoint.baseURL)/\(Self.modelPath(model))\(method)",
             headers: self.headers(endpoint),
-            body: WireFormat.json(.object(body))
+            body: WireFormat.json(.object(body)),
+            streamsBody: request.stream
         )
     }
 

@@ -53,7 +53,8 @@ public struct OpenAICompatibleAdapter: ProviderAdapter {
             method: "POST",
             url: endpoint.baseURL + "/chat/completions",
             headers: headers,
-            body: WireFormat.json(.object(body))
+            body: WireFormat.json(.object(body)),
+            streamsBody: request.stream
         )
     }
 

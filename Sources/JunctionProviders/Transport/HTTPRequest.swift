@@ -13,6 +13,9 @@ public struct HTTPRequest: Sendable {
     /// Hosts that bypass the proxy (curl's `NOPROXY` syntax: comma-separated names, `*` for all).
     public var noProxy: String?
     public var maxResponseBytes: Int
+    /// True for streams: body bytes reach the consumer as they arrive (with backpressure). False: the consumer is
+    /// woken once, with the whole response, which saves a thread hop per chunk for ordinary answers.
+    public var streamsBody: Bool
 
     public init(
         method: String = "POST",
@@ -22,7 +25,8 @@ public struct HTTPRequest: Sendable {
         timeouts: TransportTimeouts = TransportTimeouts(),
         proxy: String? = nil,
         noProxy: String? = nil,
-        maxResponseBytes: Int = 32 << 20
+        maxResponseBytes: Int = 32 << 20,
+        streamsBody: Bool = false
     ) {
         self.method = method
         self.url = url
@@ -32,6 +36,7 @@ public struct HTTPRequest: Sendable {
         self.proxy = proxy
         self.noProxy = noProxy
         self.maxResponseBytes = maxResponseBytes
+        self.streamsBody = streamsBody
     }
 
     /// The URL without its query string, for logs and errors (queries can carry keys).

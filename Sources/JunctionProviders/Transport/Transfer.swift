@@ -56,13 +56,16 @@ final class Transfer: @unchecked Sendable {
             )
             return 0
         }
+        let streams = self.request.streamsBody
         let waiter = self.lock.withLock { () -> CheckedContinuation<Void, Never>?? in
-            if self.bufferedBytes >= Self.highWatermark {
+            if streams, self.bufferedBytes >= Self.highWatermark {
                 self.paused = true
                 return .none
             }
             self.chunks.append(Array(bytes))
             self.bufferedBytes += bytes.count
+            // A whole-body transfer wakes its consumer once, at the end.
+            guard streams else { return .some(nil) }
             defer { self.waiter = nil }
             return .some(self.waiter)
         }
@@ -76,45 +79,59 @@ final class Transfer: @unchecked Sendable {
         return bytes.count
     }
 
-    /// One header line from libcurl (status line, header, or the blank line that ends them).
+    /// One header line from libcurl (status line, header, or the blank line that ends them). Parsed as bytes:
+    /// this runs for every header of every response.
     func curlHeaderLine(_ bytes: UnsafeRawBufferPointer) -> Int {
-        self.curlLastActivity = .now
         self.curlHeaderBytes += bytes.count
         if self.curlHeaderBytes > 256 * 1024 {
             self.curlFailure = TransportError(.other, "response headers exceed 256 KiB")
             return 0
         }
-        // Trim CR and LF as bytes: in a Swift String "\r\n" is one Character.
-        var length = bytes.count
-        while length > 0, bytes[length - 1] == 0x0A || bytes[length - 1] == 0x0D { length -= 1 }
-        let line = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<length]), as: UTF8.self)
-        if line.hasPrefix("HTTP/") {
-            // A new status line (after a 100 Continue, or a proxy's CONNECT answer) starts a new header block.
-            let parts = line.split(separator: " ", maxSplits: 2)
-            self.curlStatus = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
-            self.curlHeaders = [:]
-        } else if line.isEmpty {
-            if self.curlStatus >= 200 {
-                self.publishHead()
-            }
-        } else if let colon = line.firstIndex(of: ":") {
-            let name = line[..<colon].lowercased()
-            let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
-            self.curlHeaders[name] = String(value)
+        var end = bytes.count
+        while end > 0, bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D { end -= 1 }
+        if end == 0 {
+            if self.curlStatus >= 200 { self.publishHead() }
+            return bytes.count
         }
+        if end > 5, bytes[0] == UInt8(ascii: "H"), bytes[1] == UInt8(ascii: "T"), bytes[2] == UInt8(ascii: "T"),
+            bytes[3] == UInt8(ascii: "P"), bytes[4] == UInt8(ascii: "/")
+        {
+            // A new status line (after a 100 Continue, or a proxy's CONNECT answer) starts a new header block.
+            var index = 5
+            while index < end, bytes[index] != UInt8(ascii: " ") { index += 1 }
+            var status = 0
+            index += 1
+            while index < end, bytes[index] >= 48, bytes[index] <= 57 {
+                status = status * 10 + Int(bytes[index] - 48)
+                index += 1
+            }
+            self.curlStatus = status
+            self.curlHeaders = [:]
+            return bytes.count
+        }
+        guard let colon = (0..<end).first(where: { bytes[$0] == UInt8(ascii: ":") }) else { return bytes.count }
+        var valueStart = colon + 1
+        while valueStart < end, bytes[valueStart] == UInt8(ascii: " ") || bytes[valueStart] == UInt8(ascii: "\t") {
+            valueStart += 1
+        }
+        let name = String(unsafeUninitializedCapacity: colon) { buffer in
+            for index in 0..<colon {
+                let byte = bytes[index]
+                buffer[index] = byte >= 65 && byte <= 90 ? byte + 32 : byte
+            }
+            return colon
+        }
+        self.curlHeaders[name] = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[valueStart..<end]), as: UTF8.self)
         return bytes.count
     }
 
+    /// Makes the head available. The consumer is not woken for it alone: body bytes or the end follow at once
+    /// in nearly every response, and one wake-up instead of two matters on the hot path.
     private func publishHead() {
         guard !self.curlHeadComplete else { return }
         self.curlHeadComplete = true
         let head = HTTPResponseHead(status: self.curlStatus, headers: self.curlHeaders)
-        let waiter = self.lock.withLock { () -> CheckedContinuation<Void, Never>? in
-            self.head = head
-            defer { self.waiter = nil }
-            return self.waiter
-        }
-        waiter?.resume()
+        self.lock.withLock { self.head = head }
     }
 
     /// Ends the transfer with its outcome; wakes the consumer.
@@ -176,9 +193,12 @@ final class Transfer: @unchecked Sendable {
 
     /// Suspends until the producer has something new (or the transfer ended).
     func waitForProgress() async {
+        let streams = self.request.streamsBody
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = self.lock.withLock { () -> Bool in
-                if (!self.headDelivered && self.head != nil) || !self.chunks.isEmpty || self.result != nil { return true }
+                if self.result != nil || (streams && (!self.headDelivered && self.head != nil || !self.chunks.isEmpty)) {
+                    return true
+                }
                 self.waiter = continuation
                 return false
             }

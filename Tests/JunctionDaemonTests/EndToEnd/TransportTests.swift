@@ -9,7 +9,7 @@ extension EndToEnd {
     struct TransportTests {
         private func post(_ sim: SimProcess, model: String, stream: Bool = true, timeouts: TransportTimeouts = TransportTimeouts()) -> HTTPRequest {
             let body: JSONValue = ["model": .string(model), "messages": [["role": "user", "content": "hi"]], "stream": .bool(stream)]
-            return HTTPRequest(url: sim.baseURL + "/v1/chat/completions", body: body.serialized(), timeouts: timeouts)
+            return HTTPRequest(url: sim.baseURL + "/v1/chat/completions", body: body.serialized(), timeouts: timeouts, streamsBody: stream)
         }
 
         @Test func aSlowConsumerPausesTheTransferInsteadOfBuffering() async throws {
