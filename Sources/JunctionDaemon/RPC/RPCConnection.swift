@@ -26,6 +26,8 @@ final class RPCConnection: Sendable {
     let peer: PeerCredentials
     let writer: ConnectionWriter
     let maxInflight: Int
+    /// Where this connection's request tasks run: the event loop of its channel.
+    let executor: EventLoopTaskExecutor
     private let state = NIOLockedValueBox(State())
 
     private struct State {
@@ -50,10 +52,11 @@ final class RPCConnection: Sendable {
         var holdsRunSlot = false
     }
 
-    init(peer: PeerCredentials, writer: ConnectionWriter, maxInflight: Int) {
+    init(peer: PeerCredentials, writer: ConnectionWriter, maxInflight: Int, executor: EventLoopTaskExecutor) {
         self.peer = peer
         self.writer = writer
         self.maxInflight = maxInflight
+        self.executor = executor
     }
 
     /// Requests registered on this connection (running or queued for a run slot).
@@ -86,7 +89,7 @@ final class RPCConnection: Sendable {
             state.entries[key] = Entry(ids: ids)
             return key
         }
-        let task = Task {
+        let task = Task(executorPreference: self.executor) {
             await self.acquireRunSlot(key)
             await work(key)
             self.finish(key)

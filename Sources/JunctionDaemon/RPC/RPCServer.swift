@@ -85,7 +85,9 @@ final class RPCServer: Service, Sendable {
             try await serverChannel.executeThenClose { inbound in
                 try await withGracefulShutdownHandler {
                     for try await (channel, peer) in inbound {
-                        group.addTask { await self.serveConnection(channel, peer: peer) }
+                        // The connection's own task runs on its event loop too (see EventLoopTaskExecutor).
+                        let executor = EventLoopTaskExecutor(eventLoop: channel.channel.eventLoop)
+                        group.addTask(executorPreference: executor) { await self.serveConnection(channel, peer: peer) }
                     }
                 } onGracefulShutdown: {
                     self.logger.info("shutdown: no longer accepting connections")
@@ -141,7 +143,12 @@ final class RPCServer: Service, Sendable {
         let settings = self.settings()
         let limits = settings.limits
         let writer = ConnectionWriter(channel: asyncChannel.channel, limit: limits.maxWriteBufferBytes)
-        let connection = RPCConnection(peer: peer, writer: writer, maxInflight: limits.maxInflight)
+        let connection = RPCConnection(
+            peer: peer,
+            writer: writer,
+            maxInflight: limits.maxInflight,
+            executor: EventLoopTaskExecutor(eventLoop: asyncChannel.channel.eventLoop)
+        )
 
         let admitted = self.registry.withLockedValue { registry -> Int? in
             registry.acceptedTotal += 1
