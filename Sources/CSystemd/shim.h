@@ -4,6 +4,7 @@
 /* Without this the sd_journal_send* functions become macros that add CODE_FILE/CODE_LINE of this header. */
 #define SD_JOURNAL_SUPPRESS_LOCATION 1
 
+#include <malloc.h>
 #include <sys/uio.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
@@ -15,5 +16,10 @@ typedef struct {
     unsigned int uid;
     unsigned int gid;
 } junction_peer_credentials;
+
+/* mallopt is not exported by Swift's Glibc module. */
+static inline int junction_limit_malloc_arenas(int arenas) {
+    return mallopt(M_ARENA_MAX, arenas);
+}
 
 #endif

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSystemd
 import JunctionCore
 import JunctionProviders
 import Logging
@@ -51,6 +52,9 @@ public enum Daemon {
     /// Runs the daemon until it is told to stop. Throws only when it cannot start.
     public static func run(options: DaemonOptions) async throws {
         signal(SIGPIPE, SIG_IGN)
+        // One malloc arena per thread (glibc's default, up to 8 per core) keeps freed memory scattered after a
+        // burst; two arenas hold the resident set of a long-running daemon down at no measurable cost.
+        _ = junction_limit_malloc_arenas(2)
         let environment = ProcessEnvironment.current()
         let configPath = options.configPath ?? ConfigLoader.defaultPath
         let loaded: LoadedConfig
