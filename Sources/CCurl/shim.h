@@ -2,6 +2,10 @@
 #define JUNCTION_CCURL_SHIM_H
 
 #include <curl/curl.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 /* libcurl's configuration functions are variadic, which Swift cannot call. These typed wrappers are the only way
    the Swift code sets options; one per argument type. */
@@ -41,6 +45,63 @@ static inline CURLcode junction_curl_easy_getinfo_pointer(CURL *handle, CURLINFO
 
 static inline CURLMcode junction_curl_multi_setopt_long(CURLM *handle, CURLMoption option, long value) {
     return curl_multi_setopt(handle, option, value);
+}
+
+static inline CURLMcode junction_curl_multi_setopt_pointer(CURLM *handle, CURLMoption option, void *value) {
+    return curl_multi_setopt(handle, option, value);
+}
+
+static inline CURLMcode junction_curl_multi_setopt_socket_function(
+    CURLM *handle, int (*callback)(CURL *, curl_socket_t, int, void *, void *)) {
+    return curl_multi_setopt(handle, CURLMOPT_SOCKETFUNCTION, callback);
+}
+
+static inline CURLMcode junction_curl_multi_setopt_timer_function(
+    CURLM *handle, int (*callback)(CURLM *, long, void *)) {
+    return curl_multi_setopt(handle, CURLMOPT_TIMERFUNCTION, callback);
+}
+
+/* epoll for the transport's event loop. struct epoll_event is packed on x86-64, which Swift does not import
+   reliably, so these helpers take and return plain values. */
+static inline int junction_epoll_create(void) {
+    return epoll_create1(EPOLL_CLOEXEC);
+}
+
+/* op: EPOLL_CTL_ADD, EPOLL_CTL_MOD or EPOLL_CTL_DEL; want_read / want_write choose the events. */
+static inline int junction_epoll_control(int epfd, int op, int fd, int want_read, int want_write) {
+    struct epoll_event event;
+    event.events = (want_read ? EPOLLIN : 0) | (want_write ? EPOLLOUT : 0);
+    event.data.fd = fd;
+    return epoll_ctl(epfd, op, fd, &event);
+}
+
+/* Waits for events; fills fds[i] and flags[i] (bit 1: readable, 2: writable, 4: error or hang-up). */
+static inline int junction_epoll_wait(int epfd, int *fds, int *flags, int max, int timeout_ms) {
+    struct epoll_event events[256];
+    if (max > 256) max = 256;
+    int count = epoll_wait(epfd, events, max, timeout_ms);
+    for (int i = 0; i < count; i++) {
+        fds[i] = events[i].data.fd;
+        flags[i] = ((events[i].events & EPOLLIN) ? 1 : 0) | ((events[i].events & EPOLLOUT) ? 2 : 0)
+            | ((events[i].events & (EPOLLERR | EPOLLHUP)) ? 4 : 0);
+    }
+    return count;
+}
+
+static inline int junction_eventfd(void) {
+    return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+static inline void junction_eventfd_signal(int fd) {
+    uint64_t one = 1;
+    ssize_t ignored = write(fd, &one, sizeof one);
+    (void)ignored;
+}
+
+static inline void junction_eventfd_drain(int fd) {
+    uint64_t value;
+    ssize_t ignored = read(fd, &value, sizeof value);
+    (void)ignored;
 }
 
 /* CURLVERSION_NOW is a macro alias that Swift does not import. */

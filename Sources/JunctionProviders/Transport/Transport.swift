@@ -7,8 +7,10 @@ import JunctionCore
 /// The only code that calls libcurl: one multi handle driven by one dedicated thread.
 ///
 /// Any task may submit a request; the response arrives as an `HTTPResponseStream`. Other threads never touch a
-/// curl object: they queue commands under a lock and wake the thread with `curl_multi_wakeup`. Connections are
-/// reused and HTTP/2 streams multiplexed across all requests to a host.
+/// curl object: they queue commands under a lock and wake the thread through an eventfd. The thread drives
+/// libcurl with its socket API (`curl_multi_socket_action`) on an epoll set, so the work per wake-up is
+/// proportional to the sockets that are ready, not to the number of transfers: a thousand idle streams cost
+/// nothing. Connections are reused and HTTP/2 streams multiplexed across all requests to a host.
 public final class Transport: @unchecked Sendable {
     public struct Configuration: Sendable {
         /// Connections per host (HTTP/1.1 needs one per concurrent stream; HTTP/2 multiplexes).
@@ -28,6 +30,8 @@ public final class Transport: @unchecked Sendable {
     }
 
     private let multi: UnsafeMutableRawPointer
+    fileprivate let epollFD: Int32
+    private let wakeFD: Int32
     private let lock = Lock()
     private var commands: [Command] = []
     private var stopping = false
@@ -38,6 +42,9 @@ public final class Transport: @unchecked Sendable {
     /// When the transfers' clocks were last checked; checking is O(transfers), so it runs at most every 20 ms
     /// rather than on every wake-up (which, with a thousand streams, is thousands of times a second).
     private var lastDeadlineCheck = ContinuousClock.now
+    /// When libcurl wants its timer run (nil: no timer), from its timer callback.
+    fileprivate var curlTimerDeadline: ContinuousClock.Instant?
+    fileprivate var watched: Set<Int32> = []
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
 
@@ -47,6 +54,15 @@ public final class Transport: @unchecked Sendable {
         _ = junction_curl_multi_setopt_long(self.multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
         _ = junction_curl_multi_setopt_long(self.multi, CURLMOPT_MAX_HOST_CONNECTIONS, configuration.maxConnectionsPerHost)
         _ = junction_curl_multi_setopt_long(self.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, configuration.maxTotalConnections)
+        self.epollFD = junction_epoll_create()
+        self.wakeFD = junction_eventfd()
+        precondition(self.epollFD >= 0 && self.wakeFD >= 0, "cannot create the transport's epoll set")
+        _ = junction_epoll_control(self.epollFD, EPOLL_CTL_ADD, self.wakeFD, 1, 0)
+    }
+
+    deinit {
+        close(self.epollFD)
+        close(self.wakeFD)
     }
 
     /// Starts the curl thread. Call once, before the first request.
@@ -67,7 +83,7 @@ public final class Transport: @unchecked Sendable {
     public func shutdown() {
         self.lock.withLock {
             self.stopping = true
-            curl_multi_wakeup(self.multi)
+            junction_eventfd_signal(self.wakeFD)
         }
         if let thread = self.thread {
             pthread_join(thread, nil)
@@ -94,15 +110,21 @@ public final class Transport: @unchecked Sendable {
     private func send(_ command: Command) {
         self.lock.withLock {
             self.commands.append(command)
-            // Under the lock, so that shutdown cannot free the multi handle in between.
-            if !self.stopping { curl_multi_wakeup(self.multi) }
+            if !self.stopping { junction_eventfd_signal(self.wakeFD) }
         }
     }
 
     // MARK: - The curl thread
 
     private func runLoop() {
+        let userdata = Unmanaged.passUnretained(self).toOpaque()
+        _ = junction_curl_multi_setopt_socket_function(self.multi, curlSocketCallback)
+        _ = junction_curl_multi_setopt_pointer(self.multi, CURLMOPT_SOCKETDATA, userdata)
+        _ = junction_curl_multi_setopt_timer_function(self.multi, curlTimerCallback)
+        _ = junction_curl_multi_setopt_pointer(self.multi, CURLMOPT_TIMERDATA, userdata)
         var running: Int32 = 0
+        var fds = [Int32](repeating: 0, count: 256)
+        var flags = [Int32](repeating: 0, count: 256)
         while true {
             let (pending, stop) = self.lock.withLock { () -> ([Command], Bool) in
                 defer { self.commands.removeAll(keepingCapacity: true) }
@@ -121,17 +143,38 @@ public final class Transport: @unchecked Sendable {
                     }
                 }
             }
-            curl_multi_perform(self.multi, &running)
+            self.collectFinished()
+
+            // Sleep until a socket is ready, libcurl's timer is due, or (with transfers running) the next check
+            // of our own clocks.
+            var wait = 10_000
+            if let deadline = self.curlTimerDeadline {
+                wait = max(0, Int((deadline - ContinuousClock.now).milliseconds))
+            }
+            if !self.active.isEmpty { wait = min(wait, 20) }
+            let count = junction_epoll_wait(self.epollFD, &fds, &flags, 256, Int32(wait))
+            for index in 0..<Int(max(count, 0)) {
+                if fds[index] == self.wakeFD {
+                    junction_eventfd_drain(self.wakeFD)
+                    continue
+                }
+                var mask: Int32 = 0
+                if flags[index] & 1 != 0 { mask |= Int32(CURL_CSELECT_IN) }
+                if flags[index] & 2 != 0 { mask |= Int32(CURL_CSELECT_OUT) }
+                if flags[index] & 4 != 0 { mask |= Int32(CURL_CSELECT_ERR) }
+                curl_multi_socket_action(self.multi, fds[index], mask, &running)
+            }
+            if let deadline = self.curlTimerDeadline, deadline <= ContinuousClock.now {
+                // libcurl's timer is due: it runs its timeouts and any work it deferred (a resumed transfer).
+                self.curlTimerDeadline = nil
+                curl_multi_socket_action(self.multi, CURL_SOCKET_TIMEOUT, 0, &running)
+            }
             self.collectFinished()
             let now = ContinuousClock.now
             if now - self.lastDeadlineCheck >= .milliseconds(20) {
                 self.lastDeadlineCheck = now
                 self.enforceDeadlines(now: now)
             }
-            var timeout: Int = -1
-            curl_multi_timeout(self.multi, &timeout)
-            let wait = self.active.isEmpty ? 10_000 : Int32(clamping: timeout < 0 ? 20 : min(timeout, 20))
-            curl_multi_poll(self.multi, nil, 0, wait, nil)
         }
         for transfer in Array(self.active.values) {
             self.end(transfer, .failure(TransportError(.other, "transport shut down")))
@@ -198,7 +241,7 @@ public final class Transport: @unchecked Sendable {
         _ = junction_curl_easy_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION, curlHeaderCallback)
         _ = junction_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, userdata)
         self.active[handle] = transfer
-        curl_multi_add_handle(self.multi, handle)
+        curl_multi_add_handle(self.multi, handle)  // sets libcurl's timer to "now": the loop starts it at once
     }
 
     private func collectFinished() {
@@ -289,4 +332,41 @@ private let curlHeaderCallback: @convention(c) (UnsafeMutablePointer<CChar>?, In
     pointer, size, count, userdata in
     let transfer = Unmanaged<Transfer>.fromOpaque(userdata!).takeUnretainedValue()
     return transfer.curlHeaderLine(UnsafeRawBufferPointer(start: pointer, count: size * count))
+}
+
+/// libcurl asks to watch (or stop watching) a socket.
+private let curlSocketCallback: @convention(c) (UnsafeMutableRawPointer?, curl_socket_t, Int32, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Int32 = {
+    _, socket, what, userdata, _ in
+    let transport = Unmanaged<Transport>.fromOpaque(userdata!).takeUnretainedValue()
+    transport.watch(socket: socket, what: what)
+    return 0
+}
+
+/// libcurl asks to be called back after `timeout` milliseconds (-1: no timer).
+private let curlTimerCallback: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeMutableRawPointer?) -> Int32 = {
+    _, timeout, userdata in
+    let transport = Unmanaged<Transport>.fromOpaque(userdata!).takeUnretainedValue()
+    transport.setTimer(timeout)
+    return 0
+}
+
+extension Transport {
+    fileprivate func watch(socket: Int32, what: Int32) {
+        if what == Int32(CURL_POLL_REMOVE) {
+            if self.watched.remove(socket) != nil { _ = junction_epoll_control(self.epollFD, EPOLL_CTL_DEL, socket, 0, 0) }
+            return
+        }
+        let read: Int32 = what & Int32(CURL_POLL_IN) != 0 ? 1 : 0
+        let write: Int32 = what & Int32(CURL_POLL_OUT) != 0 ? 1 : 0
+        if self.watched.contains(socket) {
+            _ = junction_epoll_control(self.epollFD, EPOLL_CTL_MOD, socket, read, write)
+        } else {
+            self.watched.insert(socket)
+            _ = junction_epoll_control(self.epollFD, EPOLL_CTL_ADD, socket, read, write)
+        }
+    }
+
+    fileprivate func setTimer(_ milliseconds: Int) {
+        self.curlTimerDeadline = milliseconds < 0 ? nil : .now + .milliseconds(milliseconds)
+    }
 }
