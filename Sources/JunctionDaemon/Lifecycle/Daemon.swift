@@ -54,8 +54,8 @@ public enum Daemon {
         signal(SIGPIPE, SIG_IGN)
         // One malloc arena per thread (glibc's default, up to 8 per core) keeps freed memory scattered after a
         // burst; two arenas hold the resident set of a long-running daemon down at no measurable cost.
-        _ = junction_limit_malloc_arenas(2)
         let environment = ProcessEnvironment.current()
+        if environment["MALLOC_ARENA_MAX"] == nil { _ = junction_limit_malloc_arenas(2) }  // the operator's setting wins
         let configPath = options.configPath ?? ConfigLoader.defaultPath
         let loaded: LoadedConfig
         do {
