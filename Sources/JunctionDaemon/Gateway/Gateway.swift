@@ -4,7 +4,6 @@ import Glibc
 import JunctionCore
 import JunctionProviders
 import Logging
-import Synchronization
 
 /// Runs `generate`: plans the targets, tries them in order through the transport, streams deltas to the
 /// caller, and reports every attempt. A failed target moves on to the next one; a stream that fails after
@@ -113,7 +112,9 @@ final class Gateway: Sendable {
         let http = provider.prepare(provider.adapter.chatRequest(request, model: model, endpoint: provider.endpoint), deadline: deadline)
         do {
             if request.stream {
-                return try await self.streamed(provider: provider, http: http, number: number, context: context)
+                var http = http
+                http.timeouts.firstToken = provider.ttftTimeout
+                return try await self.consumeStream(provider: provider, http: http, number: number, context: context)
             }
             return try await self.unary(provider: provider, http: http)
         } catch let failure as AttemptFailure {
@@ -156,48 +157,13 @@ final class Gateway: Sendable {
         }
     }
 
-    private func streamed(
-        provider: ProviderRegistry.Provider,
-        http: HTTPRequest,
-        number: Int,
-        context: RequestContext
-    ) async throws -> Result<Answer, AttemptFailure> {
-        let progress = StreamProgress()
-        let ttftTimeout = provider.ttftTimeout
-        return try await withThrowingTaskGroup(of: Result<Answer, AttemptFailure>?.self) { group in
-            group.addTask {
-                try await self.consumeStream(provider: provider, http: http, number: number, context: context, progress: progress)
-            }
-            group.addTask {
-                // The TTFT clock: if no token has come when it runs out, the attempt is abandoned.
-                try? await Task.sleep(for: ttftTimeout)
-                if Task.isCancelled || progress.sawToken { return nil }
-                return .failure(
-                    AttemptFailure(
-                        error: ProviderError(
-                            kind: .transport(.ttftTimeout),
-                            message: "no first token within \(DurationText.format(ttftTimeout))"
-                        ),
-                        outputSent: false
-                    )
-                )
-            }
-            while let next = try await group.next() {
-                if let outcome = next {
-                    group.cancelAll()
-                    return outcome
-                }
-            }
-            throw CancellationError()
-        }
-    }
-
+    /// Reads a streamed answer, forwarding deltas to the caller as they come. The transport keeps every clock,
+    /// the time to first token included (stopped by `markFirstToken`), so no timer task runs beside it.
     private func consumeStream(
         provider: ProviderRegistry.Provider,
         http: HTTPRequest,
         number: Int,
-        context: RequestContext,
-        progress: StreamProgress
+        context: RequestContext
     ) async throws -> Result<Answer, AttemptFailure> {
         let started = ContinuousClock.now
         var decoder = provider.adapter.makeStreamDecoder()
@@ -217,12 +183,13 @@ final class Gateway: Sendable {
             .failure(AttemptFailure(error: error, outputSent: sequence > 0))
         }
 
+        let response = self.transport.execute(http)
         do {
-            reading: for try await part in self.transport.execute(http) {
+            reading: for try await part in response {
                 switch part {
                 case .head(let received):
                     head = received
-                    if !(200..<300).contains(received.status) { progress.markToken() }  // an error answer is not silence
+                    if !(200..<300).contains(received.status) { response.markFirstToken() }  // an error answer is not silence
                 case .body(let bytes):
                     guard let head, (200..<300).contains(head.status) else {
                         errorBody += bytes
@@ -233,7 +200,7 @@ final class Gateway: Sendable {
                         case .delta(let delta):
                             if ttft == nil {
                                 ttft = ContinuousClock.now - started
-                                progress.markToken()
+                                response.markFirstToken()
                             }
                             text += delta
                             if let requestID {
@@ -244,11 +211,11 @@ final class Gateway: Sendable {
                             }
                             sequence += 1
                         case .reasoning(let part):
-                            progress.markToken()
+                            response.markFirstToken()
                             reasoning += part
                         case .usage(let reported): usage = reported
                         case .finish(let reason):
-                            progress.markToken()
+                            response.markFirstToken()
                             finish = reason
                         case .metadata(let reportedModel, let id):
                             model = reportedModel ?? model
@@ -363,13 +330,6 @@ final class Gateway: Sendable {
             data: .object(data)
         )
     }
-}
-
-/// What the TTFT clock needs to know from the consumer.
-final class StreamProgress: Sendable {
-    private let token = Atomic<Bool>(false)
-    var sawToken: Bool { self.token.load(ordering: .acquiring) }
-    func markToken() { self.token.store(true, ordering: .releasing) }
 }
 
 /// One attempt as the result reports it.

@@ -54,17 +54,22 @@ public struct TransportTimeouts: Sendable, Equatable {
     public var idle: Duration
     /// The whole transfer.
     public var overall: Duration
+    /// Streams: until the consumer reports the first token (`HTTPResponseStream.markFirstToken()`); nil for
+    /// requests that have no tokens to wait for.
+    public var firstToken: Duration?
 
     public init(
         connect: Duration = .seconds(5),
         firstByte: Duration = .seconds(15),
         idle: Duration = .seconds(30),
-        overall: Duration = .seconds(120)
+        overall: Duration = .seconds(120),
+        firstToken: Duration? = nil
     ) {
         self.connect = connect
         self.firstByte = firstByte
         self.idle = idle
         self.overall = overall
+        self.firstToken = firstToken
     }
 }
 

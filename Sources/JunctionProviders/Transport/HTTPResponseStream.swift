@@ -12,6 +12,11 @@ public struct HTTPResponseStream: AsyncSequence, Sendable {
     /// Body bytes received but not yet read; for observing backpressure.
     public var bufferedBytes: Int { self.transfer.waitingBytes }
 
+    /// Stops the first-token clock (`TransportTimeouts.firstToken`): the answer has started.
+    public func markFirstToken() {
+        self.transfer.markFirstToken()
+    }
+
     public func makeAsyncIterator() -> Iterator {
         Iterator(guardian: TransferGuardian(transfer: self.transfer, transport: self.transport))
     }

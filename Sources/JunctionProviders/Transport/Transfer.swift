@@ -23,6 +23,7 @@ final class Transfer: @unchecked Sendable {
     private var bufferedBytes = 0
     private var paused = false
     private var result: Result<Void, TransportError>?
+    private var firstTokenSeen = false
     private var waiter: CheckedContinuation<Void, Never>?
 
     // Curl thread only.
@@ -207,6 +208,13 @@ final class Transfer: @unchecked Sendable {
     }
 
     var isFinished: Bool { self.lock.withLock { self.result != nil } }
+
+    /// The consumer found the first token: the first-token clock stops.
+    func markFirstToken() {
+        self.lock.withLock { self.firstTokenSeen = true }
+    }
+
+    var hasFirstToken: Bool { self.lock.withLock { self.firstTokenSeen } }
 
     /// Body bytes waiting for the consumer (bounded by the high watermark plus one libcurl write).
     var waitingBytes: Int { self.lock.withLock { self.bufferedBytes } }

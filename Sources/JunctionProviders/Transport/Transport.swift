@@ -206,7 +206,7 @@ public final class Transport: @unchecked Sendable {
         long(CURLOPT_SSLVERSION, Int(CURL_SSLVERSION_TLSv1_2))
         long(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
         long(CURLOPT_PIPEWAIT, 1)
-        // LLM responses arrive in small pieces: an 8 KiB receive buffer (default 16 KiB) halves the memory each
+        // LLM responses arrive in small pieces: an 8 KiB receive buffer (default 16 KiB) trims the memory each
         // of a thousand concurrent streams holds, at no cost in throughput.
         long(CURLOPT_BUFFERSIZE, 8 * 1024)
         long(CURLOPT_FOLLOWLOCATION, 0)
@@ -273,6 +273,11 @@ public final class Transport: @unchecked Sendable {
                 self.end(
                     transfer,
                     .failure(TransportError(.firstByteTimeout, "no response headers within \(DurationText.format(timeouts.firstByte))"))
+                )
+            } else if let firstToken = timeouts.firstToken, now - transfer.curlStartedAt > firstToken, !transfer.hasFirstToken {
+                self.end(
+                    transfer,
+                    .failure(TransportError(.ttftTimeout, "no first token within \(DurationText.format(firstToken))"))
                 )
             } else if transfer.curlHeadComplete, !transfer.curlPausedByUs, now - transfer.curlLastActivity > timeouts.idle {
                 self.end(
