@@ -131,9 +131,12 @@ public final class Transport: @unchecked Sendable {
                 return (self.commands, self.stopping)
             }
             if stop { break }
+            var added = false
             for command in pending {
                 switch command {
-                case .add(let transfer): self.begin(transfer)
+                case .add(let transfer):
+                    self.begin(transfer)
+                    added = true
                 case .cancel(let transfer): self.end(transfer, .failure(TransportError(.other, "cancelled")))
                 case .resume(let transfer):
                     if let handle = transfer.curlHandle, transfer.curlPausedByUs, transfer.curlWantsResume() {
@@ -142,6 +145,11 @@ public final class Transport: @unchecked Sendable {
                         curl_easy_pause(handle, 0)  // CURLPAUSE_CONT
                     }
                 }
+            }
+            if added {
+                // New transfers: let libcurl start them (reuse a connection, send) before sleeping.
+                self.curlTimerDeadline = nil
+                curl_multi_socket_action(self.multi, CURL_SOCKET_TIMEOUT, 0, &running)
             }
             self.collectFinished()
 
