@@ -214,9 +214,8 @@ public final class Transport: @unchecked Sendable {
         long(CURLOPT_SSLVERSION, Int(CURL_SSLVERSION_TLSv1_2))
         long(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
         long(CURLOPT_PIPEWAIT, 1)
-        // LLM responses arrive in small pieces: an 8 KiB receive buffer (default 16 KiB) trims the memory each
-        // of a thousand concurrent streams holds, at no cost in throughput.
-        long(CURLOPT_BUFFERSIZE, 8 * 1024)
+        // CURLOPT_BUFFERSIZE stays at its default: libcurl 7.88 keeps a reused handle's receive buffer across
+        // curl_easy_reset, and changing the size on reuse corrupted the heap under a flood (seen in the tests).
         long(CURLOPT_FOLLOWLOCATION, 0)
         long(CURLOPT_CONNECTTIMEOUT_MS, Int(request.timeouts.connect.milliseconds))
         long(CURLOPT_TIMEOUT_MS, 0)  // the other clocks are kept in enforceDeadlines, each with its own failure
@@ -371,12 +370,13 @@ extension Transport {
         }
         let read: Int32 = what & Int32(CURL_POLL_IN) != 0 ? 1 : 0
         let write: Int32 = what & Int32(CURL_POLL_OUT) != 0 ? 1 : 0
-        if self.watched.contains(socket) {
-            _ = junction_epoll_control(self.epollFD, EPOLL_CTL_MOD, socket, read, write)
-        } else {
-            self.watched.insert(socket)
-            _ = junction_epoll_control(self.epollFD, EPOLL_CTL_ADD, socket, read, write)
+        // A socket libcurl closed without telling us leaves the epoll set by itself, and its number may come
+        // back for a new socket: whatever we remember, fall back from MOD to ADD and the other way round.
+        let first = self.watched.contains(socket) ? EPOLL_CTL_MOD : EPOLL_CTL_ADD
+        if junction_epoll_control(self.epollFD, first, socket, read, write) != 0 {
+            _ = junction_epoll_control(self.epollFD, first == EPOLL_CTL_MOD ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, socket, read, write)
         }
+        self.watched.insert(socket)
     }
 
     fileprivate func setTimer(_ milliseconds: Int) {
