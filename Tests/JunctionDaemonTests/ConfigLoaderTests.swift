@@ -273,12 +273,17 @@ struct ConfigLoaderTests {
         #expect(throws: KeyUnavailable.self) { try missing.get() }
     }
 
-    @Test func withoutAFileProvidersComeFromTheEnvironment() {
+    @Test func withoutAFileProvidersComeFromTheEnvironment() throws {
         let config = ConfigLoader.defaults(environment: [
             "OPENAI_API_KEY": "x", "GOOGLE_API_KEY": "y", "DEEPSEEK_API_KEY": "", "DASHSCOPE_API_KEY": "z",
         ])
         #expect(config.providers.map(\.name) == ["openai", "gemini", "qwen"])
         #expect(config.providers[1].key == .environment("GOOGLE_API_KEY"))
+        // A local Ollama that answers joins them, keyless; the default route then has all four.
+        let withOllama = ConfigLoader.defaults(environment: ["OPENAI_API_KEY": "x"], localOllama: true)
+        #expect(withOllama.providers.map(\.name) == ["openai", "ollama"])
+        #expect(withOllama.providers[1].key == nil)
+        #expect(try Router(config: withOllama).defaultTargets().map(\.description) == ["openai:gpt-4o-mini", "ollama:llama3.2"])
     }
 
     @Test func aMissingOptionalFileMeansDefaults() throws {

@@ -19,12 +19,19 @@ enum ConfigLoader {
     static let defaultPath = "/etc/junction/junction.toml"
 
     /// Loads the file at `path`. With `required == false` a missing file means "run on defaults".
-    static func load(path: String, required: Bool, environment: [String: String]) throws(ConfigErrors) -> LoadedConfig {
+    /// - Parameter localOllama: asked only when the daemon runs on defaults: whether an Ollama server answers on
+    ///   its standard local port (it is then configured too).
+    static func load(
+        path: String,
+        required: Bool,
+        environment: [String: String],
+        localOllama: () -> Bool = { false }
+    ) throws(ConfigErrors) -> LoadedConfig {
         var status = stat()
         guard stat(path, &status) == 0 else {
             if !required, errno == ENOENT {
                 return LoadedConfig(
-                    config: Self.defaults(environment: environment),
+                    config: Self.defaults(environment: environment, localOllama: localOllama()),
                     path: nil,
                     warnings: []
                 )
@@ -42,7 +49,7 @@ enum ConfigLoader {
 
     /// The configuration used when there is no file: default server settings and one provider for each
     /// conventional API-key variable that is set.
-    static func defaults(environment: [String: String]) -> DaemonConfig {
+    static func defaults(environment: [String: String], localOllama: Bool = false) -> DaemonConfig {
         var config = DaemonConfig()
         for kind in ProviderKind.allCases {
             guard let variable = kind.conventionalKeyVariables.first(where: { environment[$0]?.isEmpty == false }),
@@ -51,6 +58,9 @@ enum ConfigLoader {
             config.providers.append(
                 ProviderConfig(name: kind.rawValue, kind: kind, baseURL: baseURL, key: .environment(variable))
             )
+        }
+        if localOllama, let baseURL = ProviderKind.ollama.defaultBaseURL {
+            config.providers.append(ProviderConfig(name: "ollama", kind: .ollama, baseURL: baseURL, key: nil))
         }
         return config
     }

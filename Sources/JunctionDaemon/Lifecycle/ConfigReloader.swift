@@ -46,7 +46,12 @@ final class ConfigReloader: Sendable {
             defer { self.notifier.ready(status: self.runtime.statusLine) }
             let environment = ProcessEnvironment.current()
             let attempt = Result { () throws(ConfigErrors) in
-                try ConfigLoader.load(path: self.path, required: self.pathRequired, environment: environment)
+                try ConfigLoader.load(
+                    path: self.path,
+                    required: self.pathRequired,
+                    environment: environment,
+                    localOllama: { LoopbackProbe.accepts(port: 11434) }
+                )
             }
             let loaded: LoadedConfig
             switch attempt {

@@ -59,7 +59,12 @@ public enum Daemon {
         let configPath = options.configPath ?? ConfigLoader.defaultPath
         let loaded: LoadedConfig
         do {
-            loaded = try ConfigLoader.load(path: configPath, required: options.configPath != nil, environment: environment)
+            loaded = try ConfigLoader.load(
+                path: configPath,
+                required: options.configPath != nil,
+                environment: environment,
+                localOllama: { LoopbackProbe.accepts(port: 11434) }
+            )
         } catch {
             throw DaemonStartupError(description: error.description, exitCode: 78)
         }
