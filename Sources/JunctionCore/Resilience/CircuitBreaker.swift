@@ -126,6 +126,14 @@ public struct CircuitBreaker: Sendable, Equatable {
         }
     }
 
+    /// Lets one request through an open breaker as its probe (when every target of a route is open, the one
+    /// that opened longest ago still gets a real attempt).
+    public mutating func beginForcedProbe() -> Transition? {
+        guard case .open = self.state else { return nil }
+        self.state = .halfOpen(probeInFlight: true)
+        return Transition(from: "open", to: "half_open", reason: "every target is open; probing the one open longest")
+    }
+
     /// A half-open probe that ended without an outcome (cancelled by the caller): let another one through.
     public mutating func probeAbandoned() {
         if case .halfOpen = self.state { self.state = .halfOpen(probeInFlight: false) }

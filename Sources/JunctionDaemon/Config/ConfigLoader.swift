@@ -173,10 +173,13 @@ enum ConfigLoader {
         defaults.maxConnectionsPerHost = table.int("max_connections_per_host", in: 1...65_536) ?? defaults.maxConnectionsPerHost
         if let proxy = Self.readProxy(table) { defaults.proxy = proxy }
         defaults.noProxy = table.string("no_proxy")
-        table.rejectUnknownKeys(allowed: [
-            "timeout", "connect_timeout", "first_byte_timeout", "ttft_timeout", "stream_idle_timeout",
-            "max_response_bytes", "max_connections_per_host", "proxy", "no_proxy",
-        ])
+        defaults.policy = table.policyOverrides()
+        table.rejectUnknownKeys(
+            allowed: [
+                "timeout", "connect_timeout", "first_byte_timeout", "ttft_timeout", "stream_idle_timeout",
+                "max_response_bytes", "max_connections_per_host", "proxy", "no_proxy",
+            ].reduce(into: ConfigTable.policyKeys) { $0.insert($1) }
+        )
         return defaults
     }
 
@@ -220,11 +223,13 @@ enum ConfigLoader {
 
     private static func readProvider(name: String, _ table: ConfigTable) -> ProviderConfig? {
         defer {
-            table.rejectUnknownKeys(allowed: [
-                "kind", "base_url", "api_key_env", "api_key_file", "api_key_credential", "api_key", "priority",
-                "enabled", "models", "connect_timeout", "first_byte_timeout", "ttft_timeout", "stream_idle_timeout",
-                "max_response_bytes", "proxy", "no_proxy", "headers",
-            ])
+            table.rejectUnknownKeys(
+                allowed: [
+                    "kind", "base_url", "api_key_env", "api_key_file", "api_key_credential", "api_key", "priority",
+                    "enabled", "models", "connect_timeout", "first_byte_timeout", "ttft_timeout", "stream_idle_timeout",
+                    "max_response_bytes", "proxy", "no_proxy", "headers", "weight",
+                ].reduce(into: ConfigTable.policyKeys) { $0.insert($1) }
+            )
         }
         let kind: ProviderKind
         if let kindName = table.string("kind") {
@@ -283,6 +288,8 @@ enum ConfigLoader {
                 provider.headers.append(HeaderConfig(name: header, value: value))
             }
         }
+        provider.policy = table.policyOverrides()
+        provider.weight = table.int("weight", in: 1...1_000) ?? provider.weight
         provider.priority = table.int("priority", in: 0...1_000) ?? provider.priority
         provider.enabled = table.bool("enabled") ?? provider.enabled
         for (index, model) in table.tables("models").enumerated() {

@@ -31,6 +31,8 @@ struct RequestDefaults: Sendable, Equatable {
     var proxy: String?
     var noProxy: String?
     var maxConnectionsPerHost = 512
+    /// `[defaults.retry]`, `[defaults.breaker]`, `[defaults.limits]`, `[defaults.health]`, ...
+    var policy = PolicyOverrides()
 }
 
 /// Per-provider overrides of `RequestDefaults` (nil: use the default).
@@ -97,11 +99,15 @@ struct ProviderConfig: Sendable, Equatable {
     var baseURL: String
     var key: KeySource?
     var priority = 1
+    /// Share of traffic among providers of equal priority.
+    var weight = 1
     var enabled = true
     var models: [ModelConfig] = []
     var overrides = ProviderOverrides()
     /// Extra request headers (names and values as written).
     var headers: [HeaderConfig] = []
+    /// `[providers.NAME.retry]`, `.breaker`, `.limits`, `.health`, ...
+    var policy = PolicyOverrides()
 
     /// The model used when a route names only the provider: the first configured, else the kind's default.
     var defaultModel: String? { self.models.first?.id ?? self.kind.defaultModel }

@@ -5,18 +5,21 @@ import JunctionCore
 import JunctionProviders
 import Logging
 
-/// Runs `generate`: plans the targets, tries them in order through the transport, streams deltas to the
-/// caller, and reports every attempt. A failed target moves on to the next one; a stream that fails after
-/// output was sent is announced with `generate.restart` before the next target answers in full. A truncated
-/// answer is never a success.
+/// Runs `generate`: plans the targets, tries them under the resilience policy — retries with backoff and the
+/// provider's hints inside one deadline, circuit breakers, rate windows, failover decided by the classification
+/// table — streams deltas to the caller, and reports every attempt. A stream that fails after output was sent is
+/// announced with `generate.restart` before the next target answers in full. A truncated answer is never a
+/// success.
 final class Gateway: Sendable {
     private let runtime: DaemonRuntime
     private let transport: Transport
+    private let resilience: Resilience
     private let logger: Logger
 
-    init(runtime: DaemonRuntime, transport: Transport, logger: Logger) {
+    init(runtime: DaemonRuntime, transport: Transport, resilience: Resilience, logger: Logger) {
         self.runtime = runtime
         self.transport = transport
+        self.resilience = resilience
         self.logger = logger
     }
 
@@ -26,65 +29,183 @@ final class Gateway: Sendable {
         var client: String?
     }
 
+    /// What happened to the request so far, across targets.
+    private struct Progress {
+        var attempts: [AttemptRecord] = []
+        var outputSent = false
+        var lastError: ProviderError?
+        var skipped: [(TargetRef, Resilience.Skip)] = []
+    }
+
     func generate(_ options: Options, context: RequestContext) async throws -> JSONValue {
         let active = self.runtime.active
         let request = options.request
         let targets = try Router(config: active.loaded.config).targets(route: request.route, model: request.model)
         let started = ContinuousClock.now
         let deadline = started + (options.timeout ?? active.loaded.config.defaults.timeout)
-        var attempts: [AttemptRecord] = []
-        var outputSent = false
-        var lastError: ProviderError?
+        // What the rate windows are charged before the provider reports real usage.
+        let estimatedTokens = request.estimatedPromptTokens + (request.maxTokens ?? 1024)
+        var progress = Progress()
+        var minimumContext: Int?
 
-        for target in targets {
-            try Task.checkCancellation()
-            let remaining = deadline - ContinuousClock.now
-            guard remaining > .zero else { break }
-            let number = attempts.count + 1
-            if outputSent, let id = context.id {
-                context.connection.notify(
-                    method: "generate.restart",
-                    params: [
-                        "request": id.json, "attempt": .int(number),
-                        "reason": .string(lastError.map { "\($0.kindName): \($0.message)" } ?? "previous attempt failed"),
-                    ]
-                )
-                outputSent = false
-            }
-            let attemptStarted = ContinuousClock.now
+        targets: for target in targets {
             guard let provider = active.registry.provider(named: target.provider) else { continue }
+            if let minimum = minimumContext {
+                // After "context length exceeded", only a target with a larger window can help.
+                guard let window = provider.contextWindow(of: target.model), window > minimum else { continue }
+            }
             if let problem = provider.keyProblem {
                 let error = ProviderError(kind: .auth, message: "API key unavailable: \(problem)")
-                attempts.append(AttemptRecord(target: target, error: error, latency: .zero))
-                lastError = error
+                progress.attempts.append(AttemptRecord(target: target, error: error, latency: .zero))
+                progress.lastError = error
                 continue
             }
-            let outcome = await self.attempt(
-                provider: provider, model: target.model, request: request, number: number, deadline: remaining,
-                context: context
-            )
-            try Task.checkCancellation()
-            let latency = ContinuousClock.now - attemptStarted
-            switch outcome {
-            case .success(let answer):
-                attempts.append(AttemptRecord(target: target, error: nil, latency: latency, status: answer.status))
-                return self.result(
-                    answer: answer, target: target, request: request, started: started, attempts: attempts, context: context
+            let policy = provider.policy
+            var retries = 0
+            var waited: Duration = .zero
+            while true {
+                try Task.checkCancellation()
+                let remaining = deadline - ContinuousClock.now
+                guard remaining > .zero else { break targets }
+                switch self.resilience.admit(target, policy: policy, enabled: provider.config.enabled, tokens: estimatedTokens, at: .now) {
+                case .skip(let skip):
+                    progress.skipped.append((target, skip))
+                    continue targets
+                case .wait(let wait):
+                    // Room in the rate window soon: wait, in order, if it fits the queue limit and the deadline.
+                    guard wait <= policy.maxQueueWait, wait < remaining else {
+                        progress.skipped.append((target, .rateLimited(wait: wait)))
+                        continue targets
+                    }
+                    try await Task.sleep(for: wait)
+                    waited += wait
+                    continue
+                case .go:
+                    break
+                }
+                let outcome = try await self.run(
+                    target: target, provider: provider, request: request, deadline: deadline, waited: waited,
+                    estimatedTokens: estimatedTokens, progress: &progress, context: context
                 )
-            case .failure(let failure):
-                attempts.append(AttemptRecord(target: target, error: failure.error, latency: latency, status: failure.error.status))
-                outputSent = outputSent || failure.outputSent
-                lastError = failure.error
-                self.logger.notice(
-                    "attempt failed; moving on",
-                    metadata: [
-                        "provider": "\(target.provider)", "model": "\(target.model)", "reason": "\(failure.error.kindName)",
-                        "request_id": "\(context.id?.description ?? "-")", "client_uid": "\(context.peer.uid)",
-                    ]
-                )
+                switch outcome {
+                case .answered(let result):
+                    _ = started
+                    return result
+                case .retry(let wait):
+                    retries += 1
+                    try await Task.sleep(for: wait)
+                    waited = wait
+                case .nextTarget(let largerContextThan):
+                    if let window = largerContextThan { minimumContext = max(minimumContext ?? 0, window) }
+                    continue targets
+                case .stop:
+                    throw self.failure(progress, deadlinePassed: false)
+                }
+                _ = retries
             }
         }
-        throw self.failure(attempts: attempts, lastError: lastError, outputSent: outputSent, deadlinePassed: ContinuousClock.now >= deadline)
+
+        // Every target's breaker open: one real attempt at the target that opened longest ago.
+        if progress.attempts.isEmpty, !progress.skipped.isEmpty,
+            progress.skipped.allSatisfy({ if case .breakerOpen = $0.1 { true } else { false } }),
+            let target = self.resilience.longestOpen(progress.skipped.map(\.0)),
+            let provider = active.registry.provider(named: target.provider), deadline > .now
+        {
+            self.resilience.forceProbe(target, policy: provider.policy)
+            let outcome = try await self.run(
+                target: target, provider: provider, request: request, deadline: deadline, waited: .zero,
+                estimatedTokens: estimatedTokens, progress: &progress, context: context
+            )
+            if case .answered(let result) = outcome { return result }
+        }
+        throw self.failure(progress, deadlinePassed: ContinuousClock.now >= deadline)
+    }
+
+    private enum Step {
+        case answered(JSONValue)
+        case retry(after: Duration)
+        /// Move on; with a window, only to targets whose context window is larger.
+        case nextTarget(largerContextThan: Int?)
+        case stop
+    }
+
+    /// One attempt on one target, and what the policy says to do next.
+    private func run(
+        target: TargetRef,
+        provider: ProviderRegistry.Provider,
+        request: ChatRequest,
+        deadline: ContinuousClock.Instant,
+        waited: Duration,
+        estimatedTokens: Int,
+        progress: inout Progress,
+        context: RequestContext
+    ) async throws -> Step {
+        let policy = provider.policy
+        let number = progress.attempts.count + 1
+        if progress.outputSent, let id = context.id {
+            context.connection.notify(
+                method: "generate.restart",
+                params: [
+                    "request": id.json, "attempt": .int(number),
+                    "reason": .string(progress.lastError.map { "\($0.kindName): \($0.message)" } ?? "previous attempt failed"),
+                ]
+            )
+            progress.outputSent = false
+        }
+        self.resilience.requestSent(target, policy: policy, tokens: estimatedTokens, at: .now)
+        let attemptStarted = ContinuousClock.now
+        let outcome = await self.attempt(
+            provider: provider, model: target.model, request: request, number: number, deadline: deadline - attemptStarted,
+            context: context
+        )
+        if Task.isCancelled {
+            // The caller left: no outcome is counted against the provider.
+            self.resilience.abandoned(target)
+            throw CancellationError()
+        }
+        let latency = ContinuousClock.now - attemptStarted
+        switch outcome {
+        case .success(let answer):
+            progress.attempts.append(AttemptRecord(target: target, error: nil, latency: latency, status: answer.status, wait: waited))
+            self.resilience.succeeded(
+                target, policy: policy, latency: answer.ttft ?? latency, estimatedTokens: estimatedTokens,
+                actualTokens: answer.completion.usage?.totalTokens, rateLimits: answer.rateLimits, at: .now
+            )
+            return .answered(self.result(answer: answer, target: target, request: request, attempts: progress.attempts, context: context))
+        case .failure(let failure):
+            let error = failure.error
+            progress.attempts.append(AttemptRecord(target: target, error: error, latency: latency, status: error.status, wait: waited))
+            progress.outputSent = progress.outputSent || failure.outputSent
+            progress.lastError = error
+            let disposition = FailurePolicy.disposition(for: error, failoverOnContentFilter: policy.failoverOnContentFilter)
+            self.resilience.failed(target, policy: policy, error: error, disposition: disposition, at: .now)
+            if disposition.retrySameTarget, !failure.outputSent {
+                let retriesSoFar = progress.attempts.reversed().prefix { $0.target == target }.count
+                let decision = policy.retry.decide(
+                    afterAttempt: retriesSoFar, hint: error.hints.retryAfter, remaining: deadline - .now,
+                    random: Double.random(in: 0..<1)
+                )
+                if case .retry(let wait) = decision { return .retry(after: wait) }
+                if case .failover(let reason) = decision { self.logFailover(target, reason: "\(error.kindName); \(reason)", context: context) }
+            } else {
+                self.logFailover(target, reason: error.kindName, context: context)
+            }
+            switch disposition.failover {
+            case .next: return .nextTarget(largerContextThan: nil)
+            case .largerContextOnly: return .nextTarget(largerContextThan: provider.contextWindow(of: target.model) ?? 0)
+            case .none: return .stop
+            }
+        }
+    }
+
+    private func logFailover(_ target: TargetRef, reason: String, context: RequestContext) {
+        self.logger.notice(
+            "failing over",
+            metadata: [
+                "provider": "\(target.provider)", "model": "\(target.model)", "reason": "\(reason)",
+                "request_id": "\(context.id?.description ?? "-")", "client_uid": "\(context.peer.uid)",
+            ]
+        )
     }
 
     // MARK: - One attempt
@@ -272,7 +393,6 @@ final class Gateway: Sendable {
         answer: Answer,
         target: TargetRef,
         request: ChatRequest,
-        started: ContinuousClock.Instant,
         attempts: [AttemptRecord],
         context: RequestContext
     ) -> JSONValue {
@@ -290,7 +410,7 @@ final class Gateway: Sendable {
             "provider": .string(target.provider),
             "model": .string(completion.model.isEmpty ? target.model : completion.model),
             "usage": usage!.json,
-            "latency_ms": .int((ContinuousClock.now - started).milliseconds),
+            "latency_ms": .int(attempts.reduce(Duration.zero) { $0 + $1.latency + $1.wait }.milliseconds),
         ]
         if estimated { result["usage_estimated"] = true }
         if let ttft = answer.ttft { result["ttft_ms"] = .int(ttft.milliseconds) }
@@ -301,13 +421,17 @@ final class Gateway: Sendable {
         return .object(result)
     }
 
-    private func failure(attempts: [AttemptRecord], lastError: ProviderError?, outputSent: Bool, deadlinePassed: Bool) -> RPCError {
+    private func failure(_ progress: Progress, deadlinePassed: Bool) -> RPCError {
+        let attempts = progress.attempts
         var data: JSONObject = ["attempts": .array(attempts.map(\.json))]
-        if outputSent { data["partial_output_sent"] = true }
+        if !progress.skipped.isEmpty {
+            data["skipped"] = .array(progress.skipped.map { ["provider": .string($0.0.provider), "model": .string($0.0.model), "reason": .string($0.1.reason)] })
+        }
+        if progress.outputSent { data["partial_output_sent"] = true }
         if deadlinePassed {
             return RPCError(code: RPCErrorCode.timeout.rawValue, message: "Timeout: the request's deadline passed", data: .object(data))
         }
-        if let last = lastError, let target = attempts.last?.target {
+        if let last = progress.lastError, let target = attempts.last?.target {
             data["provider"] = .string(target.provider)
             data["status"] = last.status.map { .int($0) } ?? .null
             data["type"] = .string(last.type ?? last.kindName)
@@ -316,17 +440,23 @@ final class Gateway: Sendable {
                 data["retry_after_ms"] = .int(wait.milliseconds)
                 return RPCError(code: RPCErrorCode.rateLimited.rawValue, message: "Rate limited by every target", data: .object(data))
             }
-            if attempts.count == 1, last.status != nil {
+            let disposition = FailurePolicy.disposition(for: last)
+            if disposition.failover == .none || (attempts.count == 1 && last.status != nil) {
+                // The provider's own answer (a refusal, a bad request): the caller gets its reason.
                 return RPCError(
                     code: RPCErrorCode.upstreamError.rawValue,
                     message: "Upstream error from \(target.provider): \(last.message)",
                     data: .object(data)
                 )
             }
+        } else if attempts.isEmpty, progress.skipped.contains(where: { if case .rateLimited = $0.1 { true } else { false } }) {
+            let wait = progress.skipped.compactMap { if case .rateLimited(let wait) = $0.1 { wait } else { nil } }.min() ?? .seconds(1)
+            data["retry_after_ms"] = .int(wait.milliseconds)
+            return RPCError(code: RPCErrorCode.rateLimited.rawValue, message: "Rate limited: no target has room now", data: .object(data))
         }
         return RPCError(
             code: RPCErrorCode.noProviderAvailable.rawValue,
-            message: "No provider could answer (\(attempts.count) attempt\(attempts.count == 1 ? "" : "s"))",
+            message: "No provider could answer (\(attempts.count) attempt\(attempts.count == 1 ? "" : "s"), \(progress.skipped.count) target\(progress.skipped.count == 1 ? "" : "s") skipped)",
             data: .object(data)
         )
     }
@@ -338,6 +468,8 @@ struct AttemptRecord: Sendable {
     var error: ProviderError?
     var latency: Duration
     var status: Int?
+    /// Time spent waiting before this attempt (backoff, a provider's Retry-After, a rate window).
+    var wait: Duration = .zero
 
     var json: JSONValue {
         var object: JSONObject = [
@@ -346,6 +478,7 @@ struct AttemptRecord: Sendable {
             "outcome": .string(self.error?.kindName ?? "ok"),
             "status": self.status.map { .int($0) } ?? .null,
             "latency_ms": .int(self.latency.milliseconds),
+            "wait_ms": .int(self.wait.milliseconds),
         ]
         if let error = self.error {
             object["error_type"] = error.type.map(JSONValue.string) ?? .null

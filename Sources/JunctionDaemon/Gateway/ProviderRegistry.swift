@@ -15,6 +15,7 @@ struct ProviderRegistry: Sendable {
         var proxy: String?
         var noProxy: String?
         var maxResponseBytes: Int
+        var policy: ProviderPolicy
 
         var name: String { self.config.name }
 
@@ -72,7 +73,8 @@ struct ProviderRegistry: Sendable {
                     ttftTimeout: overrides.ttftTimeout ?? defaults.ttftTimeout,
                     proxy: overrides.proxy ?? defaults.proxy,
                     noProxy: overrides.noProxy ?? defaults.noProxy,
-                    maxResponseBytes: overrides.maxResponseBytes ?? defaults.maxResponseBytes
+                    maxResponseBytes: overrides.maxResponseBytes ?? defaults.maxResponseBytes,
+                    policy: defaults.policy.overridden(by: provider.policy).policy(for: provider.kind)
                 )
             )
         }

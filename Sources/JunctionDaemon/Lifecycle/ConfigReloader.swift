@@ -6,6 +6,7 @@ import NIOConcurrencyHelpers
 /// whole; an invalid one is reported in full and the old one keeps serving. In-flight requests are never
 /// touched: they hold the values they started with.
 final class ConfigReloader: Sendable {
+    private let resilience: Resilience
     private let runtime: DaemonRuntime
     private let dispatcher: RPCDispatcher
     private let notifier: SystemdNotifier
@@ -19,6 +20,7 @@ final class ConfigReloader: Sendable {
     private let lock = NIOLock()
 
     init(
+        resilience: Resilience,
         runtime: DaemonRuntime,
         dispatcher: RPCDispatcher,
         notifier: SystemdNotifier,
@@ -28,6 +30,7 @@ final class ConfigReloader: Sendable {
         pathRequired: Bool,
         pinnedLogLevel: Logger.Level?
     ) {
+        self.resilience = resilience
         self.runtime = runtime
         self.dispatcher = dispatcher
         self.notifier = notifier
@@ -66,6 +69,7 @@ final class ConfigReloader: Sendable {
             }
             let previous = self.runtime.config
             self.runtime.replaceConfig(loaded, environment: environment)
+            self.resilience.configurationReloaded()
             self.dispatcher.updateAdminPolicy(self.runtime.adminPolicy)
             if self.pinnedLogLevel == nil { self.logLevel.level = loaded.config.server.logLevel }
             for warning in loaded.warnings { self.logger.warning("\(warning)") }

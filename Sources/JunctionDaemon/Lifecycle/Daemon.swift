@@ -119,14 +119,18 @@ public enum Daemon {
         let transport = Transport(
             configuration: Transport.Configuration(maxConnectionsPerHost: loaded.config.defaults.maxConnectionsPerHost)
         )
-        let gateway = Gateway(runtime: runtime, transport: transport, logger: logger)
+        let events = EventBus()
+        let resilience = Resilience(events: events, logger: logger)
+        let gateway = Gateway(runtime: runtime, transport: transport, resilience: resilience, logger: logger)
         let reloaderBox = NIOLockedValueBox<ConfigReloader?>(nil)
         let dispatcher = RPCDispatcher(
             methods: MethodCatalog.all(
                 runtime: runtime,
                 reloader: { reloaderBox.withLockedValue { $0 } },
                 gateway: gateway,
-                transport: transport
+                transport: transport,
+                resilience: resilience,
+                events: events
             ),
             adminPolicy: runtime.adminPolicy,
             logger: logger
@@ -135,6 +139,7 @@ public enum Daemon {
             logger.warning("admin_group \"\(group)\" does not exist; only root and the daemon's user may call admin.*")
         }
         let reloader = ConfigReloader(
+            resilience: resilience,
             runtime: runtime,
             dispatcher: dispatcher,
             notifier: notifier,
@@ -150,6 +155,7 @@ public enum Daemon {
             source: source,
             settings: { runtime.serverSettings },
             dispatcher: dispatcher,
+            events: events,
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             logger: logger,
             onListening: { _ in
@@ -174,6 +180,13 @@ public enum Daemon {
                     .init(service: StatusService(runtime: runtime, notifier: notifier), successTerminationBehavior: .ignore),
                     .init(service: watchdog, successTerminationBehavior: .ignore),
                     .init(service: TransportService(transport: transport)),
+                    .init(
+                        service: HealthMonitorService(
+                            runtime: runtime, prober: Prober(transport: transport, resilience: resilience), resilience: resilience,
+                            logger: logger
+                        ),
+                        successTerminationBehavior: .ignore
+                    ),
                     .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
                 ],
                 logger: logger

@@ -7,10 +7,15 @@ enum MethodCatalog {
         runtime: DaemonRuntime,
         reloader: @escaping @Sendable () -> ConfigReloader?,
         gateway: Gateway,
-        transport: Transport
+        transport: Transport,
+        resilience: Resilience,
+        events: EventBus
     ) -> [RPCMethod] {
         CoreMethods.all(runtime: runtime, reloader: reloader)
             + ProviderMethods.all(runtime: runtime, gateway: gateway, transport: transport)
+            + HealthMethods.all(
+                runtime: runtime, resilience: resilience, prober: Prober(transport: transport, resilience: resilience), events: events
+            )
     }
 }
 

@@ -28,6 +28,7 @@ final class RPCServer: Service, Sendable {
     private let source: ListenerSource
     private let settings: @Sendable () -> ServerSettings
     private let dispatcher: RPCDispatcher
+    private let events: EventBus?
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
     private let onListening: @Sendable (String) -> Void
@@ -44,6 +45,7 @@ final class RPCServer: Service, Sendable {
         source: ListenerSource,
         settings: @escaping @Sendable () -> ServerSettings,
         dispatcher: RPCDispatcher,
+        events: EventBus? = nil,
         eventLoopGroup: any EventLoopGroup,
         logger: Logger,
         onListening: @escaping @Sendable (String) -> Void
@@ -51,6 +53,7 @@ final class RPCServer: Service, Sendable {
         self.source = source
         self.settings = settings
         self.dispatcher = dispatcher
+        self.events = events
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
         self.onListening = onListening
@@ -169,8 +172,12 @@ final class RPCServer: Service, Sendable {
         }
         defer { self.registry.withLockedValue { _ = $0.connections.removeValue(forKey: registrationID) } }
 
-        // A client that hangs up cancels whatever it still had running.
-        asyncChannel.channel.closeFuture.whenComplete { _ in connection.cancelAll(.disconnected) }
+        // A client that hangs up cancels whatever it still had running, and hears no more events.
+        let events = self.events
+        asyncChannel.channel.closeFuture.whenComplete { _ in
+            connection.cancelAll(.disconnected)
+            events?.remove(connection)
+        }
 
         do {
             try await asyncChannel.executeThenClose { inbound, _ in

@@ -29,9 +29,12 @@ extension EndToEnd {
                 logSink: .stderr
             )
             let transport = Transport()
+            let events = EventBus()
+            let resilience = Resilience(events: events, logger: Logger(label: "test"))
             let catalog = MethodCatalog.all(
-                runtime: runtime, reloader: { nil }, gateway: Gateway(runtime: runtime, transport: transport, logger: Logger(label: "test")),
-                transport: transport
+                runtime: runtime, reloader: { nil },
+                gateway: Gateway(runtime: runtime, transport: transport, resilience: resilience, logger: Logger(label: "test")),
+                transport: transport, resilience: resilience, events: events
             )
             let registered = Set(catalog.map(\.name))
             let documented = Set(self.methods.compactMap { $0["name"]?.stringValue })
