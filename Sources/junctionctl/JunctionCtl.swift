@@ -16,7 +16,10 @@ struct JunctionCtl: AsyncParsableCommand {
         commandName: "junctionctl",
         abstract: "Control and query a running junctiond.",
         version: JunctionVersion.current,
-        subcommands: [Status.self, Ping.self, Reload.self, Generate.self, Models.self, Providers.self, Call.self, Schema.self]
+        subcommands: [
+            Status.self, Ping.self, Reload.self, Generate.self, Models.self, Providers.self, Health.self, Probe.self, Watch.self,
+            Breaker.self, ProviderCommand.self, Call.self, Schema.self,
+        ]
     )
 
     /// Parses, runs, and maps failures to the documented exit codes (ArgumentParser's own usage code is 64).
@@ -62,6 +65,10 @@ extension JunctionCtl {
             }
         }
         guard let subcommand = rest.first else { return arguments }
+        // Two-word commands (`breaker reset`, `provider enable`) take the options after their second word.
+        if ["breaker", "provider"].contains(subcommand), rest.count > 1 {
+            return [subcommand, rest[rest.startIndex + 1]] + leading + Array(rest.dropFirst(2))
+        }
         return [subcommand] + leading + Array(rest.dropFirst())
     }
 }
