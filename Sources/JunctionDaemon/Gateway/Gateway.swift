@@ -40,7 +40,18 @@ final class Gateway: Sendable {
     func generate(_ options: Options, context: RequestContext) async throws -> JSONValue {
         let active = self.runtime.active
         let request = options.request
-        let targets = try Router(config: active.loaded.config).targets(route: request.route, model: request.model)
+        let router = Router(config: active.loaded.config)
+        var targets = try router.targets(route: request.route, model: request.model)
+        if request.route == nil, request.model == nil, let groups = router.implicitDefaultGroups() {
+            // The implicit default route: providers of equal priority share the load.
+            targets = groups.flatMap { group in
+                self.resilience.shareLoad(
+                    group,
+                    weights: group.map { active.registry.provider(named: $0.provider)?.config.weight ?? 1 },
+                    random: { Double.random(in: 0..<1) }
+                )
+            }
+        }
         let started = ContinuousClock.now
         let deadline = started + (options.timeout ?? active.loaded.config.defaults.timeout)
         // What the rate windows are charged before the provider reports real usage.

@@ -109,6 +109,37 @@ final class Resilience: Sendable {
         return admission
     }
 
+    /// Orders targets of equal priority for load sharing: a weighted random draw where each target's weight is
+    /// scaled by how fast it has been (the lowest latency EWMA counts fully, a target twice as slow half), so that
+    /// traffic spreads by `weight` and leans toward the faster among healthy targets. `random` is injected.
+    func shareLoad(_ targets: [TargetRef], weights: [Int], random: () -> Double) -> [TargetRef] {
+        guard targets.count > 1 else { return targets }
+        let latencies = self.storage.withLockedValue { storage in
+            targets.map { storage.targets[Key(provider: $0.provider, model: $0.model)]?.health.latencyEWMA }
+        }
+        let fastest = latencies.compactMap { $0 }.min()
+        var pool = Array(zip(targets, zip(weights, latencies)).map { target, entry -> (TargetRef, Double) in
+            let (weight, latency) = entry
+            let speed = (fastest.map { fastest in latency.map { max(fastest, 1) / max($0, 1) } ?? 1 } ?? 1)
+            return (target, Double(max(weight, 1)) * speed)
+        })
+        var ordered: [TargetRef] = []
+        while !pool.isEmpty {
+            let total = pool.reduce(0) { $0 + $1.1 }
+            var draw = random() * total
+            var index = pool.count - 1
+            for (position, entry) in pool.enumerated() {
+                if draw < entry.1 {
+                    index = position
+                    break
+                }
+                draw -= entry.1
+            }
+            ordered.append(pool.remove(at: index).0)
+        }
+        return ordered
+    }
+
     /// Of `targets`, the one whose breaker opened longest ago: when every target is open, a total outage still
     /// gets one real attempt, so that a recovered provider is found.
     func longestOpen(_ targets: [TargetRef]) -> TargetRef? {

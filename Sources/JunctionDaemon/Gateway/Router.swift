@@ -39,6 +39,19 @@ struct Router {
         return try self.defaultTargets()
     }
 
+    /// The implicit default route (no `[routes.default]`) as groups of equal priority, lowest first: within a
+    /// group the gateway shares load by weight and latency. Nil when a default route is configured.
+    func implicitDefaultGroups() -> [[TargetRef]]? {
+        guard !self.config.routes.contains(where: { $0.name == "default" }) else { return nil }
+        let enabled = self.config.providers.filter(\.enabled)
+        let priorities = Set(enabled.map(\.priority)).sorted()
+        return priorities.map { priority in
+            enabled.filter { $0.priority == priority }.compactMap { provider in
+                provider.defaultModel.map { TargetRef(provider: provider.name, model: $0) }
+            }
+        }.filter { !$0.isEmpty }
+    }
+
     /// `[routes.default]`, else every enabled provider by priority with its default model.
     func defaultTargets() throws(RPCError) -> [TargetRef] {
         if let configured = self.config.routes.first(where: { $0.name == "default" }) {
