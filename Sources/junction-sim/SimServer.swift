@@ -192,6 +192,8 @@ final class SimConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
             events = Array(events.prefix(stop))
             ending = fault == .cut(tokens: tokens) ? "cut" : "stall"
         case .flood:
+            // Two real tokens, then text without end: no finish, no sentinel.
+            events = Array(events.prefix(tokenEvents.count > 2 ? tokenEvents[2] : events.count))
             ending = "flood"
         default:
             break

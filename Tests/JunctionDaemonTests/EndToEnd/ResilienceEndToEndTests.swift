@@ -203,6 +203,31 @@ extension EndToEnd {
             if let back = backOnPrimary { #expect(back.0 < 20_000 + 15_000, "primary used again only at \(back.0) ms") }
         }
 
+        @Test func floodsAndEndlessHeadersLeaveTheDaemonStandingWithBoundedMemory() throws {
+            let fixture = try self.setup(
+                "[routes.flood]\ntargets = [\"openai:sim-flood\", \"anthropic:claude\"]\n"
+                    + "[routes.headers]\ntargets = [\"openai:sim-headersforever\", \"anthropic:claude\"]\n"
+            )
+            defer { withExtendedLifetime(fixture) {} }
+            let client = fixture.client
+            let headers = try client.call("generate", params: ["prompt": "hi", "route": "headers"])
+            #expect(headers["provider"] == "anthropic")
+            #expect(headers["attempts"]?.arrayValue?.first?["outcome"] == "first_byte_timeout")
+            // A stream that never ends: the deltas flow to the caller until the body limit (32 MiB) stops it.
+            var deltaBytes = 0
+            let flood = try client.call("generate", params: ["prompt": "hi", "route": "flood", "stream": true]) { method, params in
+                if method == "generate.delta" { deltaBytes += params["text"]?.stringValue?.utf8.count ?? 0 }
+            }
+            #expect(flood["provider"] == "anthropic")
+            #expect(flood["attempts"]?.arrayValue?.first?["outcome"] == "body_too_large")
+            #expect(deltaBytes > 1 << 20)
+            let status = try String(contentsOfFile: "/proc/\(fixture.daemon.pid)/status", encoding: .utf8)
+            let rss = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
+                .flatMap { $0.split(separator: " ").dropFirst().first.flatMap { Int($0) } } ?? 0
+            #expect(rss < 200_000, "junctiond holds \(rss) KiB after the flood")
+            try self.stillHealthy(client)
+        }
+
         @Test func eventsAnnounceBreakerTransitions() throws {
             let fixture = try self.setup(Self.fastRetries + "[routes.r]\ntargets = [\"openai:sim-503\", \"anthropic:claude\"]\n")
             let (sim, daemon, client) = (fixture.sim, fixture.daemon, fixture.client)
