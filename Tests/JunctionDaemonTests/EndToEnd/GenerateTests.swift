@@ -98,8 +98,11 @@ extension EndToEnd {
 
         @Test func silentAndSlowProvidersTimeOutDistinctly() throws {
             let sim = try SimProcess()
+            // No retries: this checks the transport's distinct failures (retries are the resilience suite's).
             let daemon = try sim.daemon(
                 extra: """
+                    [defaults.retry]
+                    max_retries = 0
                     [routes.hang]
                     targets = ["openai:sim-hang", "anthropic:claude"]
                     [routes.slow]
@@ -126,16 +129,28 @@ extension EndToEnd {
 
         @Test func providerErrorsAreClassifiedAndPropagated() throws {
             let sim = try SimProcess()
-            let daemon = try sim.daemon()
+            // No retries: one attempt each, so the error answered is the provider's own.
+            let daemon = try sim.daemon(extra: "[defaults.retry]\nmax_retries = 0\n")
             let client = try daemon.client()
+            // Auth and quota failures mark the whole provider (it is skipped afterwards), so each comes last for
+            // its provider.
             let cases: [(String, String, Int)] = [
                 ("openai:sim-429-2", "rate_limited", 429), ("anthropic:sim-529", "overloaded", 529),
                 ("openai:sim-context", "context_length", 400), ("anthropic:sim-context", "context_length", 400),
                 ("gemini:sim-context", "context_length", 400), ("openai:sim-filter", "content_filter", 400),
-                ("openai:sim-quota", "quota_exhausted", 429), ("anthropic:sim-401", "auth", 401),
-                ("gemini:sim-401", "auth", 400), ("openai:sim-503", "server_error", 503),
+                ("openai:sim-503", "server_error", 503), ("anthropic:sim-401", "auth", 401),
+                ("gemini:sim-401", "auth", 400), ("openai:sim-quota", "quota_exhausted", 429),
             ]
             for (model, outcome, status) in cases {
+                if model == "openai:sim-quota" {
+                    // Before openai cools down: every target rate limited is -32002 with the provider's wait.
+                    do {
+                        _ = try client.call("generate", params: ["prompt": "hi", "model": "openai:sim-429-2"])
+                    } catch let reply as RPCClient.ErrorReply {
+                        #expect(reply.code == -32002)
+                        #expect(reply.data?["retry_after_ms"] == 2000)
+                    }
+                }
                 do {
                     _ = try client.call("generate", params: ["prompt": "hi", "model": .string(model)])
                     Issue.record("\(model) succeeded")
@@ -146,12 +161,10 @@ extension EndToEnd {
                     #expect([-32006, -32002].contains(reply.code), "\(model): \(reply.code)")
                 }
             }
-            do {
-                _ = try client.call("generate", params: ["prompt": "hi", "model": "openai:sim-429-2"])
-            } catch let reply as RPCClient.ErrorReply {
-                #expect(reply.code == -32002)
-                #expect(reply.data?["retry_after_ms"] == 2000)
-            }
+            // The quota-exhausted provider is now skipped without being contacted.
+            let before = try sim.requests().count
+            #expect(throws: RPCClient.ErrorReply.self) { try client.call("generate", params: ["prompt": "hi", "model": "openai:gpt-4o-mini"]) }
+            #expect(try sim.requests().count == before)
         }
 
         @Test func cancelAbortsTheUpstreamTransferPromptly() throws {
