@@ -33,6 +33,8 @@ final class Gateway: Sendable {
     private struct Progress {
         var attempts: [AttemptRecord] = []
         var outputSent = false
+        /// Characters of answer text sent to the caller by attempts that later failed.
+        var partialCharacters = 0
         var lastError: ProviderError?
         var skipped: [(TargetRef, Resilience.Skip)] = []
     }
@@ -64,6 +66,9 @@ final class Gateway: Sendable {
             if let minimum = minimumContext {
                 // After "context length exceeded", only a target with a larger window can help.
                 guard let window = provider.contextWindow(of: target.model), window > minimum else { continue }
+            }
+            if let window = provider.contextWindow(of: target.model), window < request.estimatedPromptTokens {
+                continue  // the prompt (estimated) does not fit this target's configured window
             }
             if let problem = provider.keyProblem {
                 let error = ProviderError(kind: .auth, message: "API key unavailable: \(problem)")
@@ -162,6 +167,7 @@ final class Gateway: Sendable {
                 ]
             )
             progress.outputSent = false
+            progress.partialCharacters = 0  // retracted: the caller discards it
         }
         self.resilience.requestSent(target, policy: policy, tokens: estimatedTokens, at: .now)
         let attemptStarted = ContinuousClock.now
@@ -187,6 +193,7 @@ final class Gateway: Sendable {
             let error = failure.error
             progress.attempts.append(AttemptRecord(target: target, error: error, latency: latency, status: error.status, wait: waited))
             progress.outputSent = progress.outputSent || failure.outputSent
+            progress.partialCharacters += failure.sentCharacters
             progress.lastError = error
             let disposition = FailurePolicy.disposition(for: error, failoverOnContentFilter: policy.failoverOnContentFilter)
             self.resilience.failed(target, policy: policy, error: error, disposition: disposition, at: .now)
@@ -231,6 +238,8 @@ final class Gateway: Sendable {
     struct AttemptFailure: Error, Sendable {
         var error: ProviderError
         var outputSent: Bool
+        /// Characters of answer text already sent as deltas.
+        var sentCharacters = 0
     }
 
     private func attempt(
@@ -312,7 +321,7 @@ final class Gateway: Sendable {
         let requestID = context.id?.json
 
         func failed(_ error: ProviderError) -> Result<Answer, AttemptFailure> {
-            .failure(AttemptFailure(error: error, outputSent: sequence > 0))
+            .failure(AttemptFailure(error: error, outputSent: sequence > 0, sentCharacters: text.count))
         }
 
         let response = self.transport.execute(http)
@@ -438,7 +447,11 @@ final class Gateway: Sendable {
         if !progress.skipped.isEmpty {
             data["skipped"] = .array(progress.skipped.map { ["provider": .string($0.0.provider), "model": .string($0.0.model), "reason": .string($0.1.reason)] })
         }
-        if progress.outputSent { data["partial_output_sent"] = true }
+        if progress.outputSent {
+            // The caller received this much text from an attempt that failed: it is not an answer.
+            data["partial_output_sent"] = true
+            data["partial_output_chars"] = .int(progress.partialCharacters)
+        }
         if deadlinePassed {
             return RPCError(code: RPCErrorCode.timeout.rawValue, message: "Timeout: the request's deadline passed", data: .object(data))
         }

@@ -76,6 +76,7 @@ extension EndToEnd {
             } catch let reply as RPCClient.ErrorReply {
                 #expect(reply.code == -32001)
                 #expect(reply.data?["partial_output_sent"] == true)
+                #expect(reply.data?["partial_output_chars"] == .int("Hello from junction".count))
             }
         }
 
