@@ -20,6 +20,9 @@ public struct HealthTracker: Sendable, Equatable {
     public private(set) var lastErrorAt: ContinuousClock.Instant?
     public private(set) var lastProbe: (ok: Bool, at: ContinuousClock.Instant, latency: Duration, detail: String)?
     public private(set) var consecutiveProbeFailures = 0
+    /// p95 of the samples, recomputed every 16 samples: status checks run on every request and must not sort.
+    private var cachedP95: Int64?
+    private var samplesSinceP95 = 0
 
     public init() {}
 
@@ -38,6 +41,11 @@ public struct HealthTracker: Sendable, Equatable {
             self.samples[self.nextSample] = milliseconds
         }
         self.nextSample = (self.nextSample + 1) % Self.sampleCapacity
+        self.samplesSinceP95 += 1
+        if self.cachedP95 == nil || self.samplesSinceP95 >= 16 {
+            self.cachedP95 = self.latency(percentile: 95)
+            self.samplesSinceP95 = 0
+        }
         let value = Double(milliseconds)
         self.latencyEWMA = self.latencyEWMA.map { 0.8 * $0 + 0.2 * value } ?? value
     }
@@ -85,7 +93,7 @@ public struct HealthTracker: Sendable, Equatable {
         if rateLimited { return (.rateLimited, "rate limited") }
         let (rate, requests) = self.errorRate(at: now)
         if requests >= 5, rate > 0.10 { return (.degraded, "error rate \(Int(rate * 100)) %") }
-        if let p95 = self.latency(percentile: 95), p95 > slowThreshold.milliseconds {
+        if let p95 = self.cachedP95, p95 > slowThreshold.milliseconds {
             return (.degraded, "p95 latency \(p95) ms over \(slowThreshold.milliseconds) ms")
         }
         return (.healthy, "ok")

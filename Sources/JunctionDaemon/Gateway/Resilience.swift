@@ -31,6 +31,13 @@ final class Resilience: Sendable {
     private struct Storage {
         var targets: [Key: TargetState] = [:]
         var providers: [String: ProviderState] = [:]
+
+        /// Creates the states of a target and its provider on first use. Callers then mutate them in place
+        /// (`&storage.targets[key]!`): copying a state out and back would copy its sample arrays on every request.
+        mutating func ensure(_ key: Key, policy: ProviderPolicy) {
+            if self.targets[key] == nil { self.targets[key] = Resilience.newTarget(policy) }
+            if self.providers[key.provider] == nil { self.providers[key.provider] = Resilience.newProvider(policy) }
+        }
     }
 
     /// Why a target is not tried now.
@@ -74,36 +81,14 @@ final class Resilience: Sendable {
     /// request will be sent if admitted.
     func admit(_ target: TargetRef, policy: ProviderPolicy, enabled: Bool, tokens: Int, at now: ContinuousClock.Instant) -> Admission {
         var transitions: [(Key?, String, CircuitBreaker.Transition)] = []
+        let key = Key(provider: target.provider, model: target.model)
         let admission = self.storage.withLockedValue { storage -> Admission in
-            let key = Key(provider: target.provider, model: target.model)
-            var provider = storage.providers[target.provider] ?? Self.newProvider(policy)
-            var state = storage.targets[key] ?? Self.newTarget(policy)
-            defer {
-                storage.providers[target.provider] = provider
-                storage.targets[key] = state
-            }
-            if !enabled || provider.disabledByAdmin { return .skip(.disabled) }
-            if let failure = provider.authFailure { return .skip(.authFailed(failure)) }
-            if let until = provider.quotaUntil {
-                if now < until { return .skip(.quotaExhausted(until: until)) }
-                provider.quotaUntil = nil
-            }
-            if case .wait(let wait) = state.window.check(tokens: tokens, at: now) { return .wait(wait) }
-            if case .wait(let wait) = provider.window.check(tokens: tokens, at: now) { return .wait(wait) }
-            let (providerAdmission, providerTransition) = provider.breaker.admission(at: now)
-            if let providerTransition { transitions.append((nil, target.provider, providerTransition)) }
-            if case .reject(let until) = providerAdmission { return .skip(.breakerOpen(until: until)) }
-            let (targetAdmission, targetTransition) = state.breaker.admission(at: now)
-            if let targetTransition { transitions.append((key, target.provider, targetTransition)) }
-            switch targetAdmission {
-            case .reject(let until):
-                if case .probe = providerAdmission { provider.breaker.probeAbandoned() }
-                return .skip(.breakerOpen(until: until))
-            case .probe: return .go(probe: true)
-            case .permit:
-                if case .probe = providerAdmission { return .go(probe: true) }
-                return .go(probe: false)
-            }
+            storage.ensure(key, policy: policy)
+            // Two different stored properties: both may be mutated in place at once.
+            return Self.admit(
+                provider: &storage.providers[target.provider]!, target: &storage.targets[key]!, enabled: enabled,
+                tokens: tokens, at: now, transitions: &transitions, key: key
+            )
         }
         for (key, provider, transition) in transitions { self.announce(breaker: transition, provider: provider, model: key?.model) }
         return admission
@@ -138,6 +123,39 @@ final class Resilience: Sendable {
             ordered.append(pool.remove(at: index).0)
         }
         return ordered
+    }
+
+    private static func admit(
+        provider: inout ProviderState,
+        target state: inout TargetState,
+        enabled: Bool,
+        tokens: Int,
+        at now: ContinuousClock.Instant,
+        transitions: inout [(Key?, String, CircuitBreaker.Transition)],
+        key: Key
+    ) -> Admission {
+        if !enabled || provider.disabledByAdmin { return .skip(.disabled) }
+        if let failure = provider.authFailure { return .skip(.authFailed(failure)) }
+        if let until = provider.quotaUntil {
+            if now < until { return .skip(.quotaExhausted(until: until)) }
+            provider.quotaUntil = nil
+        }
+        if case .wait(let wait) = provider.window.check(tokens: tokens, at: now) { return .wait(wait) }
+        if case .wait(let wait) = state.window.check(tokens: tokens, at: now) { return .wait(wait) }
+        let (providerAdmission, providerTransition) = provider.breaker.admission(at: now)
+        if let providerTransition { transitions.append((nil, key.provider, providerTransition)) }
+        if case .reject(let until) = providerAdmission { return .skip(.breakerOpen(until: until)) }
+        let (targetAdmission, targetTransition) = state.breaker.admission(at: now)
+        if let targetTransition { transitions.append((key, key.provider, targetTransition)) }
+        switch targetAdmission {
+        case .reject(let until):
+            if case .probe = providerAdmission { provider.breaker.probeAbandoned() }
+            return .skip(.breakerOpen(until: until))
+        case .probe: return .go(probe: true)
+        case .permit:
+            if case .probe = providerAdmission { return .go(probe: true) }
+            return .go(probe: false)
+        }
     }
 
     /// Of `targets`, the one whose breaker opened longest ago: when every target is open, a total outage still
@@ -183,25 +201,40 @@ final class Resilience: Sendable {
         at now: ContinuousClock.Instant
     ) {
         var transitions: [(String?, CircuitBreaker.Transition)] = []
+        let key = Key(provider: target.provider, model: target.model)
         self.storage.withLockedValue { storage in
-            let key = Key(provider: target.provider, model: target.model)
-            var state = storage.targets[key] ?? Self.newTarget(policy)
-            var provider = storage.providers[target.provider] ?? Self.newProvider(policy)
-            if let transition = state.breaker.requestSucceeded(at: now) { transitions.append((target.model, transition)) }
-            if let transition = provider.breaker.requestSucceeded(at: now) { transitions.append((nil, transition)) }
-            state.health.recordSuccess(latency: latency, at: now)
-            provider.health.recordSuccess(latency: latency, at: now)
-            if let actual = actualTokens {
-                state.window.correctTokens(estimated: estimatedTokens, actual: actual, at: now)
-                provider.window.correctTokens(estimated: estimatedTokens, actual: actual, at: now)
-            }
-            state.window.learn(rateLimits, at: now)
-            provider.authFailure = nil
-            storage.targets[key] = state
-            storage.providers[target.provider] = provider
+            storage.ensure(key, policy: policy)
+            Self.succeeded(
+                provider: &storage.providers[target.provider]!, target: &storage.targets[key]!, latency: latency,
+                estimatedTokens: estimatedTokens, actualTokens: actualTokens, rateLimits: rateLimits, at: now,
+                transitions: &transitions, model: target.model
+            )
         }
         for (model, transition) in transitions { self.announce(breaker: transition, provider: target.provider, model: model) }
         self.refreshStatus(target, policy: policy, at: now)
+    }
+
+    private static func succeeded(
+        provider: inout ProviderState,
+        target state: inout TargetState,
+        latency: Duration,
+        estimatedTokens: Int,
+        actualTokens: Int?,
+        rateLimits: RateLimitSnapshot,
+        at now: ContinuousClock.Instant,
+        transitions: inout [(String?, CircuitBreaker.Transition)],
+        model: String
+    ) {
+        if let transition = state.breaker.requestSucceeded(at: now) { transitions.append((model, transition)) }
+        if let transition = provider.breaker.requestSucceeded(at: now) { transitions.append((nil, transition)) }
+        state.health.recordSuccess(latency: latency, at: now)
+        provider.health.recordSuccess(latency: latency, at: now)
+        if let actual = actualTokens {
+            state.window.correctTokens(estimated: estimatedTokens, actual: actual, at: now)
+            provider.window.correctTokens(estimated: estimatedTokens, actual: actual, at: now)
+        }
+        state.window.learn(rateLimits, at: now)
+        provider.authFailure = nil
     }
 
     func failed(
@@ -407,11 +440,10 @@ final class Resilience: Sendable {
     private func refreshStatus(_ target: TargetRef, policy: ProviderPolicy, at now: ContinuousClock.Instant) {
         let change = self.storage.withLockedValue { storage -> (HealthTracker.Status, HealthTracker.Status, String)? in
             let key = Key(provider: target.provider, model: target.model)
-            guard var state = storage.targets[key], let provider = storage.providers[target.provider] else { return nil }
-            let (status, reason) = Self.targetStatus(&state, provider: provider, enabled: true, at: now, policy: policy)
-            let previous = state.status
-            state.status = status
-            storage.targets[key] = state
+            guard storage.targets[key] != nil, let provider = storage.providers[target.provider] else { return nil }
+            let (status, reason) = Self.targetStatus(&storage.targets[key]!, provider: provider, enabled: true, at: now, policy: policy)
+            let previous = storage.targets[key]!.status
+            storage.targets[key]!.status = status
             return previous == status ? nil : (previous, status, reason)
         }
         guard let (from, to, reason) = change else { return }
