@@ -94,7 +94,7 @@ struct GlobalOptions: ParsableArguments {
         guard self.timeout > 0 else { throw ValidationError("--timeout must be a positive number of seconds") }
     }
 
-    var socketPath: String { self.socket ?? SocketCandidates.pick(environment: currentEnvironment()) }
+    var socketPath: String { self.socket ?? SocketCandidates.pick(environment: ProcessEnvironment.current()) }
 
     /// Connects, calls, and turns every failure into its exit status with a message on stderr.
     func call(

@@ -40,7 +40,7 @@ extension EndToEnd {
 
         @Test func retryAfterIsHonoured() throws {
             let fixture = try self.setup()
-            let (sim, daemon, client) = (fixture.sim, fixture.daemon, fixture.client)
+            let (sim, client) = (fixture.sim, fixture.client)
             defer { withExtendedLifetime(fixture) {} }
             let result = try client.call("generate", params: ["prompt": "hi", "model": "openai:sim-429-2@1"])
             #expect(result["provider"] == "openai")
@@ -54,7 +54,7 @@ extension EndToEnd {
 
         @Test func persistent429WithoutHintsIsBoundedThenFailsOver() throws {
             let fixture = try self.setup(Self.fastRetries + "[routes.r]\ntargets = [\"openai:sim-429-nohint\", \"anthropic:claude\"]\n")
-            let (sim, daemon, client) = (fixture.sim, fixture.daemon, fixture.client)
+            let (sim, client) = (fixture.sim, fixture.client)
             defer { withExtendedLifetime(fixture) {} }
             let result = try client.call("generate", params: ["prompt": "hi", "route": "r"])
             #expect(result["provider"] == "anthropic")
@@ -67,7 +67,7 @@ extension EndToEnd {
 
         @Test func aServerErrorOnceIsRetriedOnTheSameTarget() throws {
             let fixture = try self.setup(Self.fastRetries)
-            let (sim, daemon, client) = (fixture.sim, fixture.daemon, fixture.client)
+            let (sim, client) = (fixture.sim, fixture.client)
             defer { withExtendedLifetime(fixture) {} }
             let result = try client.call("generate", params: ["prompt": "hi", "model": "openai:sim-500@1"])
             #expect(result["provider"] == "openai")
@@ -77,7 +77,7 @@ extension EndToEnd {
 
         @Test func persistent503IsBoundedByTheBreakerAndAnsweredByTheFallback() throws {
             let fixture = try self.setup(Self.fastRetries + "[routes.r]\ntargets = [\"openai:sim-503\", \"anthropic:claude\"]\n")
-            let (sim, daemon, client) = (fixture.sim, fixture.daemon, fixture.client)
+            let (sim, client) = (fixture.sim, fixture.client)
             defer { withExtendedLifetime(fixture) {} }
             for _ in 0..<3 {
                 let result = try client.call("generate", params: ["prompt": "hi", "route": "r"])
@@ -97,7 +97,7 @@ extension EndToEnd {
                 Self.fastRetries + "[routes.r]\ntargets = [\"openai:sim-hang\", \"anthropic:claude\"]\n"
                     + "[routes.slow]\ntargets = [\"openai:sim-slowfirst-8000\", \"anthropic:claude\"]\n"
             )
-            let (sim, daemon, client) = (fixture.sim, fixture.daemon, fixture.client)
+            let (sim, client) = (fixture.sim, fixture.client)
             defer { withExtendedLifetime(fixture) {} }
             let started = ContinuousClock.now
             let result = try client.call("generate", params: ["prompt": "hi", "route": "r", "timeout_ms": 15000])
@@ -129,7 +129,7 @@ extension EndToEnd {
 
                 """
             )
-            let (sim, daemon, client) = (fixture.sim, fixture.daemon, fixture.client)
+            let (sim, client) = (fixture.sim, fixture.client)
             defer { withExtendedLifetime(fixture) {} }
             let result = try client.call("generate", params: ["prompt": "hi", "route": "r"])
             #expect(result["model"] == "gemini-large")
@@ -147,7 +147,7 @@ extension EndToEnd {
 
         @Test func aContentFilterRefusalIsNotRetriedNorFailedOver() throws {
             let fixture = try self.setup("[routes.r]\ntargets = [\"anthropic:sim-filter\", \"openai:gpt-4o-mini\"]\n")
-            let (sim, daemon, client) = (fixture.sim, fixture.daemon, fixture.client)
+            let (sim, client) = (fixture.sim, fixture.client)
             defer { withExtendedLifetime(fixture) {} }
             do {
                 _ = try client.call("generate", params: ["prompt": "hi", "route": "r"])
@@ -164,7 +164,7 @@ extension EndToEnd {
             let fixture = try self.setup(
                 "[routes.auth]\ntargets = [\"anthropic:sim-401\", \"openai:gpt-4o-mini\"]\n[routes.quota]\ntargets = [\"gemini:sim-quota\", \"openai:gpt-4o-mini\"]\n"
             )
-            let (sim, daemon, client) = (fixture.sim, fixture.daemon, fixture.client)
+            let (sim, client) = (fixture.sim, fixture.client)
             defer { withExtendedLifetime(fixture) {} }
             for route in ["auth", "quota"] {
                 #expect(try client.call("generate", params: ["prompt": "hi", "route": .string(route)])["provider"] == "openai")
@@ -186,7 +186,7 @@ extension EndToEnd {
         /// outage, and is used again within 15 s of recovering.
         @Test func aFlappingPrimary() throws {
             let fixture = try self.setup(Self.fastRetries + "[routes.r]\ntargets = [\"openai:sim-outage-20000\", \"anthropic:claude\"]\n")
-            let (sim, daemon, client) = (fixture.sim, fixture.daemon, fixture.client)
+            let (sim, client) = (fixture.sim, fixture.client)
             defer { withExtendedLifetime(fixture) {} }
             var answeredBy: [(Int64, String)] = []
             let started = ContinuousClock.now
@@ -230,7 +230,7 @@ extension EndToEnd {
 
         @Test func eventsAnnounceBreakerTransitions() throws {
             let fixture = try self.setup(Self.fastRetries + "[routes.r]\ntargets = [\"openai:sim-503\", \"anthropic:claude\"]\n")
-            let (sim, daemon, client) = (fixture.sim, fixture.daemon, fixture.client)
+            let (daemon, client) = (fixture.daemon, fixture.client)
             defer { withExtendedLifetime(fixture) {} }
             let watcher = try daemon.client(timeout: 10)
             #expect(try watcher.call("events.subscribe", params: ["topics": ["breaker.state"]])["topics"] == ["breaker.state"])
