@@ -75,6 +75,25 @@ extension EndToEnd {
             #expect(try self.attempts(sim, model: "sim-500@1").count == 2)
         }
 
+        @Test func aResetBeforeHeadersIsRetriedAndAnswered() throws {
+            let fixture = try self.setup(Self.fastRetries)
+            defer { withExtendedLifetime(fixture) {} }
+            let result = try fixture.client.call("generate", params: ["prompt": "hi", "model": "openai:sim-reset@1"])
+            #expect(result["provider"] == "openai")
+            #expect(result["text"] == .string(GenerateTests.fullAnswer))
+            #expect(try self.attempts(fixture.sim, model: "sim-reset@1").count == 2)
+        }
+
+        @Test func theResultNamesTheFallbackAndBillsOnlyItsAnswer() throws {
+            let fixture = try self.setup(Self.fastRetries + "[routes.r]\ntargets = [\"openai:sim-401\", \"gemini:gemini-2.0-flash\"]\n")
+            defer { withExtendedLifetime(fixture) {} }
+            let result = try fixture.client.call("generate", params: ["prompt": "hi", "route": "r", "max_tokens": 5])
+            #expect(result["provider"] == "gemini")
+            #expect(result["model"] == "gemini-2.0-flash")
+            #expect(result["usage"]?["completion_tokens"] == 5)  // the fallback's answer only
+            #expect(result["attempts"]?.arrayValue?.map { $0["outcome"]?.stringValue ?? "" } == ["auth", "ok"])
+        }
+
         @Test func persistent503IsBoundedByTheBreakerAndAnsweredByTheFallback() throws {
             let fixture = try self.setup(Self.fastRetries + "[routes.r]\ntargets = [\"openai:sim-503\", \"anthropic:claude\"]\n")
             let (sim, client) = (fixture.sim, fixture.client)
