@@ -170,7 +170,7 @@ public enum Daemon {
             interval: runtime.watchdogInterval,
             notifier: notifier,
             logger: logger,
-            livenessCheck: { timeout in await Self.livenessProblem(server: server, timeout: timeout) }
+            livenessCheck: { timeout in await Self.livenessProblem(server: server, transport: transport, timeout: timeout) }
         )
         // Graceful shutdown runs in reverse order: the server drains first, the signal handler goes last.
         let group = ServiceGroup(
@@ -201,10 +201,11 @@ public enum Daemon {
         logger.info("stopped")
     }
 
-    /// The watchdog's liveness check: the socket's event loop runs a task, and the Swift concurrency pool
-    /// (where requests run) starts one, each within `timeout`. Returns what failed, or nil.
-    static func livenessProblem(server: RPCServer, timeout: Duration) async -> String? {
+    /// The watchdog's liveness check: the socket's event loop runs a task, the libcurl thread turns its loop,
+    /// and the Swift concurrency pool starts a task, each within `timeout`. Returns what failed, or nil.
+    static func livenessProblem(server: RPCServer, transport: Transport, timeout: Duration) async -> String? {
         guard await server.eventLoopAnswers(within: timeout) else { return "event loop did not answer" }
+        guard await transport.answers(within: timeout) else { return "the libcurl thread did not answer" }
         let answered = await withTaskGroup(of: Bool.self) { group in
             group.addTask { await Task.detached { true }.value }
             group.addTask {

@@ -27,6 +27,7 @@ public final class Transport: @unchecked Sendable {
         case add(Transfer)
         case cancel(Transfer)
         case resume(Transfer)
+        case probe(LivenessReply)
     }
 
     private let multi: UnsafeMutableRawPointer
@@ -99,6 +100,31 @@ public final class Transport: @unchecked Sendable {
         return HTTPResponseStream(transfer: transfer, transport: self)
     }
 
+    /// Whether the curl thread is turning its loop: it answers a queued command within `timeout`. For the
+    /// systemd watchdog, which must stop being petted when the transport is wedged.
+    public func answers(within timeout: Duration) async -> Bool {
+        let reply = LivenessReply()
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { continuation in
+                        reply.install(continuation)
+                        self.send(.probe(reply))
+                    }
+                } onCancel: {
+                    reply.answer(false)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
     func cancel(_ transfer: Transfer) {
         self.send(.cancel(transfer))
     }
@@ -138,6 +164,8 @@ public final class Transport: @unchecked Sendable {
                     self.begin(transfer)
                     added = true
                 case .cancel(let transfer): self.end(transfer, .failure(TransportError(.other, "cancelled")))
+                case .probe(let reply):
+                    reply.answer(true)
                 case .resume(let transfer):
                     if let handle = transfer.curlHandle, transfer.curlPausedByUs, transfer.curlWantsResume() {
                         transfer.curlPausedByUs = false
@@ -381,5 +409,31 @@ extension Transport {
 
     fileprivate func setTimer(_ milliseconds: Int) {
         self.curlTimerDeadline = milliseconds < 0 ? nil : .now + .milliseconds(milliseconds)
+    }
+}
+
+/// The answer to one liveness probe: resumed exactly once, by the curl thread or by cancellation.
+final class LivenessReply: @unchecked Sendable {
+    private let lock = Lock()
+    private var continuation: CheckedContinuation<Bool, Never>?
+    private var answered: Bool?
+
+    func install(_ continuation: CheckedContinuation<Bool, Never>) {
+        let early = self.lock.withLock { () -> Bool? in
+            if let answered = self.answered { return answered }
+            self.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(returning: early) }
+    }
+
+    func answer(_ value: Bool) {
+        let continuation = self.lock.withLock { () -> CheckedContinuation<Bool, Never>? in
+            guard self.answered == nil else { return nil }
+            self.answered = value
+            defer { self.continuation = nil }
+            return self.continuation
+        }
+        continuation?.resume(returning: value)
     }
 }
