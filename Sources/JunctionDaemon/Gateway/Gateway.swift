@@ -77,7 +77,6 @@ final class Gateway: Sendable {
                 continue
             }
             let policy = provider.policy
-            var retries = 0
             var waited: Duration = .zero
             while true {
                 try Task.checkCancellation()
@@ -88,7 +87,7 @@ final class Gateway: Sendable {
                     progress.skipped.append((target, skip))
                     continue targets
                 case .wait(let wait):
-                    // Room in the rate window soon: wait, in order, if it fits the queue limit and the deadline.
+                    // Room in the rate window soon: wait for it if that fits the queue limit and the deadline.
                     guard wait <= policy.maxQueueWait, wait < remaining else {
                         progress.skipped.append((target, .rateLimited(wait: wait)))
                         continue targets
@@ -105,10 +104,8 @@ final class Gateway: Sendable {
                 )
                 switch outcome {
                 case .answered(let result):
-                    _ = started
                     return result
                 case .retry(let wait):
-                    retries += 1
                     try await Task.sleep(for: wait)
                     waited = wait
                 case .nextTarget(let largerContextThan):
@@ -117,7 +114,6 @@ final class Gateway: Sendable {
                 case .stop:
                     throw self.failure(progress, deadlinePassed: false)
                 }
-                _ = retries
             }
         }
 
