@@ -71,6 +71,8 @@ step "junctionctl generate --model anthropic:claude-3-5-haiku-latest 'Say hello'
 "$bin/junctionctl" generate --model anthropic:claude-3-5-haiku-latest "Say hello"
 step "junctionctl generate --stream --route flaky 'Say hello'   # primary cuts its stream mid-answer"
 "$bin/junctionctl" generate --stream --route flaky "Say hello"
+step "junctionctl health   # status, breakers, latency and errors per provider and target"
+"$bin/junctionctl" health
 step "junctionctl call tokens.count '{\"text\": \"How many tokens is this?\", \"model\": \"anthropic:claude-3-5-haiku-latest\"}'"
 "$bin/junctionctl" call tokens.count '{"text": "How many tokens is this?", "model": "anthropic:claude-3-5-haiku-latest"}'
 step "junctionctl call nope";         "$bin/junctionctl" call nope || echo "(exit status $?: the daemon answered with an error)"
