@@ -2,9 +2,6 @@ import ArgumentParser
 import JunctionCore
 import JunctionDaemon
 
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `junctiond`: the Junction daemon.
 @main
@@ -35,15 +32,8 @@ struct JunctionDaemonCommand: AsyncParsableCommand {
         do {
             try await Daemon.run(options: options)
         } catch let error as DaemonStartupError {
-            FileHandleStderr.write("junctiond: \(error.description)\n")
+            printError("junctiond: \(error.description)")
             throw ExitCode(error.exitCode)
         }
-    }
-}
-
-enum FileHandleStderr {
-    static func write(_ text: String) {
-        var bytes = Array(text.utf8)
-        bytes.withUnsafeMutableBytes { _ = Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 }

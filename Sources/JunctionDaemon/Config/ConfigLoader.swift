@@ -292,7 +292,7 @@ enum ConfigLoader {
         provider.weight = table.int("weight", in: 1...1_000) ?? provider.weight
         provider.priority = table.int("priority", in: 0...1_000) ?? provider.priority
         provider.enabled = table.bool("enabled") ?? provider.enabled
-        for (index, model) in table.tables("models").enumerated() {
+        for model in table.tables("models") {
             guard let id = model.string("id"), !id.isEmpty else {
                 model.problem("id", "is required")
                 continue
@@ -305,7 +305,6 @@ enum ConfigLoader {
                     outputUSDPerMillionTokens: model.number("output_usd_per_mtok", minimum: 0)
                 )
             )
-            _ = index
             model.rejectUnknownKeys(allowed: ["id", "context_window", "input_usd_per_mtok", "output_usd_per_mtok"])
         }
         return provider

@@ -448,7 +448,8 @@ final class Gateway: Sendable {
             data["partial_output_sent"] = true
             data["partial_output_chars"] = .int(progress.partialCharacters)
         }
-        if deadlinePassed {
+        // The transport's overall clock is the request's deadline: its expiry is a timeout, however it surfaced.
+        if deadlinePassed || progress.lastError?.kind == .transport(.deadline) {
             return RPCError(code: RPCErrorCode.timeout.rawValue, message: "Timeout: the request's deadline passed", data: .object(data))
         }
         if let last = progress.lastError, let target = attempts.last?.target {

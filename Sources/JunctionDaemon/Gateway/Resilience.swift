@@ -174,9 +174,8 @@ final class Resilience: Sendable {
     func forceProbe(_ target: TargetRef, policy: ProviderPolicy) {
         let transition = self.storage.withLockedValue { storage -> CircuitBreaker.Transition? in
             let key = Key(provider: target.provider, model: target.model)
-            var state = storage.targets[key] ?? Self.newTarget(policy)
-            defer { storage.targets[key] = state }
-            return state.breaker.beginForcedProbe()
+            storage.ensure(key, policy: policy)
+            return storage.targets[key]!.breaker.beginForcedProbe()
         }
         if let transition { self.announce(breaker: transition, provider: target.provider, model: target.model) }
     }
@@ -245,35 +244,48 @@ final class Resilience: Sendable {
         at now: ContinuousClock.Instant
     ) {
         var transitions: [(String?, CircuitBreaker.Transition)] = []
+        let key = Key(provider: target.provider, model: target.model)
         self.storage.withLockedValue { storage in
-            let key = Key(provider: target.provider, model: target.model)
-            var state = storage.targets[key] ?? Self.newTarget(policy)
-            var provider = storage.providers[target.provider] ?? Self.newProvider(policy)
-            let reason = "\(error.kindName): \(error.message)"
-            state.health.recordFailure(reason, at: now)
-            provider.health.recordFailure(reason, at: now)
-            if let limits = error.rateLimits { state.window.learn(limits, at: now) }
-            switch disposition.breaker {
-            case .none:
-                state.breaker.probeAbandoned()
-            case .countTarget:
-                if let transition = state.breaker.requestFailed(at: now, reason: error.kindName) { transitions.append((target.model, transition)) }
-            case .countProvider:
-                if let transition = provider.breaker.requestFailed(at: now, reason: error.kindName) { transitions.append((nil, transition)) }
-                if let transition = state.breaker.requestFailed(at: now, reason: error.kindName) { transitions.append((target.model, transition)) }
-            case .rateLimited:
-                state.breaker.probeAbandoned()
-                state.window.rateLimited(retryAfter: error.hints.retryAfter, fallback: .seconds(1), at: now)
-            case .providerAuth:
-                provider.authFailure = error.message
-            case .providerQuota:
-                provider.quotaUntil = now + policy.quotaCooldown
-            }
-            storage.targets[key] = state
-            storage.providers[target.provider] = provider
+            storage.ensure(key, policy: policy)
+            Self.failed(
+                provider: &storage.providers[target.provider]!, target: &storage.targets[key]!, error: error,
+                disposition: disposition, policy: policy, at: now, transitions: &transitions, model: target.model
+            )
         }
         for (model, transition) in transitions { self.announce(breaker: transition, provider: target.provider, model: model) }
         self.refreshStatus(target, policy: policy, at: now)
+    }
+
+    private static func failed(
+        provider: inout ProviderState,
+        target state: inout TargetState,
+        error: ProviderError,
+        disposition: FailureDisposition,
+        policy: ProviderPolicy,
+        at now: ContinuousClock.Instant,
+        transitions: inout [(String?, CircuitBreaker.Transition)],
+        model: String
+    ) {
+        let reason = "\(error.kindName): \(error.message)"
+        state.health.recordFailure(reason, at: now)
+        provider.health.recordFailure(reason, at: now)
+        if let limits = error.rateLimits { state.window.learn(limits, at: now) }
+        switch disposition.breaker {
+        case .none:
+            state.breaker.probeAbandoned()
+        case .countTarget:
+            if let transition = state.breaker.requestFailed(at: now, reason: error.kindName) { transitions.append((model, transition)) }
+        case .countProvider:
+            if let transition = provider.breaker.requestFailed(at: now, reason: error.kindName) { transitions.append((nil, transition)) }
+            if let transition = state.breaker.requestFailed(at: now, reason: error.kindName) { transitions.append((model, transition)) }
+        case .rateLimited:
+            state.breaker.probeAbandoned()
+            state.window.rateLimited(retryAfter: error.hints.retryAfter, fallback: .seconds(1), at: now)
+        case .providerAuth:
+            provider.authFailure = error.message
+        case .providerQuota:
+            provider.quotaUntil = now + policy.quotaCooldown
+        }
     }
 
     /// The caller went away mid-attempt: no outcome, but a probe slot must not stay taken.

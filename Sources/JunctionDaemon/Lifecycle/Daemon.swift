@@ -225,7 +225,8 @@ public enum Daemon {
     }
 }
 
-func printError(_ text: String) {
+/// Writes a line to stderr in one write(2), for messages before logging is set up.
+public func printError(_ text: String) {
     var line = Array((text + "\n").utf8)
     line.withUnsafeMutableBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }

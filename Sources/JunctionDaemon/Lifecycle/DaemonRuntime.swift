@@ -70,22 +70,27 @@ final class DaemonRuntime: Sendable {
             maxConnections: server.maxConnections,
             drainTimeout: server.drainTimeout,
             socketMode: server.socketMode,
-            socketGroupID: server.socketGroup.flatMap(GroupDirectory.gid(named:))
+            socketGroupID: self.active.socketGroupID
         )
     }
 
     var adminPolicy: AdminPolicy {
-        AdminPolicy(daemonUID: self.uid, adminGroupID: self.config.server.adminGroup.flatMap(GroupDirectory.gid(named:)))
+        AdminPolicy(daemonUID: self.uid, adminGroupID: self.active.adminGroupID)
     }
 }
 
-/// A configuration and what was built from it.
+/// A configuration and what was built from it, once per load (not per connection or request).
 struct ActiveConfiguration: Sendable {
     var loaded: LoadedConfig
     var registry: ProviderRegistry
+    /// `server.socket_group` and `server.admin_group` looked up in the group database; nil when unset or unknown.
+    var socketGroupID: UInt32?
+    var adminGroupID: UInt32?
 
     init(loaded: LoadedConfig, environment: [String: String]) {
         self.loaded = loaded
         self.registry = ProviderRegistry(config: loaded.config, environment: environment)
+        self.socketGroupID = loaded.config.server.socketGroup.flatMap(GroupDirectory.gid(named:))
+        self.adminGroupID = loaded.config.server.adminGroup.flatMap(GroupDirectory.gid(named:))
     }
 }

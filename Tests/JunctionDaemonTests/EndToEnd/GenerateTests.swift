@@ -42,8 +42,7 @@ extension EndToEnd {
             }
             let requests = try sim.requests()
             #expect(requests.count == 2)
-            let expectedPath = provider == "gemini" ? path : path
-            #expect(requests.first?["path"] == .string(expectedPath))
+            #expect(requests.first?["path"] == .string(path))
             #expect(requests.last?["stream"] == true)
             #expect(requests.allSatisfy { $0["auth"] == .string(auth) })
         }

@@ -223,8 +223,10 @@ extension EndToEnd {
         }
 
         @Test func floodsAndEndlessHeadersLeaveTheDaemonStandingWithBoundedMemory() throws {
+            // The flooding provider has a 2 MiB body limit, so the test does not depend on how fast the client reads.
             let fixture = try self.setup(
-                "[routes.flood]\ntargets = [\"openai:sim-flood\", \"anthropic:claude\"]\n"
+                "[providers.floody]\nkind = \"openai-compatible\"\nbase_url = \"\(SimProcess.placeholder)/v1\"\nmax_response_bytes = 2097152\n"
+                    + "[routes.flood]\ntargets = [\"floody:sim-flood\", \"anthropic:claude\"]\n"
                     + "[routes.headers]\ntargets = [\"openai:sim-headersforever\", \"anthropic:claude\"]\n"
             )
             defer { withExtendedLifetime(fixture) {} }
@@ -240,6 +242,13 @@ extension EndToEnd {
             #expect(flood["provider"] == "anthropic")
             #expect(flood["attempts"]?.arrayValue?.first?["outcome"] == "body_too_large")
             #expect(deltaBytes > 1 << 20)
+            // A request whose deadline passes answers -32007.
+            do {
+                _ = try client.call("generate", params: ["prompt": "hi", "model": "openai:sim-hang", "timeout_ms": 1000])
+                Issue.record("a hung provider answered")
+            } catch let reply as RPCClient.ErrorReply {
+                #expect(reply.code == -32007)
+            }
             let status = try String(contentsOfFile: "/proc/\(fixture.daemon.pid)/status", encoding: .utf8)
             let rss = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
                 .flatMap { $0.split(separator: " ").dropFirst().first.flatMap { Int($0) } } ?? 0

@@ -88,9 +88,13 @@ final class SimProcess: @unchecked Sendable {
         "TEST_QWEN_KEY": "sk-qwen-SECRET-5555", "TEST_CURSOR_KEY": "cursor-SECRET-6666",
     ]
 
+    /// Stands for this simulator's base URL in `extra` configuration text.
+    static let placeholder = "SIM_BASE_URL"
+
     /// A daemon configured with every provider pointing here.
     func daemon(extra: String = "", arguments: [String] = []) throws -> DaemonProcess {
-        try DaemonProcess(config: self.providersConfig(extra: extra), arguments: arguments, environment: Self.keys)
+        let extra = extra.replacingOccurrences(of: Self.placeholder, with: self.baseURL)
+        return try DaemonProcess(config: self.providersConfig(extra: extra), arguments: arguments, environment: Self.keys)
     }
 
     /// The simulator's request log.
