@@ -220,14 +220,24 @@ struct ConfigLoaderTests {
                 """,
             file: "t.toml"
         ).config
-        let router = Router(config: config)
-        #expect(try router.targets(route: "fast", model: nil) == [TargetRef(provider: "anthropic", model: "claude-3-5-haiku-latest")])
-        #expect(try router.targets(route: nil, model: "openai:gpt-x") == [TargetRef(provider: "openai", model: "gpt-x")])
-        #expect(try router.targets(route: nil, model: "shared").map(\.provider) == ["anthropic", "openai"])
-        #expect(try router.targets(route: nil, model: nil).map(\.provider) == ["anthropic", "openai"])
-        #expect(throws: RPCError.self) { try router.targets(route: nil, model: "unknown-model") }
-        #expect(throws: RPCError.self) { try router.targets(route: "missing", model: nil) }
-        #expect(throws: RPCError.self) { try Router(config: DaemonConfig()).targets(route: nil, model: nil) }
+        let table = ProviderRegistry(config: config, environment: [:]).routingTable(routes: config.routes)
+        func targets(_ selection: RouteSelection) throws -> [TargetRef] {
+            try RoutingPlanner.candidates(table, for: selection).flatMap { $0 }
+        }
+        // The disabled target stays in the candidates: the plan shows it as skipped ("disabled").
+        #expect(try targets(.route("fast")).map(\.provider) == ["anthropic", "off"])
+        let plan = RoutingPlanner.plan(
+            table, candidates: try RoutingPlanner.candidates(table, for: .route("fast")), promptTokens: nil, views: [:],
+            random: { 0 }, at: .now
+        )
+        #expect(plan.eligible == [TargetRef(provider: "anthropic", model: "claude-3-5-haiku-latest")])
+        #expect(plan.skipped.map(\.reason) == [.disabled])
+        #expect(try targets(.model("openai:gpt-x")) == [TargetRef(provider: "openai", model: "gpt-x")])
+        #expect(try targets(.model("shared")).map(\.provider) == ["anthropic", "openai"])
+        #expect(try targets(.automatic).map(\.provider) == ["anthropic", "off", "openai"])
+        #expect(throws: RoutingError.self) { try targets(.model("unknown-model")) }
+        #expect(throws: RoutingError.self) { try targets(.route("missing")) }
+        #expect(throws: RoutingError.self) { try RoutingPlanner.candidates(RoutingTable(), for: .automatic) }
     }
 
     @Test func keySourcesAndTheirDefaults() throws {
@@ -283,7 +293,11 @@ struct ConfigLoaderTests {
         let withOllama = ConfigLoader.defaults(environment: ["OPENAI_API_KEY": "x"], localOllama: true)
         #expect(withOllama.providers.map(\.name) == ["openai", "ollama"])
         #expect(withOllama.providers[1].key == nil)
-        #expect(try Router(config: withOllama).defaultTargets().map(\.description) == ["openai:gpt-4o-mini", "ollama:llama3.2"])
+        let table = ProviderRegistry(config: withOllama, environment: [:]).routingTable(routes: withOllama.routes)
+        #expect(
+            try RoutingPlanner.candidates(table, for: .automatic).flatMap { $0 }.map(\.description)
+                == ["openai:gpt-4o-mini", "ollama:llama3.2"]
+        )
     }
 
     @Test func aMissingOptionalFileMeansDefaults() throws {

@@ -111,10 +111,13 @@ public struct RetryHints: Sendable, Equatable {
     public var retryAfter: Duration?
     /// `x-should-retry: true|false`.
     public var shouldRetry: Bool?
+    /// A per-day (long-window) quota is spent: the time until the provider's next daily reset.
+    public var quotaResetAfter: Duration?
 
-    public init(retryAfter: Duration? = nil, shouldRetry: Bool? = nil) {
+    public init(retryAfter: Duration? = nil, shouldRetry: Bool? = nil, quotaResetAfter: Duration? = nil) {
         self.retryAfter = retryAfter
         self.shouldRetry = shouldRetry
+        self.quotaResetAfter = quotaResetAfter
     }
 }
 

@@ -55,7 +55,7 @@ public struct CircuitBreaker: Sendable, Equatable {
         public var reason: String
     }
 
-    public let configuration: Configuration
+    public private(set) var configuration: Configuration
     public private(set) var state: State = .closed
     public private(set) var consecutiveFailures = 0
     /// Consecutive trips without a close in between; the open interval doubles with each.
@@ -137,6 +137,16 @@ public struct CircuitBreaker: Sendable, Equatable {
     /// A half-open probe that ended without an outcome (cancelled by the caller): let another one through.
     public mutating func probeAbandoned() {
         if case .halfOpen = self.state { self.state = .halfOpen(probeInFlight: false) }
+    }
+
+    /// Takes new settings (a reload) and keeps the state: an open breaker stays open until its time, and the
+    /// outcomes counted so far still count toward the failure rate when the window is unchanged.
+    public mutating func reconfigure(_ configuration: Configuration) {
+        guard configuration != self.configuration else { return }
+        if configuration.window != self.configuration.window {
+            self.outcomes = RollingCounter(window: configuration.window)
+        }
+        self.configuration = configuration
     }
 
     /// Closes the breaker by hand (`admin.breaker.reset`) or after a successful health probe.

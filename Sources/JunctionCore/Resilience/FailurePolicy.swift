@@ -32,6 +32,8 @@ public struct FailureDisposition: Sendable, Equatable {
         case providerAuth
         /// Out of quota: the provider cools down for the quota cooldown.
         case providerQuota
+        /// A per-day quota is spent: the target cools down until the provider's daily reset.
+        case targetCooldown
     }
 
     public var retrySameTarget: Bool
@@ -50,6 +52,8 @@ public enum FailurePolicy {
     public static func disposition(for error: ProviderError, failoverOnContentFilter: Bool = false) -> FailureDisposition {
         var disposition: FailureDisposition
         switch error.kind {
+        case .rateLimited where error.hints.quotaResetAfter != nil:
+            disposition = FailureDisposition(retrySameTarget: false, failover: .next, breaker: .targetCooldown)
         case .rateLimited:
             disposition = FailureDisposition(retrySameTarget: true, failover: .next, breaker: .rateLimited)
         case .transient, .serverError, .overloaded:

@@ -7,7 +7,12 @@ public struct HealthTracker: Sendable, Equatable {
         case unhealthy = "UNHEALTHY"
         case rateLimited = "RATE_LIMITED"
         case disabled = "DISABLED"
+        /// Fewer outcomes than `minimumSample` in the window and no other signal: nothing to judge by.
+        case noData = "NO_DATA"
     }
+
+    /// Outcomes in the rolling minute below which the error-rate and latency rules do not judge.
+    public static let minimumSample = 5
 
     /// Latencies kept for percentiles: a ring of the most recent, fixed size.
     public static let sampleCapacity = 256
@@ -92,7 +97,11 @@ public struct HealthTracker: Sendable, Equatable {
         if self.consecutiveProbeFailures >= 2 { return (.unhealthy, "health probes failing") }
         if rateLimited { return (.rateLimited, "rate limited") }
         let (rate, requests) = self.errorRate(at: now)
-        if requests >= 5, rate > 0.10 { return (.degraded, "error rate \(Int(rate * 100)) %") }
+        if requests < Self.minimumSample {
+            if let probe = self.lastProbe, probe.ok, now - probe.at < .seconds(300) { return (.healthy, "last probe ok") }
+            return (.noData, "no data: \(requests) of \(Self.minimumSample) requests needed in the last minute")
+        }
+        if rate > 0.10 { return (.degraded, "error rate \(Int(rate * 100)) %") }
         if let p95 = self.cachedP95, p95 > slowThreshold.milliseconds {
             return (.degraded, "p95 latency \(p95) ms over \(slowThreshold.milliseconds) ms")
         }

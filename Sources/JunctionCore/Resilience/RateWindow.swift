@@ -20,7 +20,7 @@ public struct RateWindow: Sendable, Equatable {
         case wait(Duration)
     }
 
-    public let limits: Limits
+    public private(set) var limits: Limits
     private var minute = RollingCounter(window: .seconds(60), buckets: 60)
     private var dayStart: ContinuousClock.Instant?
     private var dayRequests = 0
@@ -30,6 +30,11 @@ public struct RateWindow: Sendable, Equatable {
     public private(set) var learned: RateLimitSnapshot?
 
     public init(limits: Limits = Limits()) {
+        self.limits = limits
+    }
+
+    /// Takes new configured limits (a reload); the requests and tokens counted so far are kept.
+    public mutating func reconfigure(limits: Limits) {
         self.limits = limits
     }
 

@@ -53,27 +53,6 @@ struct RouteConfig: Sendable, Equatable {
     var targets: [TargetRef]
 }
 
-/// `"provider:model"`
-struct TargetRef: Sendable, Equatable, Hashable, CustomStringConvertible {
-    var provider: String
-    var model: String
-
-    init(provider: String, model: String) {
-        self.provider = provider
-        self.model = model
-    }
-
-    /// Parses `provider:model`; the model may itself contain colons (`ollama:llama3.2:3b`).
-    init?(_ text: String) {
-        guard let colon = text.firstIndex(of: ":"), colon != text.startIndex, text.index(after: colon) != text.endIndex
-        else { return nil }
-        self.provider = String(text[..<colon])
-        self.model = String(text[text.index(after: colon)...])
-    }
-
-    var description: String { "\(self.provider):\(self.model)" }
-}
-
 /// `[server]`: the socket and the protocol's limits.
 struct ServerConfig: Sendable, Equatable {
     /// nil: the default path for how the daemon runs (see `SocketLocation`).

@@ -93,32 +93,6 @@ struct PolicyOverrides: Sendable, Equatable {
     }
 }
 
-/// Everything the resilience layer applies to one provider.
-struct ProviderPolicy: Sendable, Equatable {
-    var retry: RetryPolicy
-    var breaker: CircuitBreaker.Configuration
-    var limits: RateWindow.Limits
-    var maxQueueWait: Duration
-    var health: HealthPolicy
-    /// How long a provider that reported exhausted quota is left alone.
-    var quotaCooldown: Duration
-    var failoverOnContentFilter: Bool
-}
-
-struct HealthPolicy: Sendable, Equatable {
-    enum Probe: String, Sendable, Equatable {
-        case models
-        case generate
-    }
-
-    var interval: Duration
-    var probe: Probe
-    var probeModel: String?
-    var slowThreshold: Duration
-    /// While a target's breaker is open it is probed this often with a 1-token generate.
-    var openProbeInterval: Duration = .seconds(5)
-}
-
 extension ConfigTable {
     /// Reads the resilience sub-tables and keys of a `[defaults]` or `[providers.NAME]` table.
     func policyOverrides() -> PolicyOverrides {

@@ -34,7 +34,7 @@ struct Prober: Sendable {
             }
         }
         let target = generateModel.map { TargetRef(provider: provider.name, model: $0) }
-        self.resilience.probeFinished(target, provider: provider.name, policy: policy, ok: outcome.ok, latency: outcome.latency, detail: outcome.detail)
+        self.resilience.probeFinished(target, provider: provider.name, ok: outcome.ok, latency: outcome.latency, detail: outcome.detail)
         return outcome
     }
 

@@ -19,11 +19,12 @@ struct ProviderRegistry: Sendable {
 
         var name: String { self.config.name }
 
-        /// Fills in what the adapter leaves to the caller: clocks, proxy, limits.
+        /// Fills in what the adapter leaves to the caller: clocks, proxy, limits. `deadline` (what is left of the
+        /// request's deadline) is the transfer's only overall clock.
         func prepare(_ request: HTTPRequest, deadline: Duration) -> HTTPRequest {
             var request = request
             request.timeouts = self.timeouts
-            request.timeouts.overall = min(self.timeouts.overall, deadline)
+            request.timeouts.overall = deadline
             request.proxy = self.proxy
             request.noProxy = self.noProxy
             request.maxResponseBytes = self.maxResponseBytes
@@ -82,5 +83,33 @@ struct ProviderRegistry: Sendable {
 
     func provider(named name: String) -> Provider? {
         self.providers.first { $0.name == name }
+    }
+
+    /// The policy of every provider, by name (the resilience shell takes them at start and on reload).
+    var policies: [String: ProviderPolicy] {
+        Dictionary(self.providers.map { ($0.name, $0.policy) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// What routing needs of the configuration and these providers.
+    func routingTable(routes: [RouteConfig]) -> RoutingTable {
+        RoutingTable(
+            providers: self.providers.map { provider in
+                RoutingTable.Provider(
+                    name: provider.name,
+                    enabled: provider.config.enabled,
+                    priority: provider.config.priority,
+                    weight: provider.config.weight,
+                    models: provider.config.models.map(\.id),
+                    contextWindows: Dictionary(
+                        provider.config.models.compactMap { model in model.contextWindow.map { (model.id, $0) } },
+                        uniquingKeysWith: { first, _ in first }
+                    ),
+                    defaultModel: provider.config.defaultModel,
+                    keyProblem: provider.keyProblem,
+                    maxQueueWait: provider.policy.maxQueueWait
+                )
+            },
+            routes: routes.map { RoutingTable.Route(name: $0.name, targets: $0.targets) }
+        )
     }
 }

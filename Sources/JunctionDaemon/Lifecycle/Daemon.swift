@@ -121,7 +121,12 @@ public enum Daemon {
         )
         let events = EventBus()
         let resilience = Resilience(events: events, logger: logger)
-        let gateway = Gateway(runtime: runtime, transport: transport, resilience: resilience, logger: logger)
+        resilience.configure(policies: runtime.active.registry.policies, reloaded: false)
+        let reporter = OutcomeReporter(resilience: resilience, subscribers: [RequestLog(logger: logger)])
+        let gateway = Gateway(
+            configuration: { runtime.active }, executor: transport, resilience: resilience, reporter: reporter,
+            logger: logger
+        )
         let reloaderBox = NIOLockedValueBox<ConfigReloader?>(nil)
         let dispatcher = RPCDispatcher(
             methods: MethodCatalog.all(

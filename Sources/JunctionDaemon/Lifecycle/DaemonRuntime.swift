@@ -83,6 +83,8 @@ final class DaemonRuntime: Sendable {
 struct ActiveConfiguration: Sendable {
     var loaded: LoadedConfig
     var registry: ProviderRegistry
+    /// The routing table built from the configuration and the registry.
+    var routing: RoutingTable
     /// `server.socket_group` and `server.admin_group` looked up in the group database; nil when unset or unknown.
     var socketGroupID: UInt32?
     var adminGroupID: UInt32?
@@ -90,6 +92,7 @@ struct ActiveConfiguration: Sendable {
     init(loaded: LoadedConfig, environment: [String: String]) {
         self.loaded = loaded
         self.registry = ProviderRegistry(config: loaded.config, environment: environment)
+        self.routing = self.registry.routingTable(routes: loaded.config.routes)
         self.socketGroupID = loaded.config.server.socketGroup.flatMap(GroupDirectory.gid(named:))
         self.adminGroupID = loaded.config.server.adminGroup.flatMap(GroupDirectory.gid(named:))
     }

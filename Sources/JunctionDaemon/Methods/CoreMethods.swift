@@ -11,8 +11,9 @@ enum MethodCatalog {
         resilience: Resilience,
         events: EventBus
     ) -> [RPCMethod] {
-        CoreMethods.all(runtime: runtime, reloader: reloader)
-            + ProviderMethods.all(runtime: runtime, gateway: gateway, transport: transport)
+        CoreMethods.all(runtime: runtime, reloader: reloader, resilience: resilience)
+            + ProviderMethods.all(runtime: runtime, gateway: gateway, transport: transport, resilience: resilience)
+            + RouteMethods.all(gateway: gateway)
             + HealthMethods.all(
                 runtime: runtime, resilience: resilience, prober: Prober(transport: transport, resilience: resilience), events: events
             )
@@ -21,7 +22,11 @@ enum MethodCatalog {
 
 /// The methods every Junction daemon has: `ping`, `rpc.discover`, `daemon.status`, `admin.reload`, `cancel`.
 enum CoreMethods {
-    static func all(runtime: DaemonRuntime, reloader: @escaping @Sendable () -> ConfigReloader?) -> [RPCMethod] {
+    static func all(
+        runtime: DaemonRuntime,
+        reloader: @escaping @Sendable () -> ConfigReloader?,
+        resilience: Resilience
+    ) -> [RPCMethod] {
         [
             RPCMethod("ping") { params, _ in
                 let params = try Params(params, known: ["delay_ms"])
@@ -42,7 +47,7 @@ enum CoreMethods {
             },
             RPCMethod("daemon.status") { params, _ in
                 _ = try Params(params, known: [])
-                return self.status(runtime)
+                return self.status(runtime, adminDisabled: resilience.adminDisabledProviders())
             },
             RPCMethod("admin.reload") { params, _ in
                 _ = try Params(params, known: [])
@@ -70,9 +75,10 @@ enum CoreMethods {
         ]
     }
 
-    static func status(_ runtime: DaemonRuntime) -> JSONValue {
+    static func status(_ runtime: DaemonRuntime, adminDisabled: Set<String>) -> JSONValue {
         let loaded = runtime.current
         let providers = loaded.config.providers
+        let enabled = providers.filter { $0.enabled && !adminDisabled.contains($0.name) }
         return [
             "version": .string(JunctionVersion.current),
             "pid": .int(runtime.pid),
@@ -84,7 +90,10 @@ enum CoreMethods {
             "connections": .int(runtime.connectionCount),
             "inflight_requests": .int(runtime.inflightCount),
             "providers": .int(providers.count),
-            "providers_enabled": .int(providers.filter(\.enabled).count),
+            "providers_enabled": .int(enabled.count),
+            "providers_disabled_by_admin": .array(
+                providers.map(\.name).filter { adminDisabled.contains($0) }.map(JSONValue.string)
+            ),
             "log_level": .string(loaded.config.server.logLevel.rawValue),
             "log_sink": .string(runtime.logSink == .journal ? "journal" : "stderr"),
             "watchdog_ms": runtime.watchdogInterval.map { .int($0.milliseconds) } ?? .null,

@@ -32,12 +32,12 @@ enum HealthMethods {
             },
             RPCMethod("admin.provider.enable") { params, _ in
                 let target = try provider(try Params(params, known: ["provider"]))
-                resilience.setDisabled(provider: target.name, false, policy: target.policy)
+                resilience.setDisabled(provider: target.name, false)
                 return ["provider": .string(target.name), "enabled": true]
             },
             RPCMethod("admin.provider.disable") { params, _ in
                 let target = try provider(try Params(params, known: ["provider"]))
-                resilience.setDisabled(provider: target.name, true, policy: target.policy)
+                resilience.setDisabled(provider: target.name, true)
                 return ["provider": .string(target.name), "enabled": false]
             },
             RPCMethod("admin.breaker.reset") { params, _ in

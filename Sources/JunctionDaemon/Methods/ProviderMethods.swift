@@ -7,12 +7,10 @@ import NIOConcurrencyHelpers
 
 /// `generate`, `tokens.count`, `models.list`, `providers.list`.
 enum ProviderMethods {
-    static func all(runtime: DaemonRuntime, gateway: Gateway, transport: Transport) -> [RPCMethod] {
+    static func all(runtime: DaemonRuntime, gateway: Gateway, transport: Transport, resilience: Resilience) -> [RPCMethod] {
         let modelCache = ModelListCache()
         return [
-            RPCMethod("generate") { params, context in
-                try await gateway.generate(try GenerateParams.parse(params), context: context)
-            },
+            GenerateMethod.method(gateway: gateway),
             RPCMethod("tokens.count") { params, _ in
                 try await self.countTokens(params, runtime: runtime, transport: transport)
             },
@@ -28,13 +26,18 @@ enum ProviderMethods {
             RPCMethod("providers.list") { params, _ in
                 _ = try Params(params, known: [])
                 let active = runtime.active
-                return ["providers": .array(active.registry.providers.map(self.describe))]
+                let adminDisabled = resilience.adminDisabledProviders()
+                return [
+                    "providers": .array(
+                        active.registry.providers.map { self.describe($0, adminDisabled: adminDisabled.contains($0.name)) }
+                    )
+                ]
             },
         ]
     }
 
     /// A provider as `providers.list` shows it: where the key comes from and whether it is there, never the key.
-    static func describe(_ provider: ProviderRegistry.Provider) -> JSONValue {
+    static func describe(_ provider: ProviderRegistry.Provider, adminDisabled: Bool) -> JSONValue {
         let config = provider.config
         var key: JSONObject = ["source": config.key.map { .string($0.description) } ?? .null]
         key["present"] = .bool(provider.endpoint.apiKey != nil)
@@ -44,7 +47,8 @@ enum ProviderMethods {
             "kind": .string(config.kind.rawValue),
             "base_url": .string(provider.endpoint.baseURL),
             "priority": .int(config.priority),
-            "enabled": .bool(config.enabled),
+            "enabled": .bool(config.enabled && !adminDisabled),
+            "disabled_by_admin": .bool(adminDisabled),
             "key": .object(key),
             "models": .array(
                 config.models.map { model in
@@ -82,8 +86,13 @@ enum ProviderMethods {
         ]
         guard let model = try params.string("model") else { return estimate }
         let active = runtime.active
-        let targets = try Router(config: active.loaded.config).targets(route: nil, model: model)
-        guard let target = targets.first, let provider = active.registry.provider(named: target.provider),
+        let candidates: [[TargetRef]]
+        do {
+            candidates = try RoutingPlanner.candidates(active.routing, for: .model(model))
+        } catch {
+            throw RPCError.invalidParams(field: "model", problem: error.message)
+        }
+        guard let target = candidates.first?.first, let provider = active.registry.provider(named: target.provider),
             provider.keyProblem == nil,
             let http = provider.adapter.countTokensRequest(request, model: target.model, endpoint: provider.endpoint)
         else { return estimate }

@@ -33,7 +33,10 @@ extension EndToEnd {
             let resilience = Resilience(events: events, logger: Logger(label: "test"))
             let catalog = MethodCatalog.all(
                 runtime: runtime, reloader: { nil },
-                gateway: Gateway(runtime: runtime, transport: transport, resilience: resilience, logger: Logger(label: "test")),
+                gateway: Gateway(
+                    configuration: { runtime.active }, executor: transport, resilience: resilience,
+                    reporter: OutcomeReporter(resilience: resilience, subscribers: []), logger: Logger(label: "test")
+                ),
                 transport: transport, resilience: resilience, events: events
             )
             let registered = Set(catalog.map(\.name))

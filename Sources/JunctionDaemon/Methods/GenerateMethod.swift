@@ -1,0 +1,145 @@
+import JunctionCore
+
+extension Gateway {
+    /// `generate`'s params, validated (`GenerateParams.parse`).
+    struct Options: Sendable {
+        var request: ChatRequest
+        var timeout: Duration?
+        var client: String?
+    }
+}
+
+/// `generate` over JSON-RPC: params → `GenerateRequest`; the gateway's events → `generate.delta` /
+/// `generate.restart` notifications tagged with the request id; the result or `GenerateFailure` → the JSON-RPC
+/// result or error. The only place that knows how a generate looks on the wire.
+enum GenerateMethod {
+    static func method(gateway: Gateway) -> RPCMethod {
+        RPCMethod("generate") { params, context in
+            let options = try GenerateParams.parse(params)
+            let request = GenerateRequest(
+                chat: options.request, timeout: options.timeout, client: options.client, caller: context.peer,
+                label: context.id?.description ?? "-"
+            )
+            do {
+                let result = try await gateway.generate(request, events: self.sink(for: request, context: context))
+                return self.encode(result, id: context.id)
+            } catch let failure as GenerateFailure {
+                throw self.error(failure, at: .now)
+            }
+        }
+    }
+
+    /// Notifications for a streamed request with an id; none for a notification or an unstreamed request.
+    private static func sink(for request: GenerateRequest, context: RequestContext) -> GenerateEventSink? {
+        guard request.chat.stream, let id = context.id?.json else { return nil }
+        let connection = context.connection
+        return { event in
+            switch event {
+            case .delta(let attempt, let sequence, let text):
+                connection.notify(
+                    method: "generate.delta",
+                    params: ["request": id, "attempt": .int(attempt), "seq": .int(sequence), "text": .string(text)]
+                )
+            case .restart(let attempt, let reason):
+                connection.notify(
+                    method: "generate.restart", params: ["request": id, "attempt": .int(attempt), "reason": .string(reason)]
+                )
+            case .reasoning:
+                // The wire protocol carries reasoning in the result only.
+                break
+            }
+        }
+    }
+
+    static func encode(_ result: GenerateResult, id: RequestID?) -> JSONValue {
+        let completion = result.completion
+        var object: JSONObject = [
+            "id": id?.json ?? .null,
+            "text": .string(completion.text),
+            "finish_reason": .string(completion.finishReason.rawValue),
+            "provider": .string(result.target.provider),
+            "model": .string(completion.model.isEmpty ? result.target.model : completion.model),
+            "usage": result.usage.json,
+            "latency_ms": .int(result.latency.milliseconds),
+        ]
+        if result.usageEstimated { object["usage_estimated"] = true }
+        if let ttft = result.ttft { object["ttft_ms"] = .int(ttft.milliseconds) }
+        if let reasoning = completion.reasoning { object["reasoning"] = .string(reasoning) }
+        if let providerID = completion.providerRequestID { object["provider_request_id"] = .string(providerID) }
+        if !result.rateLimits.isEmpty { object["rate_limits"] = result.rateLimits.json }
+        object["attempts"] = .array(result.attempts.map(self.encode))
+        return .object(object)
+    }
+
+    static func encode(_ attempt: AttemptRecord) -> JSONValue {
+        var object: JSONObject = [
+            "provider": .string(attempt.target.provider),
+            "model": .string(attempt.target.model),
+            "outcome": .string(attempt.error?.kindName ?? "ok"),
+            "status": attempt.status.map { .int($0) } ?? .null,
+            "latency_ms": .int(attempt.latency.milliseconds),
+            "wait_ms": .int(attempt.wait.milliseconds),
+        ]
+        if let error = attempt.error {
+            object["error_type"] = error.type.map(JSONValue.string) ?? .null
+            object["error"] = .string(error.message)
+        }
+        if let reason = attempt.reason { object["reason"] = .string(reason) }
+        return .object(object)
+    }
+
+    static func encode(_ skipped: SkippedTarget, at now: ContinuousClock.Instant) -> JSONValue {
+        var object: JSONObject = [
+            "provider": .string(skipped.target.provider), "model": .string(skipped.target.model),
+            "reason": .string(skipped.reason.code), "detail": .string(skipped.reason.detail(at: skipped.at)),
+        ]
+        if let until = skipped.reason.until { object["until_ms"] = .int(max(0, (until - now).milliseconds)) }
+        return .object(object)
+    }
+
+    /// The JSON-RPC error for a failure: the only place where failure kinds become codes.
+    static func error(_ failure: GenerateFailure, at now: ContinuousClock.Instant) -> RPCError {
+        var data: JSONObject = ["attempts": .array(failure.attempts.map(self.encode))]
+        if !failure.skipped.isEmpty { data["skipped"] = .array(failure.skipped.map { self.encode($0, at: now) }) }
+        if let characters = failure.partialOutputCharacters {
+            // The caller received this much text from an attempt that failed: it is not an answer.
+            data["partial_output_sent"] = true
+            data["partial_output_chars"] = .int(characters)
+        }
+        if let last = failure.lastError, let target = failure.attempts.last?.target, failure.kind != .timeout {
+            data["provider"] = .string(target.provider)
+            data["status"] = last.status.map { .int($0) } ?? .null
+            data["type"] = .string(last.type ?? last.kindName)
+            data["message"] = .string(last.message)
+        }
+        switch failure.kind {
+        case .invalidRequest(let field, let message):
+            return .invalidParams(field: field, problem: message)
+        case .nothingConfigured(let message):
+            return RPCError(code: RPCErrorCode.noProviderAvailable.rawValue, message: message)
+        case .timeout:
+            return RPCError(
+                code: RPCErrorCode.timeout.rawValue, message: "Timeout: the request's deadline passed", data: .object(data)
+            )
+        case .rateLimited(let wait):
+            data["retry_after_ms"] = .int(wait.milliseconds)
+            let message = failure.attempts.isEmpty ? "Rate limited: no target has room now" : "Rate limited by every target"
+            return RPCError(code: RPCErrorCode.rateLimited.rawValue, message: message, data: .object(data))
+        case .upstream(let target, let error):
+            return RPCError(
+                code: RPCErrorCode.upstreamError.rawValue,
+                message: "Upstream error from \(target.provider): \(error.message)",
+                data: .object(data)
+            )
+        case .noProviderAvailable:
+            let attempts = failure.attempts.count
+            let skipped = failure.skipped.count
+            return RPCError(
+                code: RPCErrorCode.noProviderAvailable.rawValue,
+                message: "No provider could answer (\(attempts) attempt\(attempts == 1 ? "" : "s"), "
+                    + "\(skipped) target\(skipped == 1 ? "" : "s") skipped)",
+                data: .object(data)
+            )
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import JunctionCore
+
+/// How one attempt ended: reported once, by the gateway, to the `OutcomeReporter`.
+struct AttemptOutcome: Sendable {
+    struct Answer: Sendable {
+        var status: Int
+        /// Time to first token for streams, else the whole exchange: what health latency measures.
+        var latency: Duration
+        var totalTokens: Int?
+        var rateLimits: RateLimitSnapshot
+    }
+
+    struct Failure: Sendable {
+        var error: ProviderError
+        /// Decided once for this attempt; every consumer reads it from here.
+        var disposition: FailureDisposition
+        /// The stable reason code (`FailureReason`).
+        var reason: String
+        /// Streamed output reached the caller before the failure.
+        var outputSent: Bool
+        /// Characters of answer text sent as deltas.
+        var sentCharacters: Int
+    }
+
+    enum Result: Sendable {
+        case answered(Answer)
+        case failed(Failure)
+        /// The caller went away (or the daemon is stopping): nothing is counted against the provider.
+        case abandoned
+    }
+
+    var target: TargetRef
+    /// 1-based, across the request's targets.
+    var number: Int
+    /// The wait (backoff, a provider's hint, rate-window room) before this attempt.
+    var wait: Duration
+    var started: ContinuousClock.Instant
+    var ended: ContinuousClock.Instant
+    /// What the rate windows were charged before the provider reported real usage.
+    var estimatedTokens: Int
+    var probe: Bool
+    var result: Result
+
+    var latency: Duration { self.ended - self.started }
+}
+
+/// How one request ended: reported once, by the gateway, after its last attempt.
+struct RequestOutcome: Sendable {
+    enum Result: Sendable {
+        case answered(GenerateResult)
+        case failed(GenerateFailure)
+        case cancelled
+    }
+
+    var caller: PeerCredentials
+    /// The front end's label for the request (for logs): the JSON-RPC id, for example.
+    var label: String
+    var client: String?
+    var selection: RouteSelection
+    var stream: Bool
+    var started: ContinuousClock.Instant
+    var ended: ContinuousClock.Instant
+    var result: Result
+}
