@@ -25,6 +25,14 @@ let package = Package(
         .target(name: "JunctionProviders", dependencies: ["JunctionCore", "CCurl"]),
         .target(name: "JunctionClient", dependencies: ["JunctionCore"]),
         .target(
+            name: "JunctionTesting",
+            dependencies: [
+                "JunctionCore",
+                "JunctionProviders",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "JunctionDaemon",
             dependencies: [
                 "JunctionCore",
@@ -85,7 +93,10 @@ let package = Package(
                 "JunctionDaemon",
                 "JunctionCore",
                 "JunctionClient",
+                "JunctionProviders",
+                "JunctionTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],

@@ -37,6 +37,20 @@ public enum DurationText {
     }
 }
 
+extension DurationText {
+    /// A rounded human spelling for people: `"14m 59s"`, `"4.2s"`, `"350ms"`, `"2h 5m"`.
+    public static func approximate(_ duration: Duration) -> String {
+        let milliseconds = max(duration.milliseconds, 0)
+        if milliseconds < 1_000 { return "\(milliseconds)ms" }
+        if milliseconds < 10_000 { return "\(Double(milliseconds / 100) / 10)s" }
+        let seconds = milliseconds / 1_000
+        if seconds < 60 { return "\(seconds)s" }
+        if seconds < 3_600 { return seconds % 60 == 0 ? "\(seconds / 60)m" : "\(seconds / 60)m \(seconds % 60)s" }
+        let minutes = seconds / 60
+        return minutes % 60 == 0 ? "\(minutes / 60)h" : "\(minutes / 60)h \(minutes % 60)m"
+    }
+}
+
 extension Duration {
     /// Whole milliseconds, rounded toward zero.
     public var milliseconds: Int64 {

@@ -220,7 +220,8 @@ struct ConfigLoaderTests {
                 """,
             file: "t.toml"
         ).config
-        let table = ProviderRegistry(config: config, environment: [:]).routingTable(routes: config.routes)
+        let keys = ["ANTHROPIC_API_KEY": "k", "OPENAI_API_KEY": "k", "GEMINI_API_KEY": "k"]
+        let table = ProviderRegistry(config: config, environment: keys).routingTable(routes: config.routes)
         func targets(_ selection: RouteSelection) throws -> [TargetRef] {
             try RoutingPlanner.candidates(table, for: selection).flatMap { $0 }
         }

@@ -94,7 +94,7 @@ public enum SkipReason: Sendable, Equatable {
     }
 
     public func detail(at now: ContinuousClock.Instant) -> String {
-        func left(_ until: ContinuousClock.Instant) -> String { DurationText.format(max(until - now, .zero)) }
+        func left(_ until: ContinuousClock.Instant) -> String { DurationText.approximate(until - now) }
         switch self {
         case .disabled: return "enabled = false in the configuration"
         case .adminDisabled: return "disabled by admin (junctionctl provider enable to undo)"
@@ -106,7 +106,7 @@ public enum SkipReason: Sendable, Equatable {
             return "context window \(window.map(String.init) ?? "unknown") is too small (needs more than \(needed) tokens)"
         case .breakerOpen(let until): return "circuit breaker open; next probe in \(left(until))"
         case .breakerProbing: return "circuit breaker half-open; its probe is in flight"
-        case .noWindowRoom(let wait): return "rate window full; room in \(DurationText.format(wait))"
+        case .noWindowRoom(let wait): return "rate window full; room in \(DurationText.approximate(wait))"
         }
     }
 }

@@ -121,7 +121,7 @@ extension Resilience {
         }
         if state.authFailure != nil { return (.unhealthy, "authentication failed") }
         if let until = state.quotaUntil, until > now {
-            return (.unhealthy, "quota exhausted; cooling down for \(DurationText.format(until - now))")
+            return (.unhealthy, "quota exhausted")
         }
         if case .open = state.breaker.state { return (.unhealthy, "connection failing; circuit breaker open") }
         if state.health.consecutiveProbeFailures >= 2 { return (.unhealthy, "health probes failing") }
@@ -147,7 +147,7 @@ extension Resilience {
     ) -> (HealthTracker.Status, String) {
         if let until = provider.quotaUntil, until > now { return (.unhealthy, "quota exhausted") }
         if let until = state.dailyQuotaUntil, until > now {
-            return (.unhealthy, "daily quota spent; resets in \(DurationText.format(until - now))")
+            return (.unhealthy, "daily quota spent; resets in \(DurationText.approximate(until - now))")
         }
         let open: Bool = if case .open = state.breaker.state { true } else { false }
         return state.health.status(
