@@ -7,6 +7,13 @@ import Glibc
 #endif
 
 struct Health: ParsableCommand {
+    /// `95s` → `1m35s`.
+    static func seconds(_ milliseconds: Int) -> String {
+        let seconds = (milliseconds + 500) / 1000
+        let remainder = seconds % 60
+        return seconds < 60 ? "\(seconds)s" : "\(seconds / 60)m\(remainder < 10 ? "0" : "")\(remainder)s"
+    }
+
     static let configuration = CommandConfiguration(abstract: "Provider and target health: status, breaker, latency, errors.")
     @OptionGroup var global: GlobalOptions
 
@@ -23,7 +30,11 @@ struct Health: ParsableCommand {
         func row(_ provider: String, _ model: String, _ entry: JSONValue) -> [String] {
             let breaker = entry["breaker"]
             var breakerText = breaker?["state"]?.stringValue ?? "?"
-            if let openFor = breaker?["open_for_ms"]?.intValue { breakerText += " (\(openFor / 1000)s)" }
+            if let since = breaker?["open_since_ms"]?.intValue {
+                // How long it has been open, and when the next probe is due (the open interval may be long over).
+                breakerText += " \(Self.seconds(since))"
+                if let next = breaker?["next_probe_in_ms"]?.intValue { breakerText += ", probe in \(Self.seconds(next))" }
+            }
             let latency = entry["latency_ms"]
             let errorRate = entry["error_rate"]?.doubleValue.map { "\(Int(($0 * 100).rounded()))%" } ?? "-"
             return [
