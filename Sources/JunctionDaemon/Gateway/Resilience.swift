@@ -281,6 +281,10 @@ final class Resilience: Sendable {
         case .rateLimited:
             state.breaker.probeAbandoned()
             state.window.rateLimited(retryAfter: error.hints.retryAfter, fallback: .seconds(1), at: now)
+        case .targetCooldown:
+            // A spent daily quota: the target's window stays blocked until the provider's reset.
+            state.breaker.probeAbandoned()
+            state.window.rateLimited(retryAfter: error.hints.quotaResetAfter, fallback: .seconds(1), at: now)
         case .providerAuth:
             provider.authFailure = error.message
         case .providerQuota:
