@@ -94,7 +94,9 @@ public enum RetryHintParsing {
                     )
                 }
             } else if type.hasSuffix("google.rpc.RetryInfo") {
-                if let delay = detail["retryDelay"]?.stringValue.flatMap(self.protobufDuration) { parsed.retryDelay = delay }
+                if let delay = detail["retryDelay"]?.stringValue.flatMap(self.protobufDuration) {
+                    parsed.retryDelay = delay
+                }
             } else if type.hasSuffix("google.rpc.ErrorInfo") {
                 parsed.reason = detail["reason"]?.stringValue ?? parsed.reason
                 // The older form names the quota in the metadata (`RATE_LIMIT_EXCEEDED`).

@@ -13,7 +13,7 @@
 /// | `context_length` | the prompt does not fit the model |
 /// | `content_filter` | the provider refused the content |
 /// | `not_found` | no such model or endpoint |
-/// | `server_error`, `overloaded`, `transient`, `bad_request` | the same classes reported without a status (mid-stream error events) |
+/// | `server_error`, `overloaded`, `transient`, `bad_request` | those classes without a status (stream error events) |
 /// | `dns`, `connect_refused`, `connect_timeout`, `tls` | the connection could not be made |
 /// | `connection_reset` | the connection broke before any output was sent |
 /// | `first_byte_timeout` | no response headers in time |
