@@ -12,7 +12,15 @@ enum SimFault: Equatable, Sendable {
     case unauthorized  // 401
     case contextLength  // 400 in the provider's format
     case contentFilter  // 400 refusal
-    case insufficientQuota  // 429 insufficient_quota / 402
+    /// Billing: OpenAI 429 `insufficient_quota`, Anthropic's credit balance, Gemini's depleted prepayment.
+    case insufficientQuota
+    /// Gemini 429 for a per-minute quota: a `QuotaFailure` naming
+    /// `GenerateRequestsPerMinutePerProjectPerModel-FreeTier` and `RetryInfo.retryDelay` of `seconds`. Other
+    /// formats answer their own 429 with that hint.
+    case geminiRateMinute(seconds: Double)
+    /// Gemini 429 for a spent per-day quota (`GenerateRequestsPerDayPerProjectPerModel-FreeTier`), with the
+    /// `RetryInfo` Gemini sends alongside. OpenAI answers its requests-per-day 429; Anthropic a plain 429.
+    case geminiQuotaDay
     /// Close the connection before any response header.
     case resetBeforeHeaders
     /// Accept and never answer.
@@ -50,6 +58,8 @@ enum SimFault: Equatable, Sendable {
         case "context": return .contextLength
         case "filter": return .contentFilter
         case "quota": return .insufficientQuota
+        case "gemini_rate_minute": return .geminiRateMinute(seconds: number ?? 2)
+        case "gemini_quota_day": return .geminiQuotaDay
         case "reset": return .resetBeforeHeaders
         case "hang": return .hang
         case "slowfirst": return .slowFirstToken(milliseconds: Int(number ?? 5000))
@@ -75,6 +85,8 @@ enum SimFault: Equatable, Sendable {
         case .contextLength: "context"
         case .contentFilter: "filter"
         case .insufficientQuota: "quota"
+        case .geminiRateMinute(let seconds): "gemini_rate_minute-\(seconds)"
+        case .geminiQuotaDay: "gemini_quota_day"
         case .resetBeforeHeaders: "reset"
         case .hang: "hang"
         case .slowFirstToken(let milliseconds): "slowfirst-\(milliseconds)"

@@ -213,6 +213,27 @@ enum SimResponses {
 
     // MARK: Errors
 
+    /// Gemini's 429 body for an exhausted quota: the same message for every window, the window in the details.
+    static func geminiQuotaFailure(quotaID: String, limit: String, retryDelay: Double) -> JSONValue {
+        let delay = retryDelay == retryDelay.rounded() ? "\(Int(retryDelay))s" : "\(retryDelay)s"
+        let violation: JSONValue = [
+            "quotaMetric": "generativelanguage.googleapis.com/generate_content_free_tier_requests",
+            "quotaId": .string(quotaID),
+            "quotaDimensions": ["location": "global", "model": "gemini-2.5-flash"],
+            "quotaValue": .string(limit),
+        ]
+        let details: [JSONValue] = [
+            ["@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [violation]],
+            [
+                "@type": "type.googleapis.com/google.rpc.Help",
+                "links": [["description": "Learn more about Gemini API quotas", "url": "https://ai.google.dev/gemini-api/docs/rate-limits"]],
+            ],
+            ["@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": .string(delay)],
+        ]
+        let message = "You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits."
+        return ["error": ["code": 429, "message": .string(message), "status": "RESOURCE_EXHAUSTED", "details": .array(details)]]
+    }
+
     /// Status, extra headers and body of an error answer in the format's own shape.
     static func error(_ fault: SimFault, format: SimFormat) -> (status: Int, headers: [(String, String)], body: JSONValue)? {
         switch (fault, format) {
@@ -223,8 +244,10 @@ enum SimResponses {
             }
             switch format {
             case .openai:
+                // As OpenAI writes it, billing link included: only the code says this is a rate limit.
                 let hint = seconds.map { " Please try again in \($0)s." } ?? ""
-                return (429, headers, ["error": ["message": .string("Rate limit reached for requests.\(hint)"), "type": "requests", "code": "rate_limit_exceeded", "param": .null]])
+                let message = "Rate limit reached for gpt-4o-mini in organization org-sim on requests per min (RPM): Limit 3, Used 3, Requested 1.\(hint) Visit https://platform.openai.com/account/rate-limits to learn more. You can increase your rate limit by adding a payment method to your account at https://platform.openai.com/account/billing."
+                return (429, headers, ["error": ["message": .string(message), "type": "requests", "code": "rate_limit_exceeded", "param": .null]])
             case .anthropic:
                 return (429, headers, ["type": "error", "error": ["type": "rate_limit_error", "message": "Number of request tokens has exceeded your per-minute rate limit"]])
             case .gemini:
@@ -265,7 +288,19 @@ enum SimResponses {
         case (.insufficientQuota, .anthropic):
             return (400, [], ["type": "error", "error": ["type": "invalid_request_error", "message": "Your credit balance is too low to access the Anthropic API."]])
         case (.insufficientQuota, .gemini):
-            return (429, [], ["error": ["code": 429, "message": "You exceeded your current quota, please check your plan and billing details.", "status": "RESOURCE_EXHAUSTED"]])
+            // Gemini's billing failure has no details: a depleted prepayment.
+            return (429, [], ["error": ["code": 429, "message": "Your prepayment credits are depleted. Please go to AI Studio at https://ai.studio/projects to manage your project and billing.", "status": "RESOURCE_EXHAUSTED"]])
+        case (.geminiRateMinute(let seconds), .gemini):
+            return (429, [], self.geminiQuotaFailure(quotaID: "GenerateRequestsPerMinutePerProjectPerModel-FreeTier", limit: "15", retryDelay: seconds))
+        case (.geminiRateMinute(let seconds), _):
+            return self.error(.rateLimited(seconds: seconds), format: format)
+        case (.geminiQuotaDay, .gemini):
+            // Gemini sends a RetryInfo with a spent daily quota too; waiting that long does not help.
+            return (429, [], self.geminiQuotaFailure(quotaID: "GenerateRequestsPerDayPerProjectPerModel-FreeTier", limit: "250", retryDelay: 22))
+        case (.geminiQuotaDay, .openai):
+            return (429, [], ["error": ["message": "Rate limit reached for gpt-4o-mini in organization org-sim on requests per day (RPD): Limit 200, Used 200, Requested 1. Please try again in 7m12s. Visit https://platform.openai.com/account/rate-limits to learn more.", "type": "requests", "code": "rate_limit_exceeded", "param": .null]])
+        case (.geminiQuotaDay, .anthropic):
+            return self.error(.rateLimited(seconds: nil), format: format)
         default:
             return nil
         }

@@ -37,6 +37,23 @@ struct FailurePolicyTests {
         // x-should-retry: false stops retries but not failover.
         #expect(self.disposition(.serverError, shouldRetry: false) == FailureDisposition(retrySameTarget: false, failover: .next, breaker: .countTarget))
     }
+
+    /// A per-minute 429 waits and retries; a spent per-day quota cools the target down and fails over at once.
+    @Test func rateLimitsAndDailyQuotas() {
+        let perMinute = ProviderError(kind: .rateLimited, status: 429, message: "x", hints: RetryHints(retryAfter: .seconds(20)))
+        #expect(FailurePolicy.disposition(for: perMinute) == FailureDisposition(retrySameTarget: true, failover: .next, breaker: .rateLimited))
+        var daily = ProviderError(
+            kind: .rateLimited, status: 429, message: "x", hints: RetryHints(quotaResetAfter: .seconds(7 * 3600))
+        )
+        let cooldown = FailureDisposition(retrySameTarget: false, failover: .next, breaker: .targetCooldown)
+        #expect(FailurePolicy.disposition(for: daily) == cooldown)
+        daily.hints.shouldRetry = true  // a hint to retry does not outweigh a spent day
+        #expect(FailurePolicy.disposition(for: daily) == cooldown)
+        daily.hints.shouldRetry = false
+        #expect(FailurePolicy.disposition(for: daily) == cooldown)
+        // Billing stays a provider-wide cooldown.
+        #expect(self.disposition(.quotaExhausted) == FailureDisposition(retrySameTarget: false, failover: .next, breaker: .providerQuota))
+    }
 }
 
 @Suite("Retry policy")

@@ -17,6 +17,43 @@ struct RetryHintParsingTests {
         #expect(RetryHintParsing.hints(from: ["x-should-retry": "true"], now: 0).shouldRetry == true)
     }
 
+    @Test func googleErrorDetails() throws {
+        let details = try JSONValue.parse(
+            #"""
+            [
+              {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [
+                {"quotaMetric": "generativelanguage.googleapis.com/generate_content_free_tier_requests",
+                 "quotaId": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier", "quotaValue": "15"},
+                {"quotaMetric": "generativelanguage.googleapis.com/generate_content_free_tier_input_token_count",
+                 "quotaId": "GenerateContentInputTokensPerModelPerMinute-FreeTier"}]},
+              {"@type": "type.googleapis.com/google.rpc.Help", "links": []},
+              {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "37s"}
+            ]
+            """#
+        ).arrayValue ?? []
+        let parsed = RetryHintParsing.googleErrorDetails(details)
+        #expect(parsed.retryDelay == .seconds(37))
+        #expect(parsed.violations.map(\.window) == [.short, .short])
+        #expect(parsed.violations.first?.quotaValue == "15")
+        #expect(!parsed.needsDailyReset)
+        let daily = GoogleErrorDetails.Violation(quotaID: "GenerateRequestsPerDayPerProjectPerModel-FreeTier", quotaValue: "250")
+        #expect(daily.window == .daily)
+        #expect(GoogleErrorDetails(violations: [daily], retryDelay: .seconds(22)).needsDailyReset)
+        // A zero limit is not refilled by waiting, whatever the window.
+        let none = GoogleErrorDetails.Violation(quotaID: "GenerateRequestsPerMinutePerProjectPerModel-FreeTier", quotaValue: "0")
+        #expect(GoogleErrorDetails(violations: [none]).needsDailyReset)
+        #expect(GoogleErrorDetails.Violation(quotaID: "SomethingElse").window == .unknown)
+        // The older ErrorInfo form names the quota in its metadata.
+        let errorInfo = try JSONValue.parse(
+            #"[{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "RATE_LIMIT_EXCEEDED", "metadata": {"quota_limit": "GenerateContentRequestsPerMinutePerProjectPerRegion", "quota_limit_value": "60"}}]"#
+        ).arrayValue ?? []
+        let older = RetryHintParsing.googleErrorDetails(errorInfo)
+        #expect(older.reason == "RATE_LIMIT_EXCEEDED")
+        #expect(older.violations == [GoogleErrorDetails.Violation(quotaID: "GenerateContentRequestsPerMinutePerProjectPerRegion", quotaValue: "60")])
+        // Unknown or untyped details are ignored.
+        #expect(RetryHintParsing.googleErrorDetails([["retryDelay": "5s"]]) == GoogleErrorDetails())
+    }
+
     @Test func goDurations() {
         #expect(RetryHintParsing.goDuration("6m0s") == .seconds(360))
         #expect(RetryHintParsing.goDuration("120ms") == .milliseconds(120))

@@ -313,6 +313,10 @@ struct AdapterFixtureTests {
             (402, nil, nil, "pay", .quotaExhausted),
             (429, "insufficient_quota", nil, "quota", .quotaExhausted),
             (429, nil, nil, "slow down", .rateLimited),
+            (429, "requests", "rate_limit_exceeded", "Visit https://platform.openai.com/account/billing", .rateLimited),
+            (429, "RESOURCE_EXHAUSTED", nil, "You exceeded your current quota, please check your plan and billing details.", .rateLimited),
+            (429, "insufficient_quota", "organization_spend_limit_exceeded", "", .quotaExhausted),
+            (400, "invalid_request_error", "billing_hard_limit_reached", "Billing hard limit has been reached", .quotaExhausted),
             (400, nil, "context_length_exceeded", "", .contextLength),
             (400, nil, "content_filter", "", .contentFilter),
             (400, nil, nil, "Your credit balance is too low", .badRequest),
@@ -330,5 +334,132 @@ struct AdapterFixtureTests {
         for (status, type, code, message, kind) in rows {
             #expect(WireFormat.classify(status: status, type: type, code: code, message: message) == kind, "\(status) \(message)")
         }
+    }
+}
+
+// MARK: Quotas and rate limits, as the providers write them
+
+extension AdapterFixtureTests {
+    private func geminiQuota(_ violations: String, retryDelay: String? = "40s", message: String? = nil) -> [UInt8] {
+        let retry = retryDelay.map { #",{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"\#($0)"}"# } ?? ""
+        let text = message ?? "You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits."
+        return Array(
+            #"""
+            {"error":{"code":429,"message":"\#(text)","status":"RESOURCE_EXHAUSTED","details":[
+              {"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[\#(violations)]},
+              {"@type":"type.googleapis.com/google.rpc.Help","links":[{"description":"Learn more about Gemini API quotas","url":"https://ai.google.dev/gemini-api/docs/rate-limits"}]}\#(retry)
+            ]}}
+            """#.utf8
+        )
+    }
+
+    private var limited: HTTPResponseHead { HTTPResponseHead(status: 429, headers: [:]) }
+    /// 2026-11-21T02:00:00-08:00: 22 hours before midnight Pacific.
+    private var saturdayTwoAM: Double { RFC3339.parse("2026-11-21T10:00:00Z")! }
+
+    /// Issue 7, defect 4: a per-minute limit is a rate limit with Gemini's retryDelay, not an exhausted quota.
+    @Test func geminiPerMinuteFreeTierIsARateLimit() {
+        let body = self.geminiQuota(
+            #"{"quotaMetric":"generativelanguage.googleapis.com/generate_content_free_tier_input_token_count","quotaId":"GenerateContentInputTokensPerModelPerMinute-FreeTier","quotaDimensions":{"location":"global","model":"gemini-2.5-pro"},"quotaValue":"250000"}"#
+        )
+        let error = GeminiAdapter().parseError(self.limited, body: body, now: self.saturdayTwoAM)
+        #expect(error.kind == .rateLimited)
+        #expect(error.hints.retryAfter == .seconds(40))
+        #expect(error.hints.quotaResetAfter == nil)
+        #expect(FailurePolicy.disposition(for: error).breaker == .rateLimited)
+    }
+
+    @Test func geminiPerMinutePaidTierIsARateLimit() {
+        let body = self.geminiQuota(
+            #"{"quotaMetric":"generativelanguage.googleapis.com/generate_requests_per_model","quotaId":"GenerateRequestsPerMinutePerProjectPerModel","quotaDimensions":{"location":"global","model":"gemini-2.5-flash"},"quotaValue":"1000"}"#,
+            retryDelay: "9s"
+        )
+        let error = GeminiAdapter().parseError(self.limited, body: body, now: self.saturdayTwoAM)
+        #expect(error.kind == .rateLimited)
+        #expect(error.hints.retryAfter == .seconds(9))
+        #expect(error.hints.quotaResetAfter == nil)
+    }
+
+    /// A spent day waits for midnight Pacific; the RetryInfo Gemini sends with it is not a reason to retry.
+    @Test func geminiPerDayWaitsForTheDailyReset() {
+        let body = self.geminiQuota(
+            #"{"quotaMetric":"generativelanguage.googleapis.com/generate_content_free_tier_requests","quotaId":"GenerateRequestsPerDayPerProjectPerModel-FreeTier","quotaDimensions":{"location":"global","model":"gemini-2.5-flash"},"quotaValue":"250"}"#,
+            retryDelay: "22s"
+        )
+        let error = GeminiAdapter().parseError(self.limited, body: body, now: self.saturdayTwoAM)
+        #expect(error.kind == .rateLimited)
+        #expect(error.hints.quotaResetAfter == .seconds(22 * 3600))
+        #expect(error.hints.retryAfter == nil)
+        #expect(FailurePolicy.disposition(for: error) == FailureDisposition(retrySameTarget: false, failover: .next, breaker: .targetCooldown))
+        #expect(FailureReason.code(for: error, streamStarted: false) == "daily_quota")
+    }
+
+    /// A model without free-tier allowance: per-day and per-minute violations together, no quotaValue, "limit: 0"
+    /// only in the message. The day decides.
+    @Test func geminiZeroAllowanceWaitsForTheDailyReset() {
+        let violations = [
+            "GenerateRequestsPerDayPerProjectPerModel-FreeTier", "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+            "GenerateContentInputTokensPerModelPerMinute-FreeTier",
+        ].map { #"{"quotaMetric":"generativelanguage.googleapis.com/generate_content_free_tier_requests","quotaId":"\#($0)","quotaDimensions":{"location":"global","model":"gemini-2.0-flash"}}"# }
+        let message = "You exceeded your current quota, please check your plan and billing details. \\n* Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_free_tier_requests, limit: 0, model: gemini-2.0-flash\\nPlease retry in 10.689924287s."
+        let error = GeminiAdapter().parseError(
+            self.limited, body: self.geminiQuota(violations.joined(separator: ","), retryDelay: "10s", message: message), now: self.saturdayTwoAM)
+        #expect(error.kind == .rateLimited)
+        #expect(error.hints.quotaResetAfter == .seconds(22 * 3600))
+    }
+
+    @Test func geminiBillingAndBareExhaustion() {
+        let depleted = GeminiAdapter().parseError(
+            self.limited,
+            body: Array(#"{"error":{"code":429,"message":"Your prepayment credits are depleted. Please go to AI Studio at https://ai.studio/projects to manage your project and billing.","status":"RESOURCE_EXHAUSTED"}}"#.utf8),
+            now: 0)
+        #expect(depleted.kind == .quotaExhausted)
+        #expect(FailurePolicy.disposition(for: depleted).breaker == .providerQuota)
+        // Without details there is nothing to wait for but backoff.
+        let bare = GeminiAdapter().parseError(
+            self.limited,
+            body: Array(#"{"error":{"code":429,"message":"Resource has been exhausted (e.g. check quota).","status":"RESOURCE_EXHAUSTED"}}"#.utf8),
+            now: 0)
+        #expect(bare.kind == .rateLimited)
+        #expect(bare.hints == RetryHints())
+    }
+
+    /// OpenAI's free-tier rate-limit message links to the billing page; the code says it is a rate limit.
+    @Test func openAIRateLimitsMentioningBillingAreRateLimits() {
+        let adapter = OpenAICompatibleAdapter(preset: .openai)
+        let perMinute = adapter.parseError(
+            self.limited,
+            body: Array(#"{"error":{"message":"Rate limit reached for gpt-3.5-turbo in organization org-abc on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s. Visit https://platform.openai.com/account/rate-limits to learn more. You can increase your rate limit by adding a payment method to your account at https://platform.openai.com/account/billing.","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#.utf8),
+            now: 0)
+        #expect(perMinute.kind == .rateLimited)
+        #expect(perMinute.hints.retryAfter == .seconds(20))
+        let perDay = adapter.parseError(
+            self.limited,
+            body: Array(#"{"error":{"message":"Rate limit reached for gpt-4o-mini in organization org-abc on requests per day (RPD): Limit 200, Used 200, Requested 1. Please try again in 7m12s. Visit https://platform.openai.com/account/rate-limits to learn more.","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#.utf8),
+            now: 0)
+        #expect(perDay.kind == .rateLimited)
+        #expect(perDay.hints.retryAfter == .seconds(432))
+    }
+
+    @Test func openAIAndDeepSeekBilling() {
+        let adapter = OpenAICompatibleAdapter(preset: .openai)
+        let bodies = [
+            #"{"error":{"message":"You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}"#,
+            #"{"error":{"message":"You exceeded your current quota, please check your plan and billing details.","type":"insufficient_quota","param":null,"code":null}}"#,
+            #"{"error":{"message":"You exceeded your current quota, please check your plan and billing details.","type":"insufficient_quota","code":"project_spend_limit_exceeded"}}"#,
+            #"{"error":{"message":"You exceeded your current quota, please check your plan and billing details.","type":"insufficient_quota","code":"credit_balance_exhausted"}}"#,
+        ]
+        for body in bodies {
+            #expect(adapter.parseError(self.limited, body: Array(body.utf8), now: 0).kind == .quotaExhausted, "\(body)")
+        }
+        let deepSeek = OpenAICompatibleAdapter(preset: .deepseek)
+        let broke = deepSeek.parseError(
+            HTTPResponseHead(status: 402, headers: [:]),
+            body: Array(#"{"error":{"message":"Insufficient Balance","type":"unknown_error","param":null,"code":"invalid_request_error"}}"#.utf8),
+            now: 0)
+        #expect(broke.kind == .quotaExhausted)
+        #expect(FailureReason.code(for: broke, streamStarted: false) == "quota_exhausted")
+        let busy = deepSeek.parseError(self.limited, body: Array(#"{"error":{"message":"Rate Limit Reached"}}"#.utf8), now: 0)
+        #expect(busy.kind == .rateLimited)
     }
 }

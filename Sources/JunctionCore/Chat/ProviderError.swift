@@ -4,9 +4,11 @@ public struct ProviderError: Error, Sendable, Equatable, CustomStringConvertible
     public enum Kind: Sendable, Equatable {
         /// Bad or missing key, or no permission (401, 403, Gemini's invalid-key 400).
         case auth
-        /// 429: slow down.
+        /// 429 or a quota window: slow down. A per-minute limit carries `hints.retryAfter` when the provider
+        /// named a wait; a spent per-day quota carries `hints.quotaResetAfter` instead.
         case rateLimited
-        /// Out of credit or quota (OpenAI `insufficient_quota`, DeepSeek 402): waiting will not help.
+        /// Billing: out of credit or over a spend limit (OpenAI `insufficient_quota` and its billing codes, 402,
+        /// Gemini's depleted prepayment). Waiting will not help.
         case quotaExhausted
         /// The prompt does not fit the model's context window.
         case contextLength
@@ -111,7 +113,8 @@ public struct RetryHints: Sendable, Equatable {
     public var retryAfter: Duration?
     /// `x-should-retry: true|false`.
     public var shouldRetry: Bool?
-    /// A per-day (long-window) quota is spent: the time until the provider's next daily reset.
+    /// A per-day (or other long-window) quota is spent: the time from the response until the provider's next
+    /// reset of it (Gemini: midnight in America/Los_Angeles). Retrying the same target sooner cannot succeed.
     public var quotaResetAfter: Duration?
 
     public init(retryAfter: Duration? = nil, shouldRetry: Bool? = nil, quotaResetAfter: Duration? = nil) {

@@ -75,6 +75,46 @@ public enum RetryHintParsing {
         return .milliseconds(Int64((seconds * 1000).rounded(.up)))
     }
 
+    /// What a Google API error's `details` say: `google.rpc.QuotaFailure` violations, `google.rpc.RetryInfo` and
+    /// `google.rpc.ErrorInfo` (whose metadata may name a quota too). Details are matched by their `@type`;
+    /// unknown ones are ignored.
+    public static func googleErrorDetails(_ details: [JSONValue]) -> GoogleErrorDetails {
+        var parsed = GoogleErrorDetails()
+        for detail in details {
+            let type = detail["@type"]?.stringValue ?? ""
+            if type.hasSuffix("google.rpc.QuotaFailure") {
+                for violation in detail["violations"]?.arrayValue ?? [] {
+                    guard let quotaID = violation["quotaId"]?.stringValue else { continue }
+                    parsed.violations.append(
+                        GoogleErrorDetails.Violation(
+                            quotaID: quotaID,
+                            quotaMetric: violation["quotaMetric"]?.stringValue,
+                            quotaValue: violation["quotaValue"]?.stringValue
+                        )
+                    )
+                }
+            } else if type.hasSuffix("google.rpc.RetryInfo") {
+                if let delay = detail["retryDelay"]?.stringValue.flatMap(self.protobufDuration) {
+                    parsed.retryDelay = delay
+                }
+            } else if type.hasSuffix("google.rpc.ErrorInfo") {
+                parsed.reason = detail["reason"]?.stringValue ?? parsed.reason
+                // The older form names the quota in the metadata (`RATE_LIMIT_EXCEEDED`).
+                let metadata = detail["metadata"]
+                if let quotaID = metadata?["quota_limit"]?.stringValue {
+                    parsed.violations.append(
+                        GoogleErrorDetails.Violation(
+                            quotaID: quotaID,
+                            quotaMetric: metadata?["quota_metric"]?.stringValue,
+                            quotaValue: metadata?["quota_limit_value"]?.stringValue
+                        )
+                    )
+                }
+            }
+        }
+        return parsed
+    }
+
     /// OpenAI's `x-ratelimit-*` headers.
     public static func openAIRateLimits(_ headers: Headers) -> RateLimitSnapshot {
         var snapshot = RateLimitSnapshot()
@@ -101,6 +141,58 @@ public enum RetryHintParsing {
         snapshot.tokensRemaining = headers["anthropic-ratelimit-tokens-remaining"].flatMap { Int($0) }
         snapshot.tokensReset = reset("anthropic-ratelimit-tokens-reset")
         return snapshot
+    }
+}
+
+/// The structured part of a Google API error (`error.details[]`).
+public struct GoogleErrorDetails: Sendable, Equatable {
+    /// One exhausted quota of a `QuotaFailure`, e.g. `GenerateRequestsPerMinutePerProjectPerModel-FreeTier`.
+    public struct Violation: Sendable, Equatable {
+        /// How long the quota's window is, as its id names it.
+        public enum Window: Sendable, Equatable {
+            /// `…PerMinute…` or `…PerSecond…`: refilled within a minute.
+            case short
+            /// `…PerDay…`: refilled at the provider's daily reset.
+            case daily
+            /// An id that names neither; treated like a short window.
+            case unknown
+        }
+
+        public var quotaID: String
+        public var quotaMetric: String?
+        /// The limit, as a decimal string (`"250"`); `"0"` means the tier has no allowance at all.
+        public var quotaValue: String?
+
+        public init(quotaID: String, quotaMetric: String? = nil, quotaValue: String? = nil) {
+            self.quotaID = quotaID
+            self.quotaMetric = quotaMetric
+            self.quotaValue = quotaValue
+        }
+
+        public var window: Window {
+            if self.quotaID.contains("PerDay") { return .daily }
+            if self.quotaID.contains("PerMinute") || self.quotaID.contains("PerSecond") { return .short }
+            return .unknown
+        }
+    }
+
+    public var violations: [Violation] = []
+    /// `RetryInfo.retryDelay`.
+    public var retryDelay: Duration?
+    /// `ErrorInfo.reason` (`API_KEY_INVALID`).
+    public var reason: String?
+
+    public init(violations: [Violation] = [], retryDelay: Duration? = nil, reason: String? = nil) {
+        self.violations = violations
+        self.retryDelay = retryDelay
+        self.reason = reason
+    }
+
+    /// Waiting a minute cannot help: a per-day quota is spent, or a quota's limit is zero (the model has no
+    /// allowance on this tier, whatever window the id names). Gemini sends a `RetryInfo` with these too; it
+    /// names the per-minute refill and is no reason to try again.
+    public var needsDailyReset: Bool {
+        self.violations.contains { $0.window == .daily || $0.quotaValue == "0" }
     }
 }
 

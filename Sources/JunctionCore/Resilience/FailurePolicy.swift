@@ -2,14 +2,15 @@
 ///
 /// | what happened | same target again? | next target? | counts against breaker |
 /// |---|---|---|---|
-/// | 408, 409, 429, 500–504, 529, refused/reset, TLS, DNS | yes, with backoff | yes, once retries are spent | yes (429: rate window instead) |
+/// | 408, 409, 429 (per-minute), 500–504, 529, refused/reset, TLS, DNS | yes, with backoff | yes, once retries are spent | yes (429: rate window instead) |
+/// | 429 with a spent per-day quota (`hints.quotaResetAfter`) | no | yes | no; the target cools down until the reset |
 /// | no headers in time; no first token in time | no | yes, at once | yes |
 /// | stream stalled or cut | no | yes (with restart) | yes |
 /// | context length exceeded | no | only to larger context windows | no |
 /// | content filter | no | no (configurable) | no |
 /// | other 400, 422 / 404 | no | no / yes | no |
 /// | 401, 403, Gemini invalid key | no | yes | provider marked unhealthy (auth) |
-/// | insufficient quota, 402 | no | yes | provider in quota cooldown |
+/// | billing: insufficient quota, 402, depleted prepayment | no | yes | provider in quota cooldown |
 /// | `x-should-retry: false` | no | yes | as its status says |
 public struct FailureDisposition: Sendable, Equatable {
     public enum Failover: Sendable, Equatable {
@@ -28,12 +29,13 @@ public struct FailureDisposition: Sendable, Equatable {
         case countProvider
         /// A 429: the target's rate window learns, the breaker does not count it.
         case rateLimited
+        /// A spent per-day quota: this target (not its provider: other models have their own quotas) is skipped
+        /// until `now + hints.quotaResetAfter`; the breaker does not count it.
+        case targetCooldown
         /// Bad credentials: the provider is unhealthy until a reload or a successful probe.
         case providerAuth
         /// Out of quota: the provider cools down for the quota cooldown.
         case providerQuota
-        /// A per-day quota is spent: the target cools down until the provider's daily reset.
-        case targetCooldown
     }
 
     public var retrySameTarget: Bool

@@ -95,19 +95,36 @@ public struct GeminiAdapter: ProviderAdapter {
         let error = WireFormat.parse(body)?["error"]
         let status = error?["status"]?.stringValue
         let message = error?["message"]?.stringValue ?? WireFormat.unreadable(head.status, body)
-        let details = error?["details"]?.arrayValue ?? []
-        let reason = details.compactMap { $0["reason"]?.stringValue }.first
+        let details = RetryHintParsing.googleErrorDetails(error?["details"]?.arrayValue ?? [])
         var hints = RetryHintParsing.hints(from: head.headers, now: now)
-        if hints.retryAfter == nil {
-            hints.retryAfter = details.compactMap { $0["retryDelay"]?.stringValue.flatMap(RetryHintParsing.protobufDuration) }.first
-        }
-        var kind = WireFormat.classify(status: head.status, type: status, code: reason, message: message)
+        if hints.retryAfter == nil { hints.retryAfter = details.retryDelay }
+        var kind = WireFormat.classify(status: head.status, type: status, code: details.reason, message: message)
         // Gemini reports a bad key as 400 INVALID_ARGUMENT.
-        if reason == "API_KEY_INVALID" { kind = .auth }
+        if details.reason == "API_KEY_INVALID" { kind = .auth }
+        if head.status == 429 { kind = Self.resourceExhausted(details, message: message, hints: &hints, now: now) }
         return ProviderError(
-            kind: kind, status: head.status, type: status, code: reason, message: message, hints: hints,
+            kind: kind, status: head.status, type: status, code: details.reason, message: message, hints: hints,
             rateLimits: self.rateLimits(head, now: now)
         )
+    }
+
+    /// Gemini's 429 `RESOURCE_EXHAUSTED` says "You exceeded your current quota, please check your plan and billing
+    /// details" for per-minute limits and per-day quotas alike; only the structured details tell them apart.
+    /// A spent per-day quota (or a zero limit) waits for the daily reset at midnight Pacific time, and the
+    /// `RetryInfo` sent with it, which names the per-minute refill, is dropped. Any other quota or a `RetryInfo`
+    /// is a rate limit. Without details, only a depleted prepayment is billing.
+    static func resourceExhausted(
+        _ details: GoogleErrorDetails, message: String, hints: inout RetryHints, now: Double
+    ) -> ProviderError.Kind {
+        if details.needsDailyReset {
+            hints.retryAfter = nil
+            hints.quotaResetAfter = QuotaReset.untilNextPacificMidnight(now: now)
+            return .rateLimited
+        }
+        if details.violations.isEmpty, details.retryDelay == nil, message.lowercased().contains("prepayment credits") {
+            return .quotaExhausted
+        }
+        return .rateLimited
     }
 
     public func modelsRequest(endpoint: ProviderEndpoint) -> HTTPRequest {

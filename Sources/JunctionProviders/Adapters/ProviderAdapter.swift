@@ -104,11 +104,12 @@ enum WireFormat {
         case 401, 403: return .auth
         case 402: return .quotaExhausted
         case 429:
-            if said("insufficient_quota") || said("exceeded your current quota") || said("billing") {
-                return .quotaExhausted
-            }
-            return .rateLimited
+            // Only the type or code tells billing from pacing: OpenAI's rate-limit messages mention billing ("add a
+            // payment method ... /account/billing"), and Gemini says "check your plan and billing details" on
+            // every 429, per-minute ones included.
+            return Self.isBilling(identifiers) ? .quotaExhausted : .rateLimited
         case 400, 413, 422:
+            if Self.isBilling(identifiers) { return .quotaExhausted }
             if said("api key not valid") || said("api_key_invalid") || said("invalid api key") { return .auth }
             if said("context_length_exceeded") || said("maximum context length") || said("prompt is too long")
                 || said("exceeds the maximum number of tokens") || said("input token count") || said("too many tokens")
@@ -128,6 +129,17 @@ enum WireFormat {
         case 503 where said("overloaded"): return .overloaded
         case 500...599: return .serverError
         default: return .badRequest
+        }
+    }
+
+    /// OpenAI's billing failures: type `insufficient_quota`, code `insufficient_quota`, `credit_balance_exhausted`,
+    /// `organization_spend_limit_exceeded`, `project_spend_limit_exceeded`, `organization_usage_limit_exceeded`,
+    /// `billing_hard_limit_reached`, `billing_not_active`. Rate limits are `rate_limit_exceeded` / `slow_down`.
+    static func isBilling(_ identifiers: [String]) -> Bool {
+        identifiers.contains { identifier in
+            ["insufficient_quota", "credit_balance", "spend_limit", "usage_limit", "billing"].contains {
+                identifier.contains($0)
+            }
         }
     }
 
