@@ -66,7 +66,8 @@ extension Duration {
 }
 
 extension StringProtocol {
-    func trimmingSpaces() -> SubSequence {
+    /// Without leading and trailing whitespace.
+    public func trimmingSpaces() -> SubSequence {
         let start = self.firstIndex { !$0.isWhitespace } ?? self.endIndex
         let end = self.lastIndex { !$0.isWhitespace }.map { self.index(after: $0) } ?? start
         return self[start..<end]

@@ -1,6 +1,8 @@
 import Testing
 
-@testable import JunctionCore
+import JunctionCore
+
+@testable import JunctionProviders
 
 @Suite("Retry hints")
 struct RetryHintParsingTests {
