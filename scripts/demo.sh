@@ -73,6 +73,10 @@ step "junctionctl generate --stream --route flaky 'Say hello'   # primary cuts i
 "$bin/junctionctl" generate --stream --route flaky "Say hello"
 step "junctionctl health   # status, breakers, latency and errors per provider and target"
 "$bin/junctionctl" health
+step "junctionctl provider disable openai && junctionctl plan   # where would a request go now, and why not elsewhere?"
+"$bin/junctionctl" provider disable openai
+"$bin/junctionctl" plan
+"$bin/junctionctl" provider enable openai
 step "junctionctl call tokens.count '{\"text\": \"How many tokens is this?\", \"model\": \"anthropic:claude-3-5-haiku-latest\"}'"
 "$bin/junctionctl" call tokens.count '{"text": "How many tokens is this?", "model": "anthropic:claude-3-5-haiku-latest"}'
 step "junctionctl call nope";         "$bin/junctionctl" call nope || echo "(exit status $?: the daemon answered with an error)"

@@ -14,12 +14,17 @@ extension Resilience {
                 let state = storage.providers[provider.name]!
                 var targets: [JSONValue] = []
                 var statuses: [HealthTracker.Status] = []
+                var requests = 0
+                var failures = 0.0
                 for key in storage.targets.keys.filter({ $0.provider == provider.name }).sorted(by: { $0.model < $1.model }) {
                     var target = storage.targets[key]!
                     let (targetStatus, reason) = Self.targetStatus(
                         &target, provider: state, enabled: provider.config.enabled, at: now, policy: policy
                     )
                     statuses.append(targetStatus)
+                    let (rate, count) = target.health.errorRate(at: now)
+                    requests += count
+                    failures += rate * Double(count)
                     var object = Self.describe(
                         breaker: target.breaker, health: &target.health, window: &target.window, policy: policy, at: now
                     )
@@ -40,6 +45,9 @@ extension Resilience {
                     breaker: providerState.breaker, health: &providerState.health, window: &providerState.window,
                     policy: policy, at: now
                 )
+                // The provider's traffic is its targets' traffic (its own tracker holds only provider-level probes).
+                object["requests_last_minute"] = .int(requests)
+                object["error_rate"] = .double(requests == 0 ? 0 : (failures / Double(requests) * 1000).rounded() / 1000)
                 object["provider"] = .string(provider.name)
                 object["kind"] = .string(provider.config.kind.rawValue)
                 object["enabled"] = .bool(provider.config.enabled && !providerState.disabledByAdmin)
