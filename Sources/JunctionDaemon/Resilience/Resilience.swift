@@ -69,24 +69,27 @@ final class Resilience: Sendable {
             let key = Key(target)
             var view = TargetView()
             let providerBreaker: CircuitBreaker
-            if var provider = self.providers[target.provider] {
+            if self.providers[target.provider] != nil {
+                // In place: a copy out and back would copy the window's buckets on every request.
+                if case .wait(let wait) = self.providers[target.provider]!.window.check(tokens: tokens, at: now) {
+                    view.windowWait = wait
+                }
+                let provider = self.providers[target.provider]!
                 view.adminDisabled = provider.disabledByAdmin
                 view.authFailure = provider.authFailure
                 view.quotaUntil = provider.quotaUntil
-                if case .wait(let wait) = provider.window.check(tokens: tokens, at: now) { view.windowWait = wait }
                 providerBreaker = provider.breaker
-                self.providers[target.provider] = provider
             } else {
                 providerBreaker = CircuitBreaker()
             }
             if self.targets[key] != nil {
-                let state = self.targets[key]!
-                view.dailyQuotaUntil = state.dailyQuotaUntil
-                view.breaker = BreakerPair.view(provider: providerBreaker, target: state.breaker, at: now)
-                view.latencyEWMA = state.health.latencyEWMA
+                // The in-place check first: a copy held meanwhile would make it copy the buckets.
                 if case .wait(let wait) = self.targets[key]!.window.check(tokens: tokens, at: now) {
                     view.windowWait = max(view.windowWait ?? .zero, wait)
                 }
+                view.dailyQuotaUntil = self.targets[key]!.dailyQuotaUntil
+                view.breaker = BreakerPair.view(provider: providerBreaker, target: self.targets[key]!.breaker, at: now)
+                view.latencyEWMA = self.targets[key]!.health.latencyEWMA
             } else {
                 view.breaker = BreakerPair.view(provider: providerBreaker, target: CircuitBreaker(), at: now)
             }
