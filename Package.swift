@@ -22,16 +22,20 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "JunctionCore"),
+        // JSON-RPC 2.0 itself (ids, envelopes, error codes, line framing): shared by the daemon and its clients.
+        .target(name: "JunctionRPC", dependencies: ["JunctionCore"]),
         .target(name: "JunctionProviders", dependencies: ["JunctionCore", "CCurl"]),
-        .target(name: "JunctionClient", dependencies: ["JunctionCore"]),
+        .target(name: "JunctionClient", dependencies: ["JunctionCore", "JunctionRPC"]),
         .target(
             name: "JunctionDaemon",
             dependencies: [
                 "JunctionCore",
+                "JunctionRPC",
                 "JunctionProviders",
                 "CSystemd",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -42,6 +46,7 @@ let package = Package(
         .executableTarget(
             name: "junctiond",
             dependencies: [
+                "JunctionCore",
                 "JunctionDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -50,6 +55,7 @@ let package = Package(
             name: "junctionctl",
             dependencies: [
                 "JunctionCore",
+                "JunctionRPC",
                 "JunctionClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -78,14 +84,18 @@ let package = Package(
             ]
         ),
         .testTarget(name: "JunctionCoreTests", dependencies: ["JunctionCore"]),
+        .testTarget(name: "JunctionRPCTests", dependencies: ["JunctionRPC", "JunctionCore"]),
         .testTarget(name: "JunctionProvidersTests", dependencies: ["JunctionProviders", "JunctionCore"]),
         .testTarget(
             name: "JunctionDaemonTests",
             dependencies: [
                 "JunctionDaemon",
                 "JunctionCore",
+                "JunctionRPC",
+                "JunctionProviders",
                 "JunctionClient",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import JunctionCore
 import JunctionProviders
+import JunctionRPC
 import Logging
 
 /// Runs `generate`: plans the targets, tries them under the resilience policy — retries with backoff and the

@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionRPC
 
 /// Turns what a request names — a route, a model, or neither — into the ordered targets to try.
 struct Router {
