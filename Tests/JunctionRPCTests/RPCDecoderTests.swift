@@ -123,10 +123,10 @@ struct RPCDecoderTests {
     }
 
     @Test func errorObjectsRoundTrip() {
-        let error = RPCError(code: RPCErrorCode.rateLimited.rawValue, message: "slow down", data: ["retry_after_ms": 500])
+        let error = RPCError(code: RPCErrorCode.rateLimited.rawValue, message: "slow", data: ["retry_after_ms": 500])
         #expect(RPCError(json: error.json) == error)
         #expect(RPCError(json: ["code": -32001]) == nil)
-        #expect(error.description == "error -32002: slow down")
+        #expect(error.description == "error -32002: slow")
     }
 
     @Test func responsesAreOneLine() {
