@@ -41,7 +41,6 @@ public final class RPCClient {
     /// Seconds to wait for each read; nil waits forever.
     public var timeout: Double?
 
-    /// Connects to the socket at `path`.
     /// Connects to the socket at `path`. A reply line longer than `maxReplyBytes` is dropped and reported as
     /// `Failure.malformedReply` rather than buffered without bound.
     public init(path: String, timeout: Double? = 30, maxReplyBytes: Int = 64 * 1024 * 1024) throws(Failure) {

@@ -31,10 +31,13 @@ public struct LineFramer: Sendable {
         case discarding(discarded: Int)
     }
 
+    /// The longest line handed out; longer ones are reported as `.oversized`.
     public let maxLineBytes: Int
+    /// How much of one oversized line is dropped before the framer gives up with `.endlessLine`.
     public let maxDiscardBytes: Int
     private var state = State.reading(scanned: 0)
 
+    /// `maxDiscardBytes` defaults to four times `maxLineBytes`, and at least 64 MiB.
     public init(maxLineBytes: Int, maxDiscardBytes: Int? = nil) {
         precondition(maxLineBytes > 0)
         self.maxLineBytes = maxLineBytes

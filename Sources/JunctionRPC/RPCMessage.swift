@@ -16,6 +16,7 @@ public enum RequestID: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The id as it goes back on the wire, exactly as it came.
     public var json: JSONValue {
         switch self {
         case .string(let text): .string(text)
@@ -142,14 +143,17 @@ public enum RPCEncoder {
         return .object(object)
     }
 
+    /// The answer to request `id`: its result.
     public static func response(id: RequestID, result: JSONValue) -> JSONValue {
         .object(JSONObject([("jsonrpc", "2.0"), ("result", result), ("id", id.json)]))
     }
 
+    /// The answer to request `id`: its error.
     public static func errorResponse(id: RequestID, error: RPCError) -> JSONValue {
         .object(JSONObject([("jsonrpc", "2.0"), ("error", error.json), ("id", id.json)]))
     }
 
+    /// A message that expects no answer (stream deltas, events).
     public static func notification(method: String, params: JSONValue) -> JSONValue {
         .object(JSONObject([("jsonrpc", "2.0"), ("method", .string(method)), ("params", params)]))
     }
