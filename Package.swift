@@ -22,8 +22,10 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "JunctionCore"),
+        // JSON-RPC 2.0 itself (ids, envelopes, error codes, line framing): shared by the daemon and its clients.
+        .target(name: "JunctionRPC", dependencies: ["JunctionCore"]),
         .target(name: "JunctionProviders", dependencies: ["JunctionCore", "CCurl"]),
-        .target(name: "JunctionClient", dependencies: ["JunctionCore"]),
+        .target(name: "JunctionClient", dependencies: ["JunctionCore", "JunctionRPC"]),
         .target(
             name: "JunctionTesting",
             dependencies: [
@@ -36,10 +38,12 @@ let package = Package(
             name: "JunctionDaemon",
             dependencies: [
                 "JunctionCore",
+                "JunctionRPC",
                 "JunctionProviders",
                 "CSystemd",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -50,6 +54,7 @@ let package = Package(
         .executableTarget(
             name: "junctiond",
             dependencies: [
+                "JunctionCore",
                 "JunctionDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -58,6 +63,7 @@ let package = Package(
             name: "junctionctl",
             dependencies: [
                 "JunctionCore",
+                "JunctionRPC",
                 "JunctionClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -86,16 +92,19 @@ let package = Package(
             ]
         ),
         .testTarget(name: "JunctionCoreTests", dependencies: ["JunctionCore"]),
+        .testTarget(name: "JunctionRPCTests", dependencies: ["JunctionRPC", "JunctionCore"]),
         .testTarget(name: "JunctionProvidersTests", dependencies: ["JunctionProviders", "JunctionCore"]),
         .testTarget(
             name: "JunctionDaemonTests",
             dependencies: [
                 "JunctionDaemon",
                 "JunctionCore",
-                "JunctionClient",
+                "JunctionRPC",
                 "JunctionProviders",
+                "JunctionClient",
                 "JunctionTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

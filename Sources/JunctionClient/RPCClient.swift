@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import JunctionCore
+import JunctionRPC
 
 /// A blocking JSON-RPC client for Junction's Unix socket: one connection, one call at a time, notifications
 /// handed to a callback as they arrive. For `junctionctl`, the benchmark and tests; programs in other languages
@@ -29,26 +30,23 @@ public final class RPCClient {
         }
     }
 
-    /// The error member of a JSON-RPC response.
-    public struct ErrorReply: Error, Equatable, CustomStringConvertible {
-        public var code: Int
-        public var message: String
-        public var data: JSONValue?
-
-        public var description: String { "error \(self.code): \(self.message)" }
-    }
+    /// The error member of a JSON-RPC response, as `call` throws it: the same type the daemon answers with.
+    public typealias ErrorReply = RPCError
 
     public let path: String
     private let fd: Int32
     private var buffer: [UInt8] = []
+    private var framer: LineFramer
     private var nextID = 1
     /// Seconds to wait for each read; nil waits forever.
     public var timeout: Double?
 
-    /// Connects to the socket at `path`.
-    public init(path: String, timeout: Double? = 30) throws(Failure) {
+    /// Connects to the socket at `path`. A reply line longer than `maxReplyBytes` is dropped and reported as
+    /// `Failure.malformedReply` rather than buffered without bound.
+    public init(path: String, timeout: Double? = 30, maxReplyBytes: Int = 64 * 1024 * 1024) throws(Failure) {
         self.path = path
         self.timeout = timeout
+        self.framer = LineFramer(maxLineBytes: maxReplyBytes)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .cannotConnect(path: path, reason: String(cString: strerror(errno))) }
         guard path.utf8.count < 108 else {
@@ -76,33 +74,30 @@ public final class RPCClient {
     }
 
     /// Calls `method` and returns its result. Notifications that arrive first (stream deltas) go to
-    /// `onNotification`. Throws `ErrorReply` when the daemon answers with an error.
+    /// `onNotification`. Throws `RPCError` when the daemon answers with an error.
     public func call(
         _ method: String,
         params: JSONValue? = nil,
         onNotification: (String, JSONValue) -> Void = { _, _ in }
     ) throws -> JSONValue {
-        let id = self.nextID
+        let id = RequestID.number(String(self.nextID))
         self.nextID += 1
-        var request: JSONObject = ["jsonrpc": "2.0", "method": .string(method), "id": .int(id)]
-        if let params { request["params"] = params }
-        try self.send(line: JSONValue.object(request).serialized())
+        try self.send(raw: RPCEncoder.line(RPCEncoder.request(id: id, method: method, params: params)))
         while true {
-            let message = try self.receive()
-            guard case .object(let object) = message else { throw Failure.malformedReply("expected an object") }
-            if object["id"] == nil, let notification = object["method"]?.stringValue {
-                onNotification(notification, object["params"] ?? .null)
-                continue
+            let reply: RPCReply
+            do {
+                reply = try RPCDecoder.reply(from: try self.receive())
+            } catch let malformed as RPCMalformedReply {
+                throw Failure.malformedReply(malformed.description)
             }
-            guard object["id"]?.intValue == id else { continue }
-            if let error = object["error"] {
-                throw ErrorReply(
-                    code: error["code"]?.intValue ?? 0,
-                    message: error["message"]?.stringValue ?? "",
-                    data: error["data"]
-                )
+            switch reply {
+            case .notification(let notification, let params):
+                onNotification(notification, params)
+            case .response(id, let outcome):
+                return try outcome.get()
+            case .response:
+                continue  // an answer to something else (an earlier call that timed out)
             }
-            return object["result"] ?? .null
         }
     }
 
@@ -136,12 +131,20 @@ public final class RPCClient {
     /// Reads the next complete line (without its newline).
     public func receiveLine() throws(Failure) -> [UInt8] {
         while true {
-            if let newline = self.buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = Array(self.buffer[..<newline])
-                self.buffer.removeSubrange(...newline)
-                return line
+            let line: LineFramer.Line?
+            do {
+                line = try self.framer.nextLine(from: &self.buffer)
+            } catch {
+                throw .malformedReply("a reply line went on past \(self.framer.maxDiscardBytes) bytes")
             }
-            try self.fill()
+            switch line {
+            case .complete(let bytes)?:
+                return bytes
+            case .oversized(let length)?:
+                throw .malformedReply("a reply line of \(length) bytes exceeds \(self.framer.maxLineBytes) bytes")
+            case nil:
+                try self.fill()
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import JunctionClient
 import JunctionCore
+import JunctionRPC
 
 #if canImport(Glibc)
 import Glibc
@@ -124,7 +125,7 @@ struct GlobalOptions: ParsableArguments {
             throw ExitCode(ExitStatus.errorReply)
         } catch let failure as RPCClient.Failure {
             if case .timedOut = failure {
-                writeStderr("error -32007: \(failure)\n")
+                writeStderr("error \(RPCErrorCode.timeout.rawValue): \(failure)\n")
             } else {
                 writeStderr("junctionctl: \(failure)\n")
             }

@@ -1,5 +1,6 @@
 import Foundation
 import JunctionCore
+import JunctionRPC
 import Testing
 
 @testable import JunctionDaemon

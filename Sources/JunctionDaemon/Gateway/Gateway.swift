@@ -1,5 +1,6 @@
 import JunctionCore
 import JunctionProviders
+import JunctionRPC
 import Logging
 
 /// Runs `generate` through the request path's stages: plan (`RoutingPlanner`), then attempts as the

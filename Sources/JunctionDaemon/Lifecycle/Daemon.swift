@@ -177,11 +177,16 @@ public enum Daemon {
             logger: logger,
             livenessCheck: { timeout in await Self.livenessProblem(server: server, transport: transport, timeout: timeout) }
         )
+        let signals = await SignalService.trappedSignals()
         // Graceful shutdown runs in reverse order: the server drains first, the signal handler goes last.
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [
-                    .init(service: SignalService(reloader: reloader, notifier: notifier, logger: logger, shutdown: shutdown)),
+                    .init(
+                        service: SignalService(
+                            signals: signals, reloader: reloader, notifier: notifier, logger: logger, shutdown: shutdown
+                        )
+                    ),
                     .init(service: StatusService(runtime: runtime, notifier: notifier), successTerminationBehavior: .ignore),
                     .init(service: watchdog, successTerminationBehavior: .ignore),
                     .init(service: TransportService(transport: transport)),

@@ -12,15 +12,21 @@ import UnixSignals
 /// The service group's own signal handling reacts to the first signal only, hence this service. It is listed
 /// first in the group, so it is shut down last and keeps catching a second signal during the drain.
 struct SignalService: Service {
+    /// Trapped before the group starts: the server may accept connections (and systemd send a signal) before
+    /// this service first runs, and an untrapped SIGTERM or SIGHUP would kill the daemon outright.
+    let signals: UnixSignalsSequence
     let reloader: ConfigReloader
     let notifier: SystemdNotifier
     let logger: Logger
     let shutdown: ShutdownTrigger
 
+    static func trappedSignals() async -> UnixSignalsSequence {
+        await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup)
+    }
+
     func run() async throws {
-        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup)
         var stopping = false
-        for await signal in signals.cancelOnGracefulShutdown() {
+        for await signal in self.signals.cancelOnGracefulShutdown() {
             switch signal {
             case .sighup:
                 _ = self.reloader.reload(trigger: "SIGHUP")

@@ -1,5 +1,6 @@
 import JunctionCore
 import JunctionProviders
+import JunctionRPC
 
 /// Every method the daemon serves. The schema test holds this list and `rpc-schema/openrpc.json` equal.
 enum MethodCatalog {

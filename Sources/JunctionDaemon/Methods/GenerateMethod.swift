@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionRPC
 
 extension Gateway {
     /// `generate`'s params, validated (`GenerateParams.parse`).

@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionRPC
 
 /// `generate` params → a validated `ChatRequest`; every problem names its field.
 enum GenerateParams {

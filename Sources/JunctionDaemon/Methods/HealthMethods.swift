@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionRPC
 
 /// `providers.health`, `providers.probe`, `admin.provider.enable` / `disable`, `admin.breaker.reset`,
 /// `events.subscribe` / `unsubscribe`.

@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionRPC
 
 /// Typed, validated access to a method's params object.
 ///

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import JunctionCore
 import JunctionProviders
+import JunctionRPC
 import NIOConcurrencyHelpers
 
 /// `generate`, `tokens.count`, `models.list`, `providers.list`.

@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionRPC
 
 /// `routes.plan`: where a request would go now, and why not elsewhere.
 enum RouteMethods {

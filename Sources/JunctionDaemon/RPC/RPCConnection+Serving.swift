@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionRPC
 import NIOCore
 
 extension RPCConnection {

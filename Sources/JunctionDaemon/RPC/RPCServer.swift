@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import JunctionCore
+import JunctionRPC
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore

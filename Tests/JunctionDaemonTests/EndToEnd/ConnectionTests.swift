@@ -58,14 +58,10 @@ extension EndToEnd {
                 #expect(ContinuousClock.now - started < .milliseconds(500))
             }
             // The stuck client was cut off: its buffer went past max_write_buffer_bytes.
-            var deadline = 100
-            while !daemon.log.contains("stopped reading"), deadline > 0 {
-                usleep(20_000)
-                deadline -= 1
+            try daemon.waitForLog("disconnected a client that stopped reading its responses")
+            try poll(until: "the stuck client's connection to be gone (its send failed: \(sendFailed))") {
+                try other.call("daemon.status")["connections"] == 1
             }
-            #expect(daemon.log.contains("disconnected a client that stopped reading its responses"), "\(sendFailed)")
-            let status = try other.call("daemon.status")
-            #expect(status["connections"] == 1)
         }
 
         @Test func aClientThatDisconnectsMidRequestLeavesNothingRunning() throws {
@@ -75,30 +71,22 @@ extension EndToEnd {
                 for id in 0..<5 {
                     try leaving.send(line: Array(#"{"jsonrpc":"2.0","method":"ping","params":{"delay_ms":60000},"id":\#(id)}"#.utf8))
                 }
-                let observer = try daemon.client()
-                var inflight = 0
-                for _ in 0..<50 where inflight < 5 {
-                    inflight = (try observer.call("daemon.status")["inflight_requests"]?.intValue ?? 0) - 1
-                    usleep(10_000)
-                }
-                #expect(inflight == 5)
+                try daemon.waitForInflight(5)
             }  // `leaving` closes here
             let observer = try daemon.client()
             var remaining = -1
-            for _ in 0..<100 {
+            try poll(until: "no request left and only the observer connected (requests left: \(remaining))") {
                 let status = try observer.call("daemon.status")
                 remaining = (status["inflight_requests"]?.intValue ?? 0) - 1
-                if remaining == 0, status["connections"] == 1 { break }
-                usleep(10_000)
+                return remaining == 0 && status["connections"] == 1
             }
-            #expect(remaining == 0)
         }
 
         @Test func cancelAbortsARequestAndItAnswersCancelled() throws {
             let daemon = try DaemonProcess()
             let client = try daemon.client()
             try client.send(line: Array(#"{"jsonrpc":"2.0","method":"ping","params":{"delay_ms":60000},"id":"long"}"#.utf8))
-            usleep(50_000)
+            try daemon.waitForInflight(1)
             let started = ContinuousClock.now
             try client.send(line: Array(#"{"jsonrpc":"2.0","method":"cancel","params":{"id":"long"},"id":"c"}"#.utf8))
             var answers: [JSONValue] = [try client.receive(), try client.receive()]
@@ -132,7 +120,7 @@ extension EndToEnd {
             for id in 1...4 {
                 try client.send(line: Array(#"{"jsonrpc":"2.0","method":"ping","params":{"delay_ms":60000},"id":\#(id)}"#.utf8))
             }
-            usleep(100_000)
+            try daemon.waitForInflight(4)
             let started = ContinuousClock.now
             for id in 1...4 {
                 try client.send(line: Array(#"{"jsonrpc":"2.0","method":"cancel","params":{"id":\#(id)},"id":"c\#(id)"}"#.utf8))
@@ -153,7 +141,9 @@ extension EndToEnd {
             let daemon = try DaemonProcess(config: "[server]\nmax_connections = 2\n")
             let first = try daemon.client()
             // Wait until the daemon has noticed that its start-up probe connection closed.
-            for _ in 0..<100 where try first.call("daemon.status")["connections"] != 1 { usleep(10_000) }
+            try poll(until: "the start-up probe's connection to be gone") {
+                try first.call("daemon.status")["connections"] == 1
+            }
             let second = try daemon.client()
             #expect(try first.call("ping")["pong"] == true)
             #expect(try second.call("ping")["pong"] == true)
@@ -164,7 +154,9 @@ extension EndToEnd {
             #expect(throws: RPCClient.Failure.self) { try third.receiveLine() }
             // Once one leaves, a new client is served again.
             _ = consume first
-            usleep(100_000)
+            try poll(until: "the first client's connection to be gone") {
+                try second.call("daemon.status")["connections"] == 1
+            }
             #expect(try daemon.client().call("ping")["pong"] == true)
         }
 

@@ -10,7 +10,7 @@ extension EndToEnd {
             let daemon = try DaemonProcess(config: "[server]\ndrain_timeout = \"5s\"\n")
             let client = try daemon.client()
             try client.send(line: Array(#"{"jsonrpc":"2.0","method":"ping","params":{"delay_ms":400},"id":1}"#.utf8))
-            usleep(50_000)
+            try daemon.waitForInflight(1)
             daemon.signal(SIGTERM)
             #expect(try client.receive()["result"]?["pong"] == true)
             #expect(try daemon.waitForExit() == 0)
@@ -21,7 +21,7 @@ extension EndToEnd {
             let daemon = try DaemonProcess(config: "[server]\ndrain_timeout = \"300ms\"\n")
             let client = try daemon.client()
             try client.send(line: Array(#"{"jsonrpc":"2.0","method":"ping","params":{"delay_ms":60000},"id":1}"#.utf8))
-            usleep(50_000)
+            try daemon.waitForInflight(1)
             let started = ContinuousClock.now
             daemon.signal(SIGTERM)
             let answer = try client.receive()
@@ -34,10 +34,11 @@ extension EndToEnd {
         @Test func newRequestsDuringTheDrainAreRefused() throws {
             let daemon = try DaemonProcess(config: "[server]\ndrain_timeout = \"5s\"\n")
             let client = try daemon.client()
-            try client.send(line: Array(#"{"jsonrpc":"2.0","method":"ping","params":{"delay_ms":500},"id":1}"#.utf8))
-            usleep(50_000)
+            // Long enough to still be running when request 2 arrives however slowly the machine polls.
+            try client.send(line: Array(#"{"jsonrpc":"2.0","method":"ping","params":{"delay_ms":1000},"id":1}"#.utf8))
+            try daemon.waitForInflight(1)
             daemon.signal(SIGTERM)
-            usleep(100_000)
+            try daemon.waitForLog("draining in-flight requests")
             try client.send(line: Array(#"{"jsonrpc":"2.0","method":"ping","id":2}"#.utf8))
             let refusal = try client.receive()
             #expect(refusal["id"] == 2)
@@ -46,13 +47,27 @@ extension EndToEnd {
             #expect(try daemon.waitForExit() == 0)
         }
 
+        @Test func signalsAreHandledFromTheFirstAcceptedConnection() throws {
+            // A signal that arrives as soon as the socket accepts (systemd's reload right after READY=1) must
+            // find the daemon's handlers in place, not kill it with the default action.
+            for _ in 0..<8 {
+                let reloaded = try DaemonProcess()
+                reloaded.signal(SIGHUP)
+                try reloaded.waitForLog("configuration reloaded")
+                #expect(try reloaded.client().call("ping")["pong"] == true)
+                let stopped = try DaemonProcess()
+                stopped.signal(SIGTERM)
+                #expect(try stopped.waitForExit() == 0)
+            }
+        }
+
         @Test func aSecondSignalExitsAtOnce() throws {
             let daemon = try DaemonProcess(config: "[server]\ndrain_timeout = \"60s\"\n")
             let client = try daemon.client()
             try client.send(line: Array(#"{"jsonrpc":"2.0","method":"ping","params":{"delay_ms":60000},"id":1}"#.utf8))
-            usleep(50_000)
+            try daemon.waitForInflight(1)
             daemon.signal(SIGTERM)
-            usleep(200_000)
+            try daemon.waitForLog("shutting down gracefully")
             let started = ContinuousClock.now
             daemon.signal(SIGINT)
             let status = try daemon.waitForExit()
@@ -77,8 +92,10 @@ extension EndToEnd {
             }
             // The same through SIGHUP: reported in the log, nothing changes.
             daemon.signal(SIGHUP)
-            usleep(300_000)
-            #expect(daemon.log.contains("reload rejected"))
+            // The admin.reload above logged this once; the SIGHUP reload is done when it appears again.
+            try daemon.waitForLog("configuration unchanged; the previous configuration keeps serving", occurrences: 2)
+            let rejections = daemon.log.split(separator: "\n").filter { $0.contains("reload rejected") }
+            #expect(rejections.contains { $0.contains("trigger=SIGHUP") })
             #expect(try client.call("ping")["pong"] == true)
             let status = try client.call("daemon.status")
             #expect(status["providers"] == 1)
@@ -92,10 +109,14 @@ extension EndToEnd {
         @Test func reloadDoesNotDisturbInflightRequests() throws {
             let daemon = try DaemonProcess()
             let client = try daemon.client()
-            try client.send(line: Array(#"{"jsonrpc":"2.0","method":"ping","params":{"delay_ms":300},"id":"long"}"#.utf8))
-            usleep(50_000)
+            try client.send(line: Array(#"{"jsonrpc":"2.0","method":"ping","params":{"delay_ms":1000},"id":"long"}"#.utf8))
+            try daemon.waitForInflight(1)
             daemon.signal(SIGHUP)
-            #expect(try daemon.client().call("admin.reload")["reloaded"] == true)
+            try daemon.waitForLog("configuration reloaded")
+            let observer = try daemon.client()
+            #expect(try observer.call("admin.reload")["reloaded"] == true)
+            // Both reloads happened while the request ran, and it still gets its answer.
+            #expect(try DaemonProcess.inflight(observer) == 1)
             #expect(try client.receive()["result"]?["pong"] == true)
         }
 
@@ -116,10 +137,14 @@ extension EndToEnd {
         }
 
         @Test func theSocketGetsTheConfiguredMode() throws {
+            // The socket is bound under a strict umask and accepts (root) connections before its mode is set;
+            // "listening" is logged once the mode is in place.
             let daemon = try DaemonProcess(config: "[server]\nsocket_mode = \"0600\"\n")
+            try daemon.waitForLog("listening")
             let attributes = try FileManager.default.attributesOfItem(atPath: daemon.socket)
             #expect((attributes[.posixPermissions] as? Int) == 0o600)
             let open = try DaemonProcess(config: "[server]\nsocket_mode = \"0666\"\n")
+            try open.waitForLog("listening")
             #expect((try FileManager.default.attributesOfItem(atPath: open.socket)[.posixPermissions] as? Int) == 0o666)
         }
 
@@ -159,7 +184,7 @@ extension EndToEnd {
                 answers += try client.call(method).compactText
             }
             daemon.signal(SIGHUP)
-            usleep(200_000)
+            try daemon.waitForLog("configuration reloaded", occurrences: 2)  // admin.reload's, then SIGHUP's
             try daemon.stop()
             #expect(!answers.contains(secret))
             #expect(!daemon.log.contains(secret))

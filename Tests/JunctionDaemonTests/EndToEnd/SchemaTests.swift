@@ -2,6 +2,7 @@ import Foundation
 import JunctionClient
 import JunctionCore
 import JunctionProviders
+import JunctionRPC
 import Logging
 import Testing
 

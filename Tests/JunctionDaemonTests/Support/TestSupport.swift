@@ -100,6 +100,34 @@ final class DaemonProcess: @unchecked Sendable {
 
     var log: String { (try? String(contentsOfFile: self.logPath, encoding: .utf8)) ?? "" }
 
+    /// Waits until the log holds `text` at least `occurrences` times (counting lines logged before the call too).
+    func waitForLog(_ text: String, occurrences: Int = 1, timeout: Duration = .seconds(10)) throws {
+        try poll(until: "the log shows \"\(text)\" \(occurrences) time(s); log:\n\(self.log)", timeout: timeout) {
+            let running = self.process.isRunning  // read first: a line logged just before exiting still counts
+            if self.log.components(separatedBy: text).count - 1 >= occurrences { return true }
+            guard running else {
+                throw DaemonFailed(message: "junctiond exited (\(self.process.terminationStatus)) before logging \"\(text)\"")
+            }
+            return false
+        }
+    }
+
+    /// Waits until the daemon holds `count` requests (running or queued), asking `daemon.status` on a connection
+    /// of its own; the status call itself is not counted.
+    func waitForInflight(_ count: Int, timeout: Duration = .seconds(10)) throws {
+        let observer = try self.client()
+        var seen = -1
+        try poll(until: "\(count) request(s) in flight (last seen: \(seen))", timeout: timeout) {
+            seen = try Self.inflight(observer)
+            return seen == count
+        }
+    }
+
+    /// Requests the daemon holds, as `daemon.status` on `client` reports them, less that status call itself.
+    static func inflight(_ client: RPCClient) throws -> Int {
+        (try client.call("daemon.status")["inflight_requests"]?.intValue ?? 0) - 1
+    }
+
     func signal(_ number: Int32) {
         kill(self.pid, number)
     }
@@ -136,6 +164,26 @@ final class DaemonProcess: @unchecked Sendable {
 struct DaemonFailed: Error, CustomStringConvertible {
     var message: String
     var description: String { self.message }
+}
+
+/// `poll` gave up: what it waited for did not happen in time.
+struct PollTimedOut: Error, CustomStringConvertible {
+    var what: String
+    var timeout: Duration
+    var description: String { "gave up after \(DurationText.format(self.timeout)) waiting for \(self.what)" }
+}
+
+/// Checks `condition` every 5 ms until it holds, or throws `PollTimedOut` naming `what` once `timeout` has passed.
+/// End-to-end tests synchronise with the daemon through this, on state it shows (`daemon.status`, its log, the
+/// socket file, the process), never by sleeping for a guessed time.
+func poll(until what: @autoclosure () -> String, timeout: Duration = .seconds(10), _ condition: () throws -> Bool)
+    throws
+{
+    let deadline = ContinuousClock.now + timeout
+    while try !condition() {
+        guard ContinuousClock.now < deadline else { throw PollTimedOut(what: what(), timeout: timeout) }
+        usleep(5_000)
+    }
 }
 
 /// Runs a command to completion, capturing its output.

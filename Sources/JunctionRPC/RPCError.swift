@@ -20,6 +20,17 @@ public struct RPCError: Error, Sendable, Equatable {
         if let data = self.data { object["data"] = data }
         return .object(object)
     }
+
+    /// Reads an error object as a response carries it; nil unless `code` is an integer and `message` a string.
+    public init?(json: JSONValue) {
+        guard let code = json["code"]?.intValue, let message = json["message"]?.stringValue else { return nil }
+        self.init(code: code, message: message, data: json["data"])
+    }
+}
+
+extension RPCError: CustomStringConvertible {
+    /// `error CODE: MESSAGE`, as `junctionctl` prints it.
+    public var description: String { "error \(self.code): \(self.message)" }
 }
 
 /// Every error code Junction answers with. The standard JSON-RPC 2.0 codes first, then Junction's own in

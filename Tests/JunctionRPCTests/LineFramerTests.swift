@@ -1,33 +1,31 @@
-import NIOCore
 import Testing
 
-@testable import JunctionDaemon
+@testable import JunctionRPC
 
 @Suite("Line framing")
 struct LineFramerTests {
-    /// Feeds `chunks` one after another, collecting frames as a caller on a channel would.
+    /// Feeds `chunks` one after another, collecting lines as a reader of the socket would.
     private func frames(
         _ chunks: [[UInt8]],
         maxLineBytes: Int = 64,
         maxDiscardBytes: Int? = nil
     ) throws(LineFramer.Failure) -> [String] {
         var framer = LineFramer(maxLineBytes: maxLineBytes, maxDiscardBytes: maxDiscardBytes)
-        var buffer = ByteBuffer()
+        var pending: [UInt8] = []
         var output: [String] = []
         for chunk in chunks {
-            buffer.writeBytes(chunk)
-            while let frame = try framer.nextFrame(in: &buffer) {
-                output.append(Self.describe(frame))
+            pending += chunk
+            while let line = try framer.nextLine(from: &pending) {
+                output.append(Self.describe(line))
             }
-            buffer.discardReadBytes()
         }
-        if let frame = framer.finalFrame(in: &buffer) { output.append(Self.describe(frame)) }
+        if let line = framer.lastLine(from: &pending) { output.append(Self.describe(line)) }
         return output
     }
 
-    private static func describe(_ frame: LineFramer.Frame) -> String {
-        switch frame {
-        case .line(let line): String(buffer: line)
+    private static func describe(_ line: LineFramer.Line) -> String {
+        switch line {
+        case .complete(let bytes): String(decoding: bytes, as: UTF8.self)
         case .oversized(let length): "<oversized \(length)>"
         }
     }
@@ -52,10 +50,12 @@ struct LineFramerTests {
     @Test func crlfLineEndingsAreTolerated() throws {
         #expect(try self.frames([Array("one\r\ntwo\r\n".utf8)]) == ["one", "two"])
         #expect(try self.frames([Array("one\r".utf8), Array("\ntwo\r".utf8), Array("\n".utf8)]) == ["one", "two"])
+        #expect(try self.frames([Array("a\nlast\r".utf8)]) == ["a", "last"])
     }
 
     @Test func aLastLineWithoutNewlineIsStillALine() throws {
         #expect(try self.frames([Array("a\nb".utf8)]) == ["a", "b"])
+        #expect(try self.frames([Array("a\n".utf8)]) == ["a"])
     }
 
     @Test func oversizedLineIsDiscardedAndReadingResumes() throws {
@@ -64,25 +64,43 @@ struct LineFramerTests {
         #expect(try self.frames([long + Array("\nok\n".utf8)]) == ["<oversized 100>", "ok"])
         let chunks = stride(from: 0, to: long.count, by: 7).map { Array(long[$0..<min($0 + 7, long.count)]) }
         #expect(try self.frames(chunks + [Array("\nok\n".utf8)]) == ["<oversized 100>", "ok"])
+        // At end of input too.
+        #expect(try self.frames(chunks) == ["<oversized 100>"])
         // Exactly at the limit is fine.
         let exact = [UInt8](repeating: UInt8(ascii: "y"), count: 64)
         #expect(try self.frames([exact + [UInt8(ascii: "\n")]]) == [String(repeating: "y", count: 64)])
+        #expect(try self.frames([exact + Array("\r\n".utf8)]) == [String(repeating: "y", count: 64)])
+    }
+
+    @Test func cutsSayWhatToRemove() throws {
+        var framer = LineFramer(maxLineBytes: 4)
+        let cut = { (framer: inout LineFramer, text: String) throws(LineFramer.Failure) -> LineFramer.Cut in
+            let bytes = Array(text.utf8)
+            return try bytes.withUnsafeBytes { raw in Result { () throws(LineFramer.Failure) in try framer.cut(raw) } }
+                .get()
+        }
+        #expect(try cut(&framer, "ab\r\ncd") == .line(length: 2, consumed: 4))
+        #expect(try cut(&framer, "cd") == .incomplete(consumed: 0))
+        #expect(try cut(&framer, "cdefg") == .incomplete(consumed: 5))
+        #expect(try cut(&framer, "hi\nj") == .oversized(length: 7, consumed: 3))
+        #expect(try cut(&framer, "j") == .incomplete(consumed: 0))
+        #expect(Array("j".utf8).withUnsafeBytes { framer.cutAtEnd($0) } == .line(length: 1, consumed: 1))
+        #expect([UInt8]().withUnsafeBytes { framer.cutAtEnd($0) } == nil)
     }
 
     @Test func discardedBytesAreNotKept() throws {
         var framer = LineFramer(maxLineBytes: 16, maxDiscardBytes: 1 << 20)
-        var buffer = ByteBuffer()
+        var pending: [UInt8] = []
         for _ in 0..<100 {
-            buffer.writeBytes([UInt8](repeating: 0x41, count: 1000))
-            #expect(try framer.nextFrame(in: &buffer) == nil)
-            buffer.discardReadBytes()
-            #expect(buffer.readableBytes == 0)
+            pending += [UInt8](repeating: 0x41, count: 1000)
+            #expect(try framer.nextLine(from: &pending) == nil)
+            #expect(pending.isEmpty)
         }
     }
 
     @Test func anEndlessLineIsAFailure() {
         let garbage = [UInt8](repeating: 0x41, count: 1000)
-        #expect(throws: LineFramer.Failure.self) {
+        #expect(throws: LineFramer.Failure.endlessLine(discarded: 6000)) {
             _ = try self.frames(Array(repeating: garbage, count: 10), maxLineBytes: 64, maxDiscardBytes: 5000)
         }
     }
@@ -95,6 +113,6 @@ struct LineFramerTests {
             Issue.record("invalid UTF-8 decoded as \(inbound)")
             return
         }
-        #expect(failure.error.code == -32700)
+        #expect(failure.error.code == RPCErrorCode.parseError.rawValue)
     }
 }

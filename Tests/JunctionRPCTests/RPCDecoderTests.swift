@@ -1,7 +1,7 @@
 import JunctionCore
 import Testing
 
-@testable import JunctionDaemon
+@testable import JunctionRPC
 
 @Suite("JSON-RPC decoding")
 struct RPCDecoderTests {
@@ -70,6 +70,63 @@ struct RPCDecoderTests {
             Issue.record("blank line was not ignored")
             return
         }
+    }
+
+    @Test func requestsEncodeAsTheDecoderReadsThem() {
+        let call = RPCEncoder.request(id: .number("7"), method: "generate", params: ["prompt": "hi"])
+        let decoded = RPCEncoder.line(call).dropLast().withUnsafeBytes { RPCDecoder.decode($0, maxDepth: 16) }
+        guard case .single(let request) = decoded else {
+            Issue.record("not a single request: \(decoded)")
+            return
+        }
+        #expect(request.id == .number("7"))
+        #expect(request.method == "generate")
+        #expect(request.params == ["prompt": "hi"])
+        #expect(RPCEncoder.request(id: nil, method: "ping")["id"] == nil)
+        #expect(RPCEncoder.request(id: nil, method: "ping")["params"] == nil)
+    }
+
+    @Test func repliesDecodeAsTheEncoderWritesThem() throws {
+        #expect(
+            try RPCDecoder.reply(from: RPCEncoder.response(id: .string("a"), result: ["pong": true]))
+                == .response(id: .string("a"), outcome: .success(["pong": true]))
+        )
+        let refusal = RPCError.invalidParams(field: "model", problem: "is unknown")
+        #expect(
+            try RPCDecoder.reply(from: RPCEncoder.errorResponse(id: .number("3"), error: refusal))
+                == .response(id: .number("3"), outcome: .failure(refusal))
+        )
+        #expect(
+            try RPCDecoder.reply(from: RPCEncoder.notification(method: "generate.delta", params: ["text": "x"]))
+                == .notification(method: "generate.delta", params: ["text": "x"])
+        )
+    }
+
+    @Test func malformedRepliesSayWhatIsWrong() {
+        let cases: [(JSONValue, String)] = [
+            ([1], "expected a JSON-RPC object"),
+            (["result": 1, "id": 1], "\"jsonrpc\""),
+            (["jsonrpc": "2.0", "id": 1], "exactly one of"),
+            (["jsonrpc": "2.0", "result": 1, "error": ["code": 1, "message": "x"], "id": 1], "exactly one of"),
+            (["jsonrpc": "2.0", "error": ["code": "x", "message": "x"], "id": 1], "integer \"code\""),
+            (["jsonrpc": "2.0", "result": 1, "id": [1]], "id must be"),
+            (["jsonrpc": "2.0", "params": [1]], "notification"),
+        ]
+        for (message, expected) in cases {
+            #expect(throws: RPCMalformedReply.self, "\(message.compactText)") { try RPCDecoder.reply(from: message) }
+            do {
+                _ = try RPCDecoder.reply(from: message)
+            } catch {
+                #expect("\(error)".contains(expected), "\(message.compactText): \(error)")
+            }
+        }
+    }
+
+    @Test func errorObjectsRoundTrip() {
+        let error = RPCError(code: RPCErrorCode.rateLimited.rawValue, message: "slow", data: ["retry_after_ms": 500])
+        #expect(RPCError(json: error.json) == error)
+        #expect(RPCError(json: ["code": -32001]) == nil)
+        #expect(error.description == "error -32002: slow")
     }
 
     @Test func responsesAreOneLine() {

@@ -6,7 +6,8 @@ public enum RequestID: Hashable, Sendable, CustomStringConvertible {
     case number(String)
     case null
 
-    init?(_ value: JSONValue) {
+    /// Reads an id as it appears on the wire; nil for anything but a string, a number or null.
+    public init?(_ value: JSONValue) {
         switch value {
         case .string(let text): self = .string(text)
         case .number(let text): self = .number(text)
@@ -15,6 +16,7 @@ public enum RequestID: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The id as it goes back on the wire, exactly as it came.
     public var json: JSONValue {
         switch self {
         case .string(let text): .string(text)
@@ -40,10 +42,16 @@ public struct RPCRequest: Sendable {
     public var params: JSONValue?
 
     public var isNotification: Bool { self.id == nil }
+
+    public init(id: RequestID?, method: String, params: JSONValue? = nil) {
+        self.id = id
+        self.method = method
+        self.params = params
+    }
 }
 
 /// What one line of input turned out to be.
-enum RPCInbound {
+public enum RPCInbound: Sendable {
     /// A single request or notification.
     case single(RPCRequest)
     /// A batch: each element is either a request or the error that element must be answered with.
@@ -55,14 +63,20 @@ enum RPCInbound {
 }
 
 /// An error answer that is ready to go, with the id to answer it under.
-struct RPCFailure: Error {
-    var id: RequestID
-    var error: RPCError
+public struct RPCFailure: Error, Sendable {
+    public var id: RequestID
+    public var error: RPCError
+
+    public init(id: RequestID, error: RPCError) {
+        self.id = id
+        self.error = error
+    }
 }
 
-enum RPCDecoder {
+/// Reads what a client sends: requests, notifications and batches of them.
+public enum RPCDecoder {
     /// Decodes one line of the RPC stream.
-    static func decode(_ bytes: UnsafeRawBufferPointer, maxDepth: Int) -> RPCInbound {
+    public static func decode(_ bytes: UnsafeRawBufferPointer, maxDepth: Int) -> RPCInbound {
         if bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) {
             return .empty
         }
@@ -91,7 +105,7 @@ enum RPCDecoder {
     }
 
     /// Validates one request object as JSON-RPC 2.0 requires.
-    static func request(from value: JSONValue) throws(RPCFailure) -> RPCRequest {
+    public static func request(from value: JSONValue) throws(RPCFailure) -> RPCRequest {
         guard case .object(let object) = value else {
             throw RPCFailure(id: .null, error: .invalidRequest("expected a request object, got \(value.typeName)"))
         }
@@ -120,20 +134,32 @@ enum RPCDecoder {
 }
 
 /// Builds the bytes of outgoing messages: one compact JSON text and a newline each.
-enum RPCEncoder {
-    static func response(id: RequestID, result: JSONValue) -> JSONValue {
+public enum RPCEncoder {
+    /// A call (`id` set) or a notification (`id` nil); `params` is left out when nil.
+    public static func request(id: RequestID?, method: String, params: JSONValue? = nil) -> JSONValue {
+        var object: JSONObject = ["jsonrpc": "2.0", "method": .string(method)]
+        if let params { object["params"] = params }
+        if let id { object["id"] = id.json }
+        return .object(object)
+    }
+
+    /// The answer to request `id`: its result.
+    public static func response(id: RequestID, result: JSONValue) -> JSONValue {
         .object(JSONObject([("jsonrpc", "2.0"), ("result", result), ("id", id.json)]))
     }
 
-    static func errorResponse(id: RequestID, error: RPCError) -> JSONValue {
+    /// The answer to request `id`: its error.
+    public static func errorResponse(id: RequestID, error: RPCError) -> JSONValue {
         .object(JSONObject([("jsonrpc", "2.0"), ("error", error.json), ("id", id.json)]))
     }
 
-    static func notification(method: String, params: JSONValue) -> JSONValue {
+    /// A message that expects no answer (stream deltas, events).
+    public static func notification(method: String, params: JSONValue) -> JSONValue {
         .object(JSONObject([("jsonrpc", "2.0"), ("method", .string(method)), ("params", params)]))
     }
 
-    static func line(_ message: JSONValue) -> [UInt8] {
+    /// One compact JSON text and its newline: a message as it goes on the wire.
+    public static func line(_ message: JSONValue) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(96)
         message.write(to: &bytes)
