@@ -68,7 +68,7 @@ struct AttemptRunner: Sendable {
     }
 
     /// Wall-clock seconds, for the adapters' parsing of HTTP-date and reset headers.
-    private static func wallClock() -> Double {
+    static func wallClock() -> Double {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
@@ -111,100 +111,133 @@ struct AttemptRunner: Sendable {
         number: Int,
         events: GenerateEventSink?
     ) async throws -> Result<Answer, Failure> {
-        let started = self.clock.now
-        var decoder = provider.adapter.makeStreamDecoder()
-        var head: HTTPResponseHead?
-        var errorBody: [UInt8] = []
-        var text = ""
-        var reasoning = ""
-        var usage: Usage?
-        var finish: FinishReason?
-        var model: String?
-        var providerRequestID: String?
-        var sequence = 0
-        var ttft: Duration?
-
-        func failed(_ error: ProviderError) -> Result<Answer, Failure> {
-            .failure(Failure(error: error, outputSent: sequence > 0, sentCharacters: text.count))
-        }
-
+        var state = StreamState(decoder: provider.adapter.makeStreamDecoder(), started: self.clock.now, number: number)
         let response = self.executor.send(http)
         do {
-            reading: for try await part in response {
-                switch part {
-                case .head(let received):
-                    head = received
-                    if !(200..<300).contains(received.status) { response.markFirstToken() }  // an error answer is not silence
-                case .body(let bytes):
-                    guard let head, (200..<300).contains(head.status) else {
-                        errorBody += bytes
-                        continue
-                    }
-                    for event in decoder.feed(bytes) {
-                        switch event {
-                        case .delta(let delta):
-                            if ttft == nil {
-                                ttft = self.clock.now - started
-                                response.markFirstToken()
-                            }
-                            text += delta
-                            events?(.delta(attempt: number, seq: sequence, text: delta))
-                            sequence += 1
-                        case .reasoning(let part):
-                            response.markFirstToken()
-                            reasoning += part
-                            events?(.reasoning(attempt: number, text: part))
-                        case .usage(let reported):
-                            usage = reported
-                        case .finish(let reason):
-                            response.markFirstToken()
-                            finish = reason
-                        case .metadata(let reportedModel, let id):
-                            model = reportedModel ?? model
-                            providerRequestID = id ?? providerRequestID
-                        case .end:
-                            break reading
-                        case .error(let error):
-                            return failed(error)
-                        }
-                    }
-                }
+            for try await part in response {
+                if state.consume(part, response: response, clock: self.clock, events: events) { break }
             }
         } catch let error as TransportError {
             // A stream that already finished and then lost its connection is complete; anything else is not.
-            if finish == nil || usage == nil { return failed(error.providerError) }
+            if state.finish == nil || state.usage == nil { return state.failed(error.providerError) }
         }
-        guard let head else { return failed(ProviderError(kind: .malformed, message: "no response")) }
-        let now = Self.wallClock()
+        return state.finish(provider: provider, logger: self.logger)
+    }
+}
+
+/// What a stream said so far. Its parsing runs in synchronous methods, so that the temporaries of decoding stay on
+/// the thread's stack and only this state lives in the held request's async frame.
+private struct StreamState {
+    var decoder: any StreamDecoding
+    let started: ContinuousClock.Instant
+    let number: Int
+    var head: HTTPResponseHead?
+    var errorBody: [UInt8] = []
+    var text = ""
+    var reasoning = ""
+    var usage: Usage?
+    var finish: FinishReason?
+    var model: String?
+    var providerRequestID: String?
+    var sequence = 0
+    var ttft: Duration?
+    /// An error event in the stream.
+    var error: ProviderError?
+
+    init(decoder: any StreamDecoding, started: ContinuousClock.Instant, number: Int) {
+        self.decoder = decoder
+        self.started = started
+        self.number = number
+    }
+
+    /// Takes one part of the response; true when the stream is over (its end event, or an error event).
+    mutating func consume(
+        _ part: HTTPResponse.Element,
+        response: HTTPResponse,
+        clock: any GatewayClock,
+        events: GenerateEventSink?
+    ) -> Bool {
+        switch part {
+        case .head(let received):
+            self.head = received
+            if !(200..<300).contains(received.status) { response.markFirstToken() }  // an error answer is not silence
+            return false
+        case .body(let bytes):
+            guard let head = self.head, (200..<300).contains(head.status) else {
+                self.errorBody += bytes
+                return false
+            }
+            for event in self.decoder.feed(bytes) {
+                switch event {
+                case .delta(let delta):
+                    if self.ttft == nil {
+                        self.ttft = clock.now - self.started
+                        response.markFirstToken()
+                    }
+                    self.text += delta
+                    events?(.delta(attempt: self.number, seq: self.sequence, text: delta))
+                    self.sequence += 1
+                case .reasoning(let part):
+                    response.markFirstToken()
+                    self.reasoning += part
+                    events?(.reasoning(attempt: self.number, text: part))
+                case .usage(let reported):
+                    self.usage = reported
+                case .finish(let reason):
+                    response.markFirstToken()
+                    self.finish = reason
+                case .metadata(let reportedModel, let id):
+                    self.model = reportedModel ?? self.model
+                    self.providerRequestID = id ?? self.providerRequestID
+                case .end:
+                    return true
+                case .error(let error):
+                    self.error = error
+                    return true
+                }
+            }
+            return false
+        }
+    }
+
+    func failed(_ error: ProviderError) -> Result<AttemptRunner.Answer, AttemptRunner.Failure> {
+        .failure(AttemptRunner.Failure(error: error, outputSent: self.sequence > 0, sentCharacters: self.text.count))
+    }
+
+    /// The answer, or why the stream is not one.
+    func finish(provider: ProviderRegistry.Provider, logger: Logger) -> Result<AttemptRunner.Answer, AttemptRunner.Failure> {
+        if let error = self.error { return self.failed(error) }
+        guard let head = self.head else { return self.failed(ProviderError(kind: .malformed, message: "no response")) }
+        let now = AttemptRunner.wallClock()
         guard (200..<300).contains(head.status) else {
-            return failed(provider.adapter.parseError(head, body: errorBody, now: now))
+            return self.failed(provider.adapter.parseError(head, body: self.errorBody, now: now))
         }
-        guard let finish else {
-            return failed(
+        guard let finish = self.finish else {
+            return self.failed(
                 ProviderError(
                     kind: .truncated,
                     status: head.status,
-                    message: "the stream ended before the answer did (\(sequence) deltas, no finish reason)"
+                    message: "the stream ended before the answer did (\(self.sequence) deltas, no finish reason)"
                 )
             )
         }
-        if decoder.malformedEvents > 0 {
-            self.logger.warning(
+        if self.decoder.malformedEvents > 0 {
+            logger.warning(
                 "skipped malformed stream events",
-                metadata: ["provider": "\(provider.name)", "count": "\(decoder.malformedEvents)"]
+                metadata: ["provider": "\(provider.name)", "count": "\(self.decoder.malformedEvents)"]
             )
         }
         return .success(
-            Answer(
+            AttemptRunner.Answer(
                 completion: Completion(
-                    text: text,
-                    reasoning: reasoning.isEmpty ? nil : reasoning,
+                    text: self.text,
+                    reasoning: self.reasoning.isEmpty ? nil : self.reasoning,
                     finishReason: finish,
-                    model: model ?? "",
-                    usage: usage,
-                    providerRequestID: providerRequestID
+                    model: self.model ?? "",
+                    usage: self.usage,
+                    providerRequestID: self.providerRequestID
                 ),
-                ttft: ttft,
+                ttft: self.ttft,
                 status: head.status,
                 rateLimits: provider.adapter.rateLimits(head, now: now)
             )

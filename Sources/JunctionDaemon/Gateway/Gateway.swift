@@ -56,15 +56,15 @@ final class Gateway: Sendable {
     func generate(_ request: GenerateRequest, events: GenerateEventSink?) async throws -> GenerateResult {
         let active = self.configuration()
         let started = self.clock.now
-        let chat = request.chat
+        let promptTokens = request.chat.estimatedPromptTokens
         // What the rate windows are charged before the provider reports real usage.
-        let estimatedTokens = chat.estimatedPromptTokens + (chat.maxTokens ?? 1024)
+        let estimatedTokens = promptTokens + (request.chat.maxTokens ?? 1024)
         var run = RequestRun(started: started)
         do {
             let plan: RoutingPlan
             do {
                 plan = try self.plan(
-                    request.selection, promptTokens: chat.estimatedPromptTokens, tokens: estimatedTokens, active: active,
+                    request.selection, promptTokens: promptTokens, tokens: estimatedTokens, active: active,
                     at: started
                 )
             } catch {
@@ -141,69 +141,23 @@ final class Gateway: Sendable {
                     if Task.isCancelled {
                         // The caller left: no outcome is counted against the provider.
                         _ = self.reporter.report(
-                            self.attemptOutcome(outcome, target: target, number: number, run: run, probe: probe,
-                                                estimatedTokens: estimatedTokens, result: .abandoned)
+                            self.attemptOutcome(
+                                outcome,
+                                Attempt(
+                                    target: target, provider: provider, number: number, probe: probe,
+                                    estimatedTokens: estimatedTokens
+                                ),
+                                run: run, result: .abandoned
+                            )
                         )
                         throw CancellationError()
                     }
-                    switch outcome.result {
-                    case .success(let answer):
-                        let reported = self.attemptOutcome(
-                            outcome, target: target, number: number, run: run, probe: probe,
-                            estimatedTokens: estimatedTokens,
-                            result: .answered(
-                                AttemptOutcome.Answer(
-                                    status: answer.status, latency: answer.ttft ?? outcome.latency,
-                                    totalTokens: answer.completion.usage?.totalTokens, rateLimits: answer.rateLimits
-                                )
-                            )
-                        )
-                        _ = self.reporter.report(reported)
-                        run.attempts.append(
-                            AttemptRecord(
-                                target: target, error: nil, reason: nil, latency: outcome.latency,
-                                status: answer.status, wait: run.pendingWait
-                            )
-                        )
-                        run.skipped += planner.skipped.map { SkippedTarget(target: $0.target, reason: $0.reason, at: now) }
-                        return self.result(answer, target: target, chat: request.chat, run: run)
-                    case .failure(let failure):
-                        let error = failure.error
-                        let disposition = FailurePolicy.disposition(
-                            for: error, failoverOnContentFilter: provider.policy.failoverOnContentFilter
-                        )
-                        let reason = FailureReason.code(for: error, streamStarted: failure.outputSent)
-                        let feedback = self.reporter.report(
-                            self.attemptOutcome(
-                                outcome, target: target, number: number, run: run, probe: probe,
-                                estimatedTokens: estimatedTokens,
-                                result: .failed(
-                                    AttemptOutcome.Failure(
-                                        error: error, disposition: disposition, reason: reason,
-                                        outputSent: failure.outputSent, sentCharacters: failure.sentCharacters
-                                    )
-                                )
-                            )
-                        )
-                        run.attempts.append(
-                            AttemptRecord(
-                                target: target, error: error, reason: reason, latency: outcome.latency,
-                                status: error.status, wait: run.pendingWait
-                            )
-                        )
-                        run.pendingWait = .zero
-                        run.lastError = error
-                        run.lastTarget = target
-                        run.lastDisposition = disposition
-                        if failure.outputSent {
-                            run.partialOutput = true
-                            run.partialCharacters += failure.sentCharacters
-                        }
-                        action = planner.attemptFailed(
-                            hint: error.hints.retryAfter, disposition: disposition, reason: reason,
-                            outputSent: failure.outputSent, breakerAdmits: feedback.breakerAdmits,
-                            random: self.random(), at: self.clock.now
-                        )
+                    let attempt = Attempt(
+                        target: target, provider: provider, number: number, probe: probe, estimatedTokens: estimatedTokens
+                    )
+                    switch self.settle(outcome, attempt, chat: request.chat, run: &run, planner: &planner) {
+                    case .answered(let result): return result
+                    case .next(let next): action = next
                     }
                 }
             case .wait(let until, _):
@@ -226,6 +180,92 @@ final class Gateway: Sendable {
         }
     }
 
+    /// One admitted attempt, as `settle` needs it.
+    private struct Attempt {
+        var target: TargetRef
+        var provider: ProviderRegistry.Provider
+        var number: Int
+        var probe: Bool
+        var estimatedTokens: Int
+    }
+
+    private enum Settled {
+        case answered(GenerateResult)
+        case next(AttemptPlanner.Action)
+    }
+
+    /// Reports a finished attempt, records it, and asks the planner what follows. Synchronous on purpose: its
+    /// temporaries live on the thread's stack, not in the request's async frames (which a held stream keeps).
+    private func settle(
+        _ outcome: AttemptRunner.Run,
+        _ attempt: Attempt,
+        chat: ChatRequest,
+        run: inout RequestRun,
+        planner: inout AttemptPlanner
+    ) -> Settled {
+        let target = attempt.target
+        switch outcome.result {
+        case .success(let answer):
+            let reported = self.attemptOutcome(
+                outcome, attempt, run: run,
+                result: .answered(
+                    AttemptOutcome.Answer(
+                        status: answer.status, latency: answer.ttft ?? outcome.latency,
+                        totalTokens: answer.completion.usage?.totalTokens, rateLimits: answer.rateLimits
+                    )
+                )
+            )
+            _ = self.reporter.report(reported)
+            run.attempts.append(
+                AttemptRecord(
+                    target: target, error: nil, reason: nil, latency: outcome.latency, status: answer.status,
+                    wait: run.pendingWait
+                )
+            )
+            let now = self.clock.now
+            run.skipped += planner.skipped.map { SkippedTarget(target: $0.target, reason: $0.reason, at: now) }
+            return .answered(self.result(answer, target: target, chat: chat, run: run))
+        case .failure(let failure):
+            let error = failure.error
+            let disposition = FailurePolicy.disposition(
+                for: error, failoverOnContentFilter: attempt.provider.policy.failoverOnContentFilter
+            )
+            let reason = FailureReason.code(for: error, streamStarted: failure.outputSent)
+            let feedback = self.reporter.report(
+                self.attemptOutcome(
+                    outcome, attempt, run: run,
+                    result: .failed(
+                        AttemptOutcome.Failure(
+                            error: error, disposition: disposition, reason: reason, outputSent: failure.outputSent,
+                            sentCharacters: failure.sentCharacters
+                        )
+                    )
+                )
+            )
+            run.attempts.append(
+                AttemptRecord(
+                    target: target, error: error, reason: reason, latency: outcome.latency, status: error.status,
+                    wait: run.pendingWait
+                )
+            )
+            run.pendingWait = .zero
+            run.lastError = error
+            run.lastTarget = target
+            run.lastDisposition = disposition
+            if failure.outputSent {
+                run.partialOutput = true
+                run.partialCharacters += failure.sentCharacters
+            }
+            return .next(
+                planner.attemptFailed(
+                    hint: error.hints.retryAfter, disposition: disposition, reason: reason,
+                    outputSent: failure.outputSent, breakerAdmits: feedback.breakerAdmits, random: self.random(),
+                    at: self.clock.now
+                )
+            )
+        }
+    }
+
     private func candidate(_ target: TargetRef, active: ActiveConfiguration) -> AttemptPlanner.Candidate? {
         guard let provider = active.registry.provider(named: target.provider) else { return nil }
         return AttemptPlanner.Candidate(
@@ -235,17 +275,14 @@ final class Gateway: Sendable {
     }
 
     private func attemptOutcome(
-        _ run: AttemptRunner.Run,
-        target: TargetRef,
-        number: Int,
+        _ outcome: AttemptRunner.Run,
+        _ attempt: Attempt,
         run request: RequestRun,
-        probe: Bool,
-        estimatedTokens: Int,
         result: AttemptOutcome.Result
     ) -> AttemptOutcome {
         AttemptOutcome(
-            target: target, number: number, wait: request.pendingWait, started: run.started, ended: run.ended,
-            estimatedTokens: estimatedTokens, probe: probe, result: result
+            target: attempt.target, number: attempt.number, wait: request.pendingWait, started: outcome.started,
+            ended: outcome.ended, estimatedTokens: attempt.estimatedTokens, probe: attempt.probe, result: result
         )
     }
 

@@ -4,18 +4,43 @@ import JunctionProviders
 /// The configured providers, ready to use: adapter, endpoint with its key, and effective transport settings.
 /// Built from a configuration at start and on every reload (keys are read then, not per request).
 struct ProviderRegistry: Sendable {
-    struct Provider: Sendable {
-        var config: ProviderConfig
-        var adapter: any ProviderAdapter
-        var endpoint: ProviderEndpoint
+    /// A class: requests pass providers along their async path, and a reference keeps them out of every frame.
+    final class Provider: Sendable {
+        let config: ProviderConfig
+        let adapter: any ProviderAdapter
+        let endpoint: ProviderEndpoint
         /// Why the key could not be read, when it could not (requests to this provider then fail at once).
-        var keyProblem: String?
-        var timeouts: TransportTimeouts
-        var ttftTimeout: Duration
-        var proxy: String?
-        var noProxy: String?
-        var maxResponseBytes: Int
-        var policy: ProviderPolicy
+        let keyProblem: String?
+        let timeouts: TransportTimeouts
+        let ttftTimeout: Duration
+        let proxy: String?
+        let noProxy: String?
+        let maxResponseBytes: Int
+        let policy: ProviderPolicy
+
+        init(
+            config: ProviderConfig,
+            adapter: any ProviderAdapter,
+            endpoint: ProviderEndpoint,
+            keyProblem: String?,
+            timeouts: TransportTimeouts,
+            ttftTimeout: Duration,
+            proxy: String?,
+            noProxy: String?,
+            maxResponseBytes: Int,
+            policy: ProviderPolicy
+        ) {
+            self.config = config
+            self.adapter = adapter
+            self.endpoint = endpoint
+            self.keyProblem = keyProblem
+            self.timeouts = timeouts
+            self.ttftTimeout = ttftTimeout
+            self.proxy = proxy
+            self.noProxy = noProxy
+            self.maxResponseBytes = maxResponseBytes
+            self.policy = policy
+        }
 
         var name: String { self.config.name }
 

@@ -79,20 +79,22 @@ final class DaemonRuntime: Sendable {
     }
 }
 
-/// A configuration and what was built from it, once per load (not per connection or request).
-struct ActiveConfiguration: Sendable {
-    var loaded: LoadedConfig
-    var registry: ProviderRegistry
+/// A configuration and what was built from it, once per load (not per connection or request). A class: every
+/// request holds the snapshot it started with, and a reference keeps that out of each async frame on its path.
+final class ActiveConfiguration: Sendable {
+    let loaded: LoadedConfig
+    let registry: ProviderRegistry
     /// The routing table built from the configuration and the registry.
-    var routing: RoutingTable
+    let routing: RoutingTable
     /// `server.socket_group` and `server.admin_group` looked up in the group database; nil when unset or unknown.
-    var socketGroupID: UInt32?
-    var adminGroupID: UInt32?
+    let socketGroupID: UInt32?
+    let adminGroupID: UInt32?
 
     init(loaded: LoadedConfig, environment: [String: String]) {
         self.loaded = loaded
-        self.registry = ProviderRegistry(config: loaded.config, environment: environment)
-        self.routing = self.registry.routingTable(routes: loaded.config.routes)
+        let registry = ProviderRegistry(config: loaded.config, environment: environment)
+        self.registry = registry
+        self.routing = registry.routingTable(routes: loaded.config.routes)
         self.socketGroupID = loaded.config.server.socketGroup.flatMap(GroupDirectory.gid(named:))
         self.adminGroupID = loaded.config.server.adminGroup.flatMap(GroupDirectory.gid(named:))
     }

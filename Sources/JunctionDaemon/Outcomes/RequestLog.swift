@@ -12,7 +12,7 @@ struct RequestLog: OutcomeSubscriber {
             "attempt failed",
             metadata: [
                 "provider": "\(outcome.target.provider)", "model": "\(outcome.target.model)",
-                "attempt": "\(outcome.number)", "reason": "\(failure.reason)",
+                "attempt": "\(outcome.number)", "reason": "\(failure.reason)", "detail": "\(failure.error.message)",
                 "status": "\(failure.error.status.map(String.init) ?? "-")",
             ]
         )
