@@ -27,16 +27,23 @@ struct AttemptRunner: Sendable {
         var sentCharacters = 0
     }
 
-    struct Run: Sendable {
-        var started: ContinuousClock.Instant
-        var ended: ContinuousClock.Instant
-        var result: Result<Answer, Failure>
+    /// How the attempt went. A class: the caller's frame holds a reference across the await, not the value.
+    final class Run: Sendable {
+        let started: ContinuousClock.Instant
+        let ended: ContinuousClock.Instant
+        let result: Result<Answer, Failure>
+
+        init(started: ContinuousClock.Instant, ended: ContinuousClock.Instant, result: Result<Answer, Failure>) {
+            self.started = started
+            self.ended = ended
+            self.result = result
+        }
 
         var latency: Duration { self.ended - self.started }
     }
 
     func run(
-        chat: ChatRequest,
+        request: GenerateRequest,
         target: TargetRef,
         provider: ProviderRegistry.Provider,
         number: Int,
@@ -45,12 +52,12 @@ struct AttemptRunner: Sendable {
     ) async -> Run {
         let started = self.clock.now
         var http = provider.prepare(
-            provider.adapter.chatRequest(chat, model: target.model, endpoint: provider.endpoint),
+            provider.adapter.chatRequest(request.chat, model: target.model, endpoint: provider.endpoint),
             deadline: deadline - started
         )
         let result: Result<Answer, Failure>
         do {
-            if chat.stream {
+            if request.chat.stream {
                 http.timeouts.firstToken = provider.ttftTimeout
                 result = try await self.stream(provider: provider, http: http, number: number, events: events)
             } else {
@@ -111,7 +118,7 @@ struct AttemptRunner: Sendable {
         number: Int,
         events: GenerateEventSink?
     ) async throws -> Result<Answer, Failure> {
-        var state = StreamState(decoder: provider.adapter.makeStreamDecoder(), started: self.clock.now, number: number)
+        let state = StreamState(decoder: provider.adapter.makeStreamDecoder(), started: self.clock.now, number: number)
         let response = self.executor.send(http)
         do {
             for try await part in response {
@@ -126,8 +133,8 @@ struct AttemptRunner: Sendable {
 }
 
 /// What a stream said so far. Its parsing runs in synchronous methods, so that the temporaries of decoding stay on
-/// the thread's stack and only this state lives in the held request's async frame.
-private struct StreamState {
+/// the thread's stack; a class, so that the held request's async frame keeps only a reference.
+private final class StreamState {
     var decoder: any StreamDecoding
     let started: ContinuousClock.Instant
     let number: Int
@@ -151,7 +158,7 @@ private struct StreamState {
     }
 
     /// Takes one part of the response; true when the stream is over (its end event, or an error event).
-    mutating func consume(
+    func consume(
         _ part: HTTPResponse.Element,
         response: HTTPResponse,
         clock: any GatewayClock,

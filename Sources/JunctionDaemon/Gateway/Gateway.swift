@@ -54,40 +54,28 @@ final class Gateway: Sendable {
     ///
     /// - Throws: `GenerateFailure` when no target answered; `CancellationError` when the caller went away.
     func generate(_ request: GenerateRequest, events: GenerateEventSink?) async throws -> GenerateResult {
-        let active = self.configuration()
-        let started = self.clock.now
-        let promptTokens = request.chat.estimatedPromptTokens
-        // What the rate windows are charged before the provider reports real usage.
-        let estimatedTokens = promptTokens + (request.chat.maxTokens ?? 1024)
-        var run = RequestRun(started: started)
+        let run = try self.start(request, events: events)
         do {
-            let plan: RoutingPlan
-            do {
-                plan = try self.plan(
-                    request.selection, promptTokens: promptTokens, tokens: estimatedTokens, active: active,
-                    at: started
-                )
-            } catch {
-                throw GenerateFailure(kind: Self.failureKind(error))
-            }
-            run.skipped = plan.skipped.map { SkippedTarget(target: $0.target, reason: $0.reason, at: started) }
-            let result = try await self.run(
-                plan, request: request, active: active, estimatedTokens: estimatedTokens, events: events, run: &run
-            )
-            self.report(request, started: started, result: .answered(result))
+            let result = try await self.attempts(run)
+            self.report(run, result: .answered(result))
             return result
-        } catch let failure as GenerateFailure {
-            self.report(request, started: started, result: .failed(failure))
-            throw failure
         } catch {
-            self.report(request, started: started, result: .cancelled)
+            self.report(run, result: (error as? GenerateFailure).map { .failed($0) } ?? .cancelled)
             throw error
         }
     }
 
-    /// What a request did so far, across targets.
-    private struct RequestRun {
-        var started: ContinuousClock.Instant
+    /// Everything a running request holds, in one object: the async frames of a held stream keep only a
+    /// reference to it, and the planning and bookkeeping run in synchronous methods beside them.
+    private final class RequestRun {
+        let request: GenerateRequest
+        let active: ActiveConfiguration
+        let events: GenerateEventSink?
+        let started: ContinuousClock.Instant
+        /// What the rate windows are charged before the provider reports real usage.
+        let estimatedTokens: Int
+        var planner: AttemptPlanner
+        var action: AttemptPlanner.Action
         var attempts: [AttemptRecord] = []
         var skipped: [SkippedTarget] = []
         /// Characters of answer text sent by failed attempts that the caller was not told to discard.
@@ -98,85 +86,121 @@ final class Gateway: Sendable {
         var lastDisposition: FailureDisposition?
         /// Waited since the last attempt.
         var pendingWait: Duration = .zero
+        /// The attempt in flight, between `admit` and `settle`.
+        var current: Attempt?
+
+        init(
+            request: GenerateRequest,
+            active: ActiveConfiguration,
+            events: GenerateEventSink?,
+            started: ContinuousClock.Instant,
+            estimatedTokens: Int,
+            planner: AttemptPlanner
+        ) {
+            self.request = request
+            self.active = active
+            self.events = events
+            self.started = started
+            self.estimatedTokens = estimatedTokens
+            self.planner = planner
+            self.action = self.planner.start(at: started)
+        }
     }
 
-    private func run(
-        _ plan: RoutingPlan,
-        request: GenerateRequest,
-        active: ActiveConfiguration,
-        estimatedTokens: Int,
-        events: GenerateEventSink?,
-        run: inout RequestRun
-    ) async throws -> GenerateResult {
-        let deadline = run.started + (request.timeout ?? active.loaded.config.defaults.timeout)
-        var planner = AttemptPlanner(
+    /// Plans the request and sets up its run; a request that names nothing routable fails here (and is reported).
+    private func start(_ request: GenerateRequest, events: GenerateEventSink?) throws(GenerateFailure) -> RequestRun {
+        let active = self.configuration()
+        let started = self.clock.now
+        let promptTokens = request.chat.estimatedPromptTokens
+        let estimatedTokens = promptTokens + (request.chat.maxTokens ?? 1024)
+        let plan: RoutingPlan
+        do {
+            plan = try self.plan(
+                request.selection, promptTokens: promptTokens, tokens: estimatedTokens, active: active, at: started
+            )
+        } catch {
+            let failure = GenerateFailure(kind: Self.failureKind(error))
+            self.reporter.report(
+                RequestOutcome(
+                    caller: request.caller, label: request.label, client: request.client, selection: request.selection,
+                    stream: request.chat.stream, started: started, ended: self.clock.now, result: .failed(failure)
+                )
+            )
+            throw failure
+        }
+        let planner = AttemptPlanner(
             candidates: plan.eligible.compactMap { self.candidate($0, active: active) },
             fallback: plan.allOpenFallback.flatMap { self.candidate($0, active: active) },
-            deadline: deadline
+            deadline: started + (request.timeout ?? active.loaded.config.defaults.timeout)
         )
-        var action = planner.start(at: run.started)
+        let run = RequestRun(
+            request: request, active: active, events: events, started: started, estimatedTokens: estimatedTokens,
+            planner: planner
+        )
+        run.skipped = plan.skipped.map { SkippedTarget(target: $0.target, reason: $0.reason, at: started) }
+        return run
+    }
+
+    /// Performs the planner's actions until the request is answered or fails. Only the awaits live here.
+    private func attempts(_ run: RequestRun) async throws -> GenerateResult {
         while true {
             try Task.checkCancellation()
-            switch action {
-            case .send(let target, let number, let attemptDeadline, let forced):
-                let now = self.clock.now
-                guard let provider = active.registry.provider(named: target.provider) else {
-                    action = planner.admissionRefused(.disabled, at: now)
-                    continue
+            switch run.action {
+            case .send:
+                guard self.admit(run) else { continue }
+                let outcome = await self.runner.run(
+                    request: run.request, target: run.current!.target, provider: run.current!.provider,
+                    number: run.current!.number, deadline: run.planner.deadline, events: run.events
+                )
+                if Task.isCancelled {
+                    // The caller left: no outcome is counted against the provider.
+                    _ = self.reporter.report(self.attemptOutcome(outcome, run.current!, run: run, result: .abandoned))
+                    throw CancellationError()
                 }
-                switch self.resilience.admit(
-                    target, table: active.routing, tokens: estimatedTokens, forcedProbe: forced, at: now
-                ) {
-                case .skip(let reason):
-                    action = planner.admissionRefused(reason, at: now)
-                    continue
-                case .wait(let wait):
-                    action = planner.windowFull(wait: wait, at: now)
-                    continue
-                case .go(let probe):
-                    let outcome = await self.runner.run(
-                        chat: request.chat, target: target, provider: provider, number: number,
-                        deadline: attemptDeadline, events: events
-                    )
-                    if Task.isCancelled {
-                        // The caller left: no outcome is counted against the provider.
-                        _ = self.reporter.report(
-                            self.attemptOutcome(
-                                outcome,
-                                Attempt(
-                                    target: target, provider: provider, number: number, probe: probe,
-                                    estimatedTokens: estimatedTokens
-                                ),
-                                run: run, result: .abandoned
-                            )
-                        )
-                        throw CancellationError()
-                    }
-                    let attempt = Attempt(
-                        target: target, provider: provider, number: number, probe: probe, estimatedTokens: estimatedTokens
-                    )
-                    switch self.settle(outcome, attempt, chat: request.chat, run: &run, planner: &planner) {
-                    case .answered(let result): return result
-                    case .next(let next): action = next
-                    }
-                }
+                if let result = self.settle(outcome, run: run) { return result }
             case .wait(let until, _):
                 let before = self.clock.now
                 try await self.clock.sleep(until: until)
                 let now = self.clock.now
                 run.pendingWait += now - before
-                action = planner.waited(at: now)
+                run.action = run.planner.waited(at: now)
             case .restart(let number, let reason):
-                events?(.restart(attempt: number, reason: reason))
+                run.events?(.restart(attempt: number, reason: reason))
                 // Retracted: the caller discards it.
                 run.partialOutput = false
                 run.partialCharacters = 0
-                action = planner.restartAnnounced(at: self.clock.now)
+                run.action = run.planner.restartAnnounced(at: self.clock.now)
             case .fail(let failure):
                 let now = self.clock.now
-                run.skipped += planner.skipped.map { SkippedTarget(target: $0.target, reason: $0.reason, at: now) }
+                run.skipped += run.planner.skipped.map { SkippedTarget(target: $0.target, reason: $0.reason, at: now) }
                 throw self.failure(failure, run: run)
             }
+        }
+    }
+
+    /// Asks the resilience shell whether the planner's `send` may go now; on a refusal or a full window the
+    /// planner decides again (`run.action`) and this returns false.
+    private func admit(_ run: RequestRun) -> Bool {
+        guard case .send(let target, let number, _, let forced) = run.action else { return false }
+        let now = self.clock.now
+        guard let provider = run.active.registry.provider(named: target.provider) else {
+            run.action = run.planner.admissionRefused(.disabled, at: now)
+            return false
+        }
+        switch self.resilience.admit(
+            target, table: run.active.routing, tokens: run.estimatedTokens, forcedProbe: forced, at: now
+        ) {
+        case .skip(let reason):
+            run.action = run.planner.admissionRefused(reason, at: now)
+            return false
+        case .wait(let wait):
+            run.action = run.planner.windowFull(wait: wait, at: now)
+            return false
+        case .go(let probe):
+            run.current = Attempt(
+                target: target, provider: provider, number: number, probe: probe, estimatedTokens: run.estimatedTokens
+            )
+            return true
         }
     }
 
@@ -189,20 +213,12 @@ final class Gateway: Sendable {
         var estimatedTokens: Int
     }
 
-    private enum Settled {
-        case answered(GenerateResult)
-        case next(AttemptPlanner.Action)
-    }
-
-    /// Reports a finished attempt, records it, and asks the planner what follows. Synchronous on purpose: its
-    /// temporaries live on the thread's stack, not in the request's async frames (which a held stream keeps).
-    private func settle(
-        _ outcome: AttemptRunner.Run,
-        _ attempt: Attempt,
-        chat: ChatRequest,
-        run: inout RequestRun,
-        planner: inout AttemptPlanner
-    ) -> Settled {
+    /// Reports a finished attempt, records it, and asks the planner what follows (`run.action`); returns the
+    /// answer when there is one. Synchronous on purpose: its temporaries live on the thread's stack, not in the
+    /// request's async frames (which a held stream keeps).
+    private func settle(_ outcome: AttemptRunner.Run, run: RequestRun) -> GenerateResult? {
+        let attempt = run.current!
+        run.current = nil
         let target = attempt.target
         switch outcome.result {
         case .success(let answer):
@@ -223,8 +239,8 @@ final class Gateway: Sendable {
                 )
             )
             let now = self.clock.now
-            run.skipped += planner.skipped.map { SkippedTarget(target: $0.target, reason: $0.reason, at: now) }
-            return .answered(self.result(answer, target: target, chat: chat, run: run))
+            run.skipped += run.planner.skipped.map { SkippedTarget(target: $0.target, reason: $0.reason, at: now) }
+            return self.result(answer, target: target, chat: run.request.chat, run: run)
         case .failure(let failure):
             let error = failure.error
             let disposition = FailurePolicy.disposition(
@@ -256,13 +272,11 @@ final class Gateway: Sendable {
                 run.partialOutput = true
                 run.partialCharacters += failure.sentCharacters
             }
-            return .next(
-                planner.attemptFailed(
-                    hint: error.hints.retryAfter, disposition: disposition, reason: reason,
-                    outputSent: failure.outputSent, breakerAdmits: feedback.breakerAdmits, random: self.random(),
-                    at: self.clock.now
-                )
+            run.action = run.planner.attemptFailed(
+                hint: error.hints.retryAfter, disposition: disposition, reason: reason, outputSent: failure.outputSent,
+                breakerAdmits: feedback.breakerAdmits, random: self.random(), at: self.clock.now
             )
+            return nil
         }
     }
 
@@ -286,11 +300,12 @@ final class Gateway: Sendable {
         )
     }
 
-    private func report(_ request: GenerateRequest, started: ContinuousClock.Instant, result: RequestOutcome.Result) {
+    private func report(_ run: RequestRun, result: RequestOutcome.Result) {
+        let request = run.request
         self.reporter.report(
             RequestOutcome(
                 caller: request.caller, label: request.label, client: request.client, selection: request.selection,
-                stream: request.chat.stream, started: started, ended: self.clock.now, result: result
+                stream: request.chat.stream, started: run.started, ended: self.clock.now, result: result
             )
         )
     }

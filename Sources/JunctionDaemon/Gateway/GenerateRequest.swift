@@ -1,15 +1,16 @@
 import JunctionCore
 
-/// What a front end asks the gateway: a validated chat request, its deadline, and who asks.
-struct GenerateRequest: Sendable {
-    var chat: ChatRequest
+/// What a front end asks the gateway: a validated chat request, its deadline, and who asks. A class: it travels
+/// down the request's async path, and a reference keeps it out of every frame.
+final class GenerateRequest: Sendable {
+    let chat: ChatRequest
     /// The request's overall deadline from now; nil: `defaults.timeout`.
-    var timeout: Duration?
+    let timeout: Duration?
     /// The caller's `client` label.
-    var client: String?
-    var caller: PeerCredentials
+    let client: String?
+    let caller: PeerCredentials
     /// The front end's name for the request in logs (the JSON-RPC id, for example); opaque to the gateway.
-    var label: String
+    let label: String
 
     init(
         chat: ChatRequest,
@@ -60,19 +61,41 @@ struct SkippedTarget: Sendable, Equatable {
     var at: ContinuousClock.Instant
 }
 
-/// An answer.
-struct GenerateResult: Sendable {
-    var completion: Completion
-    var usage: Usage
+/// An answer. A class, so that the held frames of a request carry a reference, not the value.
+final class GenerateResult: Sendable {
+    let completion: Completion
+    let usage: Usage
     /// The provider reported no usage: `usage` is estimated.
-    var usageEstimated: Bool
-    var target: TargetRef
+    let usageEstimated: Bool
+    let target: TargetRef
     /// From the request's start to its end, every wait included.
-    var latency: Duration
-    var ttft: Duration?
-    var rateLimits: RateLimitSnapshot
-    var attempts: [AttemptRecord]
-    var skipped: [SkippedTarget]
+    let latency: Duration
+    let ttft: Duration?
+    let rateLimits: RateLimitSnapshot
+    let attempts: [AttemptRecord]
+    let skipped: [SkippedTarget]
+
+    init(
+        completion: Completion,
+        usage: Usage,
+        usageEstimated: Bool,
+        target: TargetRef,
+        latency: Duration,
+        ttft: Duration?,
+        rateLimits: RateLimitSnapshot,
+        attempts: [AttemptRecord],
+        skipped: [SkippedTarget]
+    ) {
+        self.completion = completion
+        self.usage = usage
+        self.usageEstimated = usageEstimated
+        self.target = target
+        self.latency = latency
+        self.ttft = ttft
+        self.rateLimits = rateLimits
+        self.attempts = attempts
+        self.skipped = skipped
+    }
 }
 
 /// A request that got no answer: what kind of failure, and everything that was tried.

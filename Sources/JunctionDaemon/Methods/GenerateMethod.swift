@@ -16,11 +16,7 @@ extension Gateway {
 enum GenerateMethod {
     static func method(gateway: Gateway) -> RPCMethod {
         RPCMethod("generate") { params, context in
-            let options = try GenerateParams.parse(params)
-            let request = GenerateRequest(
-                chat: options.request, timeout: options.timeout, client: options.client, caller: context.peer,
-                label: context.id?.description ?? "-"
-            )
+            let request = try self.request(params, context: context)
             do {
                 let result = try await gateway.generate(request, events: self.sink(for: request, context: context))
                 return self.encode(result, id: context.id)
@@ -28,6 +24,15 @@ enum GenerateMethod {
                 throw self.error(failure, at: .now)
             }
         }
+    }
+
+    /// Synchronous, so that the parsed params do not stay in the held request's async frame.
+    private static func request(_ params: JSONValue?, context: RequestContext) throws(RPCError) -> GenerateRequest {
+        let options = try GenerateParams.parse(params)
+        return GenerateRequest(
+            chat: options.request, timeout: options.timeout, client: options.client, caller: context.peer,
+            label: context.id?.description ?? "-"
+        )
     }
 
     /// Notifications for a streamed request with an id; none for a notification or an unstreamed request.
