@@ -60,7 +60,7 @@ final class Gateway: Sendable {
             self.report(run, result: .answered(result))
             return result
         } catch {
-            self.report(run, result: (error as? GenerateFailure).map { .failed($0) } ?? .cancelled)
+            self.report(run, error: error)
             throw error
         }
     }
@@ -153,8 +153,7 @@ final class Gateway: Sendable {
                     number: run.current!.number, deadline: run.planner.deadline, events: run.events
                 )
                 if Task.isCancelled {
-                    // The caller left: no outcome is counted against the provider.
-                    _ = self.reporter.report(self.attemptOutcome(outcome, run.current!, run: run, result: .abandoned))
+                    self.abandon(outcome, run: run)
                     throw CancellationError()
                 }
                 if let result = self.settle(outcome, run: run) { return result }
@@ -171,9 +170,7 @@ final class Gateway: Sendable {
                 run.partialCharacters = 0
                 run.action = run.planner.restartAnnounced(at: self.clock.now)
             case .fail(let failure):
-                let now = self.clock.now
-                run.skipped += run.planner.skipped.map { SkippedTarget(target: $0.target, reason: $0.reason, at: now) }
-                throw self.failure(failure, run: run)
+                throw self.failed(failure, run: run)
             }
         }
     }
@@ -298,6 +295,24 @@ final class Gateway: Sendable {
             target: attempt.target, number: attempt.number, wait: request.pendingWait, started: outcome.started,
             ended: outcome.ended, estimatedTokens: attempt.estimatedTokens, probe: attempt.probe, result: result
         )
+    }
+
+    /// The caller left mid-attempt: the attempt is reported abandoned, so nothing is counted against the provider.
+    private func abandon(_ outcome: AttemptRunner.Run, run: RequestRun) {
+        guard let attempt = run.current else { return }
+        run.current = nil
+        _ = self.reporter.report(self.attemptOutcome(outcome, attempt, run: run, result: .abandoned))
+    }
+
+    /// The planner gave up: the failure, boxed for throwing (the value stays out of the async frame).
+    private func failed(_ failure: AttemptPlanner.Failure, run: RequestRun) -> any Error {
+        let now = self.clock.now
+        run.skipped += run.planner.skipped.map { SkippedTarget(target: $0.target, reason: $0.reason, at: now) }
+        return self.failure(failure, run: run)
+    }
+
+    private func report(_ run: RequestRun, error: any Error) {
+        self.report(run, result: (error as? GenerateFailure).map { .failed($0) } ?? .cancelled)
     }
 
     private func report(_ run: RequestRun, result: RequestOutcome.Result) {

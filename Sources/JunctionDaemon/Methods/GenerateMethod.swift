@@ -20,10 +20,16 @@ enum GenerateMethod {
             do {
                 let result = try await gateway.generate(request, events: self.sink(for: request, context: context))
                 return self.encode(result, id: context.id)
-            } catch let failure as GenerateFailure {
-                throw self.error(failure, at: .now)
+            } catch {
+                throw self.wire(error)
             }
         }
+    }
+
+    /// A `GenerateFailure` as its JSON-RPC error; anything else (cancellation) as it is.
+    private static func wire(_ error: any Error) -> any Error {
+        guard let failure = error as? GenerateFailure else { return error }
+        return self.error(failure, at: .now)
     }
 
     /// Synchronous, so that the parsed params do not stay in the held request's async frame.
