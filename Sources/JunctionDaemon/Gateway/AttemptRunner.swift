@@ -158,6 +158,7 @@ private final class StreamState {
     }
 
     /// Takes one part of the response; true when the stream is over (its end event, or an error event).
+    @inline(never)  // keeps its temporaries out of the stream's async frame
     func consume(
         _ part: HTTPResponse.Element,
         response: HTTPResponse,
@@ -212,6 +213,7 @@ private final class StreamState {
     }
 
     /// The answer, or why the stream is not one.
+    @inline(never)  // keeps its temporaries out of the stream's async frame
     func finish(provider: ProviderRegistry.Provider, logger: Logger) -> Result<AttemptRunner.Answer, AttemptRunner.Failure> {
         if let error = self.error { return self.failed(error) }
         guard let head = self.head else { return self.failed(ProviderError(kind: .malformed, message: "no response")) }

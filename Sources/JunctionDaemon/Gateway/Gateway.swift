@@ -108,6 +108,7 @@ final class Gateway: Sendable {
     }
 
     /// Plans the request and sets up its run; a request that names nothing routable fails here (and is reported).
+    @inline(never)  // keeps its temporaries out of the caller's async frame
     private func start(_ request: GenerateRequest, events: GenerateEventSink?) throws(GenerateFailure) -> RequestRun {
         let active = self.configuration()
         let started = self.clock.now
@@ -177,6 +178,7 @@ final class Gateway: Sendable {
 
     /// Asks the resilience shell whether the planner's `send` may go now; on a refusal or a full window the
     /// planner decides again (`run.action`) and this returns false.
+    @inline(never)  // keeps its temporaries out of the caller's async frame
     private func admit(_ run: RequestRun) -> Bool {
         guard case .send(let target, let number, _, let forced) = run.action else { return false }
         let now = self.clock.now
@@ -213,6 +215,7 @@ final class Gateway: Sendable {
     /// Reports a finished attempt, records it, and asks the planner what follows (`run.action`); returns the
     /// answer when there is one. Synchronous on purpose: its temporaries live on the thread's stack, not in the
     /// request's async frames (which a held stream keeps).
+    @inline(never)  // keeps its temporaries out of the caller's async frame
     private func settle(_ outcome: AttemptRunner.Run, run: RequestRun) -> GenerateResult? {
         let attempt = run.current!
         run.current = nil
@@ -298,6 +301,7 @@ final class Gateway: Sendable {
     }
 
     /// The caller left mid-attempt: the attempt is reported abandoned, so nothing is counted against the provider.
+    @inline(never)  // keeps its temporaries out of the caller's async frame
     private func abandon(_ outcome: AttemptRunner.Run, run: RequestRun) {
         guard let attempt = run.current else { return }
         run.current = nil
@@ -305,16 +309,19 @@ final class Gateway: Sendable {
     }
 
     /// The planner gave up: the failure, boxed for throwing (the value stays out of the async frame).
+    @inline(never)  // keeps its temporaries out of the caller's async frame
     private func failed(_ failure: AttemptPlanner.Failure, run: RequestRun) -> any Error {
         let now = self.clock.now
         run.skipped += run.planner.skipped.map { SkippedTarget(target: $0.target, reason: $0.reason, at: now) }
         return self.failure(failure, run: run)
     }
 
+    @inline(never)  // keeps its temporaries out of the caller's async frame
     private func report(_ run: RequestRun, error: any Error) {
         self.report(run, result: (error as? GenerateFailure).map { .failed($0) } ?? .cancelled)
     }
 
+    @inline(never)  // keeps its temporaries out of the caller's async frame
     private func report(_ run: RequestRun, result: RequestOutcome.Result) {
         let request = run.request
         self.reporter.report(

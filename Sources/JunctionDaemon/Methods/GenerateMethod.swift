@@ -27,12 +27,14 @@ enum GenerateMethod {
     }
 
     /// A `GenerateFailure` as its JSON-RPC error; anything else (cancellation) as it is.
+    @inline(never)  // keeps its temporaries out of the handler's async frame
     private static func wire(_ error: any Error) -> any Error {
         guard let failure = error as? GenerateFailure else { return error }
         return self.error(failure, at: .now)
     }
 
     /// Synchronous, so that the parsed params do not stay in the held request's async frame.
+    @inline(never)  // keeps its temporaries out of the handler's async frame
     private static func request(_ params: JSONValue?, context: RequestContext) throws(RPCError) -> GenerateRequest {
         let options = try GenerateParams.parse(params)
         return GenerateRequest(
@@ -63,6 +65,7 @@ enum GenerateMethod {
         }
     }
 
+    @inline(never)  // keeps its temporaries out of the handler's async frame
     static func encode(_ result: GenerateResult, id: RequestID?) -> JSONValue {
         let completion = result.completion
         var object: JSONObject = [
