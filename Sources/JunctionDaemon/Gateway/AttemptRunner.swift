@@ -51,14 +51,10 @@ struct AttemptRunner: Sendable {
         events: GenerateEventSink?
     ) async -> Run {
         let started = self.clock.now
-        var http = provider.prepare(
-            provider.adapter.chatRequest(request.chat, model: target.model, endpoint: provider.endpoint),
-            deadline: deadline - started
-        )
+        let http = Self.http(request, target: target, provider: provider, deadline: deadline - started)
         let result: Result<Answer, Failure>
         do {
             if request.chat.stream {
-                http.timeouts.firstToken = provider.ttftTimeout
                 result = try await self.stream(provider: provider, http: http, number: number, events: events)
             } else {
                 result = try await self.unary(provider: provider, http: http)
@@ -72,6 +68,22 @@ struct AttemptRunner: Sendable {
             result = .failure(Failure(error: ProviderError(kind: .transport(.other), message: "cancelled"), outputSent: false))
         }
         return Run(started: started, ended: self.clock.now, result: result)
+    }
+
+    /// The native request, with the planner's deadline as its only overall clock.
+    @inline(never)  // keeps the request's copies out of the attempt's async frame
+    private static func http(
+        _ request: GenerateRequest,
+        target: TargetRef,
+        provider: ProviderRegistry.Provider,
+        deadline: Duration
+    ) -> HTTPRequest {
+        var http = provider.prepare(
+            provider.adapter.chatRequest(request.chat, model: target.model, endpoint: provider.endpoint),
+            deadline: deadline
+        )
+        if request.chat.stream { http.timeouts.firstToken = provider.ttftTimeout }
+        return http
     }
 
     /// Wall-clock seconds, for the adapters' parsing of HTTP-date and reset headers.
