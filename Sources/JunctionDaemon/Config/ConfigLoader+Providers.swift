@@ -1,0 +1,93 @@
+import JunctionCore
+
+extension ConfigLoader {
+    /// `[providers.NAME]` with its `[[providers.NAME.models]]`.
+    static func readProvider(name: String, _ table: ConfigTable) -> ProviderConfig? {
+        defer {
+            table.rejectUnknownKeys(
+                allowed: [
+                    "kind", "base_url", "api_key_env", "api_key_file", "api_key_credential", "api_key", "priority",
+                    "enabled", "models", "connect_timeout", "first_byte_timeout", "ttft_timeout", "stream_idle_timeout",
+                    "max_response_bytes", "proxy", "no_proxy", "headers", "weight",
+                ].reduce(into: ConfigTable.policyKeys) { $0.insert($1) }
+            )
+        }
+        let kind: ProviderKind
+        if let kindName = table.string("kind") {
+            guard let parsed = ProviderKind(rawValue: kindName) else {
+                let known = ProviderKind.allCases.map(\.rawValue).joined(separator: ", ")
+                table.problem("kind", "unknown provider kind \"\(kindName)\" (one of: \(known))")
+                return nil
+            }
+            kind = parsed
+        } else if let implied = ProviderKind(rawValue: name) {
+            kind = implied
+        } else {
+            table.problem("kind", "is required (the table name \"\(name)\" is not a provider kind)")
+            return nil
+        }
+
+        guard let baseURL = table.string("base_url") ?? kind.defaultBaseURL else {
+            table.problem("base_url", "is required for kind \"\(kind.rawValue)\"")
+            return nil
+        }
+        if !(baseURL.hasPrefix("https://") || baseURL.hasPrefix("http://")) {
+            table.problem("base_url", "must start with http:// or https://")
+        }
+
+        var sources: [KeySource] = []
+        if let variable = table.string("api_key_env") { sources.append(.environment(variable)) }
+        if let path = table.string("api_key_file") {
+            if path.hasPrefix("/") { sources.append(.file(path)) } else { table.problem("api_key_file", "must be an absolute path") }
+        }
+        if let credential = table.string("api_key_credential") {
+            if credential.contains("/") || credential.isEmpty {
+                table.problem("api_key_credential", "must be a credential name, not a path")
+            } else {
+                sources.append(.credential(credential))
+            }
+        }
+        if let inline = table.string("api_key") { sources.append(.inline(Secret(value: inline))) }
+        if sources.count > 1 {
+            table.problem("api_key_env", "give only one of api_key_env, api_key_file, api_key_credential and api_key")
+        }
+        let key = sources.first ?? kind.conventionalKeyVariables.first.map { KeySource.environment($0) }
+
+        var provider = ProviderConfig(name: name, kind: kind, baseURL: baseURL, key: key)
+        provider.overrides = ProviderOverrides(
+            connectTimeout: table.duration("connect_timeout"),
+            firstByteTimeout: table.duration("first_byte_timeout"),
+            ttftTimeout: table.duration("ttft_timeout"),
+            streamIdleTimeout: table.duration("stream_idle_timeout"),
+            maxResponseBytes: table.int("max_response_bytes", in: 1024...(1 << 31)),
+            proxy: Self.readProxy(table),
+            noProxy: table.string("no_proxy")
+        )
+        if let headers = table.table("headers") {
+            for header in headers.keys.sorted() {
+                guard let value = headers.string(header) else { continue }
+                provider.headers.append(HeaderConfig(name: header, value: value))
+            }
+        }
+        provider.policy = table.policyOverrides()
+        provider.weight = table.int("weight", in: 1...1_000) ?? provider.weight
+        provider.priority = table.int("priority", in: 0...1_000) ?? provider.priority
+        provider.enabled = table.bool("enabled") ?? provider.enabled
+        for model in table.tables("models") {
+            guard let id = model.string("id"), !id.isEmpty else {
+                model.problem("id", "is required")
+                continue
+            }
+            provider.models.append(
+                ModelConfig(
+                    id: id,
+                    contextWindow: model.int("context_window", in: 1...100_000_000),
+                    inputUSDPerMillionTokens: model.number("input_usd_per_mtok", minimum: 0),
+                    outputUSDPerMillionTokens: model.number("output_usd_per_mtok", minimum: 0)
+                )
+            )
+            model.rejectUnknownKeys(allowed: ["id", "context_window", "input_usd_per_mtok", "output_usd_per_mtok"])
+        }
+        return provider
+    }
+}
