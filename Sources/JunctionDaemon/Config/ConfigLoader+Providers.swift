@@ -12,27 +12,26 @@ extension ConfigLoader {
                 ].reduce(into: ConfigTable.policyKeys) { $0.insert($1) }
             )
         }
-        let kind: ProviderKind
+        // A bad kind or a missing base URL makes the provider unusable, but reading goes on so that every other
+        // mistake in its table (models, sub-tables, unknown keys) is reported in the same pass.
+        var kind: ProviderKind?
         if let kindName = table.string("kind") {
-            guard let parsed = ProviderKind(rawValue: kindName) else {
+            kind = ProviderKind(rawValue: kindName)
+            if kind == nil {
                 let known = ProviderKind.allCases.map(\.rawValue).joined(separator: ", ")
                 table.problem("kind", "unknown provider kind \"\(kindName)\" (one of: \(known))")
-                return nil
             }
-            kind = parsed
         } else if let implied = ProviderKind(rawValue: name) {
             kind = implied
-        } else {
+        } else if table.value("kind") == nil {
             table.problem("kind", "is required (the table name \"\(name)\" is not a provider kind)")
-            return nil
         }
 
-        guard let baseURL = table.string("base_url") ?? kind.defaultBaseURL else {
-            table.problem("base_url", "is required for kind \"\(kind.rawValue)\"")
-            return nil
-        }
-        if !(baseURL.hasPrefix("https://") || baseURL.hasPrefix("http://")) {
+        let baseURL = table.string("base_url") ?? kind?.defaultBaseURL
+        if let baseURL, !(baseURL.hasPrefix("https://") || baseURL.hasPrefix("http://")) {
             table.problem("base_url", "must start with http:// or https://")
+        } else if baseURL == nil, let kind, table.value("base_url") == nil {
+            table.problem("base_url", "is required for kind \"\(kind.rawValue)\"")
         }
 
         var sources: [KeySource] = []
@@ -51,9 +50,9 @@ extension ConfigLoader {
         if sources.count > 1 {
             table.problem("api_key_env", "give only one of api_key_env, api_key_file, api_key_credential and api_key")
         }
-        let key = sources.first ?? kind.conventionalKeyVariables.first.map { KeySource.environment($0) }
+        let key = sources.first ?? kind?.conventionalKeyVariables.first.map { KeySource.environment($0) }
 
-        var provider = ProviderConfig(name: name, kind: kind, baseURL: baseURL, key: key)
+        var provider = ProviderConfig(name: name, kind: kind ?? .openaiCompatible, baseURL: baseURL ?? "", key: key)
         provider.overrides = ProviderOverrides(
             connectTimeout: table.duration("connect_timeout"),
             firstByteTimeout: table.duration("first_byte_timeout"),
@@ -74,6 +73,10 @@ extension ConfigLoader {
         provider.priority = table.int("priority", in: 0...1_000) ?? provider.priority
         provider.enabled = table.bool("enabled") ?? provider.enabled
         for model in table.tables("models") {
+            model.rejectUnknownKeys(allowed: ["id", "context_window", "input_usd_per_mtok", "output_usd_per_mtok"])
+            let contextWindow = model.int("context_window", in: 1...100_000_000)
+            let inputPrice = model.number("input_usd_per_mtok", minimum: 0)
+            let outputPrice = model.number("output_usd_per_mtok", minimum: 0)
             guard let id = model.string("id"), !id.isEmpty else {
                 model.problem("id", "is required")
                 continue
@@ -81,13 +84,13 @@ extension ConfigLoader {
             provider.models.append(
                 ModelConfig(
                     id: id,
-                    contextWindow: model.int("context_window", in: 1...100_000_000),
-                    inputUSDPerMillionTokens: model.number("input_usd_per_mtok", minimum: 0),
-                    outputUSDPerMillionTokens: model.number("output_usd_per_mtok", minimum: 0)
+                    contextWindow: contextWindow,
+                    inputUSDPerMillionTokens: inputPrice,
+                    outputUSDPerMillionTokens: outputPrice
                 )
             )
-            model.rejectUnknownKeys(allowed: ["id", "context_window", "input_usd_per_mtok", "output_usd_per_mtok"])
         }
+        guard kind != nil, baseURL != nil else { return nil }
         return provider
     }
 }

@@ -1,6 +1,6 @@
 extension ConfigLoader {
     /// `[routes.NAME]`.
-    static func readRoute(name: String, _ table: ConfigTable, providers: [ProviderConfig]) -> RouteConfig? {
+    static func readRoute(name: String, _ table: ConfigTable, providers: Set<String>) -> RouteConfig? {
         defer { table.rejectUnknownKeys(allowed: ["targets"]) }
         guard let value = table.value("targets") else {
             table.problem("targets", "is required (a list of \"provider:model\")")
@@ -16,7 +16,7 @@ extension ConfigLoader {
                 table.problem("targets", "element \(index + 1) must be a \"provider:model\" string")
                 continue
             }
-            guard providers.contains(where: { $0.name == target.provider }) else {
+            guard providers.contains(target.provider) else {
                 table.problem("targets", "\"\(text)\" names provider \"\(target.provider)\", which is not configured")
                 continue
             }

@@ -67,7 +67,8 @@ enum ConfigLoader {
         var config = DaemonConfig()
         if let server = root.table("server") { config.server = Self.readServer(server) }
         if let defaults = root.table("defaults") { config.defaults = Self.readDefaults(defaults) }
-        if let providers = root.table("providers") {
+        let providersTable = root.table("providers")
+        if let providers = providersTable {
             // The TOML library returns keys sorted; keep the order of the file, which is the order people mean.
             let names = providers.keys.sorted {
                 (report.locator.line(of: "providers.\($0)") ?? .max, $0) < (report.locator.line(of: "providers.\($1)") ?? .max, $1)
@@ -77,17 +78,20 @@ enum ConfigLoader {
                 if let parsed = Self.readProvider(name: name, provider) { config.providers.append(parsed) }
             }
         }
+        // Routes are checked against every provider table, usable or not: a provider with a bad kind is reported
+        // once, not again by each route that names it.
+        let declared = Set(providersTable?.keys ?? [])
         if let routes = root.table("routes") {
             let names = routes.keys.sorted {
                 (report.locator.line(of: "routes.\($0)") ?? .max, $0) < (report.locator.line(of: "routes.\($1)") ?? .max, $1)
             }
             for name in names {
                 guard let route = routes.table(name) else { continue }
-                if let parsed = Self.readRoute(name: name, route, providers: config.providers) { config.routes.append(parsed) }
+                if let parsed = Self.readRoute(name: name, route, providers: declared) { config.routes.append(parsed) }
             }
         }
         root.rejectUnknownKeys(allowed: ["server", "defaults", "providers", "routes"])
-        if !report.problems.isEmpty { throw ConfigErrors(problems: report.problems) }
+        if !report.problems.isEmpty { throw ConfigErrors(problems: report.problemsInFileOrder) }
 
         var warnings: [String] = []
         for provider in config.providers where provider.key?.isInline == true && readableByOthers {

@@ -12,6 +12,13 @@ final class ConfigReport {
         self.locator = locator
     }
 
+    /// The problems sorted by line (those without a line first), each line's in the order they were found.
+    var problemsInFileOrder: [ConfigProblem] {
+        self.problems.enumerated()
+            .sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }
+            .map(\.element)
+    }
+
     func add(keyPath: String, _ message: String) {
         self.problems.append(
             ConfigProblem(file: self.file, line: self.locator.line(of: keyPath), keyPath: keyPath, message: message)
