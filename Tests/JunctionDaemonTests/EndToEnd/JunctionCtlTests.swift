@@ -63,6 +63,22 @@ extension EndToEnd {
             #expect(try self.ctl(["--help"]).status == 0)
         }
 
+        @Test func anEmptyPromptIsAUsageErrorAndNothingIsSent() throws {
+            let sim = try SimProcess()
+            let daemon = try sim.daemon()
+            let empty = try self.ctl(["--socket", daemon.socket, "generate"], stdin: "")
+            #expect(empty.status == 2)
+            #expect(empty.stderr.contains("standard input was empty"))
+            let blank = try self.ctl(["--socket", daemon.socket, "generate", "  \n"])
+            #expect(blank.status == 2)
+            #expect(blank.stderr.contains("the prompt is empty"))
+            #expect(try sim.requests().filter { $0["method"] != "GET" }.isEmpty)
+            // The daemon refuses it too, naming the field, for clients other than junctionctl.
+            let raw = try self.ctl(["--socket", daemon.socket, "call", "generate", #"{"prompt": " "}"#])
+            #expect(raw.status == 1)
+            #expect(raw.stderr.hasPrefix("error -32602: Invalid params: prompt must not be empty"))
+        }
+
         @Test func aDaemonThatIsNotRunningExitsThreeWithAHint() throws {
             let directory = try TemporaryDirectory()
             let socket = directory.path + "/absent.sock"
