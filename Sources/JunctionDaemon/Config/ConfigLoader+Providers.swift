@@ -2,13 +2,15 @@ import JunctionCore
 
 extension ConfigLoader {
     /// `[providers.NAME]` with its `[[providers.NAME.models]]`.
-    static func readProvider(name: String, _ table: ConfigTable) -> ProviderConfig? {
+    /// `environment` supplies what the file leaves out and the kind's customary variables hold: the key (the first
+    /// of `ProviderKind.conventionalKeyVariables` that is set) and, for kinds without a default, the base URL.
+    static func readProvider(name: String, _ table: ConfigTable, environment: [String: String]) -> ProviderConfig? {
         defer {
             table.rejectUnknownKeys(
                 allowed: [
                     "kind", "base_url", "api_key_env", "api_key_file", "api_key_credential", "api_key", "priority",
                     "enabled", "models", "connect_timeout", "first_byte_timeout", "ttft_timeout", "stream_idle_timeout",
-                    "max_response_bytes", "proxy", "no_proxy", "headers", "weight",
+                    "max_response_bytes", "proxy", "no_proxy", "tls_min_version", "headers", "weight",
                 ].reduce(into: ConfigTable.policyKeys) { $0.insert($1) }
             )
         }
@@ -27,11 +29,12 @@ extension ConfigLoader {
             table.problem("kind", "is required (the table name \"\(name)\" is not a provider kind)")
         }
 
-        let baseURL = table.string("base_url") ?? kind?.defaultBaseURL
+        let baseURL = table.string("base_url") ?? kind?.defaultBaseURL ?? kind.flatMap { Self.baseURL(of: $0, environment) }
         if let baseURL, !(baseURL.hasPrefix("https://") || baseURL.hasPrefix("http://")) {
             table.problem("base_url", "must start with http:// or https://")
         } else if baseURL == nil, let kind, table.value("base_url") == nil {
-            table.problem("base_url", "is required for kind \"\(kind.rawValue)\"")
+            let variable = kind.conventionalBaseURLVariable.map { " (or set \($0))" } ?? ""
+            table.problem("base_url", "is required for kind \"\(kind.rawValue)\"\(variable)")
         }
 
         var sources: [KeySource] = []
@@ -50,7 +53,7 @@ extension ConfigLoader {
         if sources.count > 1 {
             table.problem("api_key_env", "give only one of api_key_env, api_key_file, api_key_credential and api_key")
         }
-        let key = sources.first ?? kind?.conventionalKeyVariables.first.map { KeySource.environment($0) }
+        let key = sources.first ?? kind.flatMap { Self.keyVariable(of: $0, environment) }.map { KeySource.environment($0) }
 
         var provider = ProviderConfig(name: name, kind: kind ?? .openaiCompatible, baseURL: baseURL ?? "", key: key)
         provider.overrides = ProviderOverrides(
@@ -60,7 +63,8 @@ extension ConfigLoader {
             streamIdleTimeout: table.duration("stream_idle_timeout"),
             maxResponseBytes: table.int("max_response_bytes", in: 1024...(1 << 31)),
             proxy: Self.readProxy(table),
-            noProxy: table.string("no_proxy")
+            noProxy: table.string("no_proxy"),
+            tlsMinVersion: table.tlsVersion("tls_min_version")
         )
         if let headers = table.table("headers") {
             for header in headers.keys.sorted() {

@@ -11,11 +11,12 @@ extension ConfigLoader {
         defaults.maxConnectionsPerHost = table.int("max_connections_per_host", in: 1...65_536) ?? defaults.maxConnectionsPerHost
         if let proxy = Self.readProxy(table) { defaults.proxy = proxy }
         defaults.noProxy = table.string("no_proxy")
+        defaults.tlsMinVersion = table.tlsVersion("tls_min_version") ?? defaults.tlsMinVersion
         defaults.policy = table.policyOverrides()
         table.rejectUnknownKeys(
             allowed: [
                 "timeout", "connect_timeout", "first_byte_timeout", "ttft_timeout", "stream_idle_timeout",
-                "max_response_bytes", "max_connections_per_host", "proxy", "no_proxy",
+                "max_response_bytes", "max_connections_per_host", "proxy", "no_proxy", "tls_min_version",
             ].reduce(into: ConfigTable.policyKeys) { $0.insert($1) }
         )
         return defaults

@@ -11,6 +11,21 @@ struct LoadedConfig: Sendable {
     var path: String?
     /// Non-fatal findings: an inline key in a readable file, an admin group that does not exist, ...
     var warnings: [String]
+    /// The environment variables the configuration took keys and base URLs from (names only, never values).
+    var environmentUse: [EnvironmentUse] = []
+
+    /// For the log: `environment variables used: openai: OPENAI_API_KEY; cursor: CURSOR_API_KEY, CURSOR_BASE_URL`.
+    var environmentSummary: String? {
+        guard !self.environmentUse.isEmpty else { return nil }
+        let parts = self.environmentUse.map { "\($0.provider): \($0.variables.joined(separator: ", "))" }
+        return "environment variables used: " + parts.joined(separator: "; ")
+    }
+}
+
+/// The environment variables one provider's settings came from.
+struct EnvironmentUse: Sendable, Equatable {
+    var provider: String
+    var variables: [String]
 }
 
 /// Reads `junction.toml` into a `DaemonConfig`, reporting every mistake with file, line and key path.
@@ -29,11 +44,7 @@ enum ConfigLoader {
         var status = stat()
         guard stat(path, &status) == 0 else {
             if !required, errno == ENOENT {
-                return LoadedConfig(
-                    config: Self.defaults(environment: environment, localOllama: localOllama()),
-                    path: nil,
-                    warnings: []
-                )
+                return Self.fromEnvironment(environment, localOllama: localOllama())
             }
             let reason = String(cString: strerror(errno))
             throw ConfigErrors(problems: [ConfigProblem(file: path, line: nil, keyPath: "", message: "cannot read: \(reason)")])
@@ -75,7 +86,9 @@ enum ConfigLoader {
             }
             for name in names {
                 guard let provider = providers.table(name) else { continue }
-                if let parsed = Self.readProvider(name: name, provider) { config.providers.append(parsed) }
+                if let parsed = Self.readProvider(name: name, provider, environment: environment) {
+                    config.providers.append(parsed)
+                }
             }
         }
         // Routes are checked against every provider table, usable or not: a provider with a bad kind is reported
@@ -100,6 +113,11 @@ enum ConfigLoader {
                     + "use api_key_env, api_key_file or api_key_credential, or chmod o-r the file"
             )
         }
-        return LoadedConfig(config: config, path: file, warnings: warnings)
+        return LoadedConfig(
+            config: config,
+            path: file,
+            warnings: warnings,
+            environmentUse: Self.environmentUse(config.providers, environment: environment)
+        )
     }
 }

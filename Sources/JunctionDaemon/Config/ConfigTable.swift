@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionProviders
 import TOMLKit
 
 /// Collects problems while a configuration is read, each located by key path and line.
@@ -145,6 +146,17 @@ struct ConfigTable {
             return nil
         }
         return duration
+    }
+
+    /// `tls_min_version = "1.2" | "1.3"`.
+    func tlsVersion(_ key: String) -> TLSVersion? {
+        guard let text = self.string(key) else { return nil }
+        guard let version = TLSVersion(rawValue: text) else {
+            let known = TLSVersion.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")
+            self.problem(key, "must be \(known), got \"\(text)\"")
+            return nil
+        }
+        return version
     }
 
     func table(_ key: String) -> ConfigTable? {

@@ -15,6 +15,7 @@ struct ProviderRegistry: Sendable {
         var proxy: String?
         var noProxy: String?
         var maxResponseBytes: Int
+        var tlsMinVersion: TLSVersion
         var policy: ProviderPolicy
 
         var name: String { self.config.name }
@@ -27,6 +28,7 @@ struct ProviderRegistry: Sendable {
             request.proxy = self.proxy
             request.noProxy = self.noProxy
             request.maxResponseBytes = self.maxResponseBytes
+            request.tlsMinVersion = self.tlsMinVersion
             return request
         }
 
@@ -74,6 +76,7 @@ struct ProviderRegistry: Sendable {
                     proxy: overrides.proxy ?? defaults.proxy,
                     noProxy: overrides.noProxy ?? defaults.noProxy,
                     maxResponseBytes: overrides.maxResponseBytes ?? defaults.maxResponseBytes,
+                    tlsMinVersion: overrides.tlsMinVersion ?? defaults.tlsMinVersion,
                     policy: defaults.policy.overridden(by: provider.policy).policy(for: provider.kind)
                 )
             )

@@ -98,6 +98,7 @@ public enum Daemon {
             )
         }
         for warning in loaded.warnings { logger.warning("\(warning)") }
+        if let summary = loaded.environmentSummary { logger.notice("\(summary)") }
 
         let notifier = SystemdNotifier(environment: environment)
         let activatedFD = SystemdNotifier.activatedSocket()
