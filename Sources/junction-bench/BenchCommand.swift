@@ -66,7 +66,8 @@ struct BenchCommand: AsyncParsableCommand {
         if let socket = self.socket {
             do {
                 target = try await DaemonTarget(
-                    socket: socket, connections: self.connections, model: self.model, prompt: prompt, stream: self.stream
+                    socket: socket, connections: self.connections, model: self.model, prompt: prompt,
+                    stream: self.stream
                 )
             } catch {
                 let message = Array((Self.connectFailure(error, socket: socket) + "\n").utf8)

@@ -15,7 +15,9 @@ struct ConfigEnvironmentTests {
         let both = ConfigLoader.defaults(environment: ["QWEN_API_KEY": "q", "DASHSCOPE_API_KEY": "d"])
         #expect(both.providers.first?.key == .environment("DASHSCOPE_API_KEY"))
         // A configured qwen provider without api_key_env takes whichever is set.
-        let file = try ConfigLoader.parse(text: "[providers.qwen]\n", file: "t.toml", environment: ["QWEN_API_KEY": "q"])
+        let file = try ConfigLoader.parse(
+            text: "[providers.qwen]\n", file: "t.toml", environment: ["QWEN_API_KEY": "q"]
+        )
         #expect(file.config.providers.first?.key == .environment("QWEN_API_KEY"))
         #expect(file.environmentSummary == "environment variables used: qwen: QWEN_API_KEY")
         let unset = try ConfigLoader.parse(text: "[providers.qwen]\n", file: "t.toml", environment: [:])
@@ -79,7 +81,8 @@ struct ConfigEnvironmentTests {
         #expect(registry.provider(named: "anthropic")?.prepare(request, deadline: .seconds(5)).tlsMinVersion == .v1_2)
         // Without the key TLS 1.2 is the floor.
         let plain = try ConfigLoader.parse(text: "[providers.openai]\n", file: "t.toml")
-        #expect(ProviderRegistry(config: plain.config, environment: [:]).provider(named: "openai")?.tlsMinVersion == .v1_2)
+        let registryOfPlain = ProviderRegistry(config: plain.config, environment: [:])
+        #expect(registryOfPlain.provider(named: "openai")?.tlsMinVersion == .v1_2)
     }
 
     @Test func anInvalidTLSVersionIsAFileLineError() {

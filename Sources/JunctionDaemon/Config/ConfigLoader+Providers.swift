@@ -29,7 +29,8 @@ extension ConfigLoader {
             table.problem("kind", "is required (the table name \"\(name)\" is not a provider kind)")
         }
 
-        let baseURL = table.string("base_url") ?? kind?.defaultBaseURL ?? kind.flatMap { Self.baseURL(of: $0, environment) }
+        let baseURL =
+            table.string("base_url") ?? kind?.defaultBaseURL ?? kind.flatMap { Self.baseURL(of: $0, environment) }
         if let baseURL, !(baseURL.hasPrefix("https://") || baseURL.hasPrefix("http://")) {
             table.problem("base_url", "must start with http:// or https://")
         } else if baseURL == nil, let kind, table.value("base_url") == nil {
@@ -53,7 +54,8 @@ extension ConfigLoader {
         if sources.count > 1 {
             table.problem("api_key_env", "give only one of api_key_env, api_key_file, api_key_credential and api_key")
         }
-        let key = sources.first ?? kind.flatMap { Self.keyVariable(of: $0, environment) }.map { KeySource.environment($0) }
+        let conventional = kind.flatMap { Self.keyVariable(of: $0, environment) }.map { KeySource.environment($0) }
+        let key = sources.first ?? conventional
 
         var provider = ProviderConfig(name: name, kind: kind ?? .openaiCompatible, baseURL: baseURL ?? "", key: key)
         provider.overrides = ProviderOverrides(

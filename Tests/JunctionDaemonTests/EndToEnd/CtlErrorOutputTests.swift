@@ -27,7 +27,10 @@ extension EndToEnd {
                         ],
                     ],
                     "skipped": [
-                        ["provider": "gemini", "model": "flash", "reason": "breaker_open", "detail": "3 failures in a row", "until_ms": 4200],
+                        [
+                            "provider": "gemini", "model": "flash", "reason": "breaker_open",
+                            "detail": "3 failures in a row", "until_ms": 4200,
+                        ],
                         ["provider": "qwen", "model": "plus", "reason": "disabled"],
                     ],
                     "partial_output_sent": true, "partial_output_chars": 120, "retry_after_ms": 1500,

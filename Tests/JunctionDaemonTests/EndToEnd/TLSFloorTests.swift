@@ -46,15 +46,16 @@ private final class TLS12Server: @unchecked Sendable {
         let generated = try runCommand(
             "/usr/bin/openssl",
             [
-                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=localhost",
-                "-days", "1", "-keyout", key, "-out", certificate,
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-subj", "/CN=localhost", "-days", "1", "-keyout", key, "-out", certificate,
             ]
         )
         guard generated.status == 0 else { throw DaemonFailed(message: "openssl req: \(generated.stderr)") }
         self.port = try Self.freePort()
         self.process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         self.process.arguments = [
-            "s_server", "-accept", "127.0.0.1:\(self.port)", "-tls1_2", "-cert", certificate, "-key", key, "-www", "-quiet",
+            "s_server", "-accept", "127.0.0.1:\(self.port)", "-tls1_2", "-cert", certificate, "-key", key,
+            "-www", "-quiet",
         ]
         self.process.standardOutput = FileHandle.nullDevice
         self.process.standardError = FileHandle.nullDevice

@@ -47,7 +47,8 @@ final class StubDaemon: @unchecked Sendable {
                 let line = Array(pending[..<newline])
                 pending.removeSubrange(...newline)
                 let id = (try? JSONValue.parse(String(decoding: line, as: UTF8.self)))?["id"] ?? .null
-                let reply = Array((JSONValue.object(["jsonrpc": "2.0", "id": id, "error": error]).compactText + "\n").utf8)
+                let envelope: JSONValue = ["jsonrpc": "2.0", "id": id, "error": error]
+                let reply = Array((envelope.compactText + "\n").utf8)
                 _ = reply.withUnsafeBytes { write(connection, $0.baseAddress, $0.count) }
             }
         }
