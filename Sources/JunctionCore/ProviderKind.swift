@@ -30,8 +30,17 @@ public enum ProviderKind: String, CaseIterable, Sendable {
         case .anthropic: ["ANTHROPIC_API_KEY"]
         case .gemini: ["GEMINI_API_KEY", "GOOGLE_API_KEY"]
         case .deepseek: ["DEEPSEEK_API_KEY"]
-        case .qwen: ["DASHSCOPE_API_KEY"]
-        case .ollama, .openaiCompatible, .cursor: []
+        case .qwen: ["DASHSCOPE_API_KEY", "QWEN_API_KEY"]
+        case .cursor: ["CURSOR_API_KEY"]
+        case .ollama, .openaiCompatible: []
+        }
+    }
+
+    /// The environment variable that conventionally holds the base URL of a kind that has no default one.
+    public var conventionalBaseURLVariable: String? {
+        switch self {
+        case .cursor: "CURSOR_BASE_URL"
+        default: nil
         }
     }
 

@@ -64,7 +64,16 @@ struct BenchCommand: AsyncParsableCommand {
         let prompt = String(repeating: "a", count: self.promptSize)
         let target: any BenchTarget
         if let socket = self.socket {
-            target = try await DaemonTarget(socket: socket, connections: self.connections, model: self.model, prompt: prompt, stream: self.stream)
+            do {
+                target = try await DaemonTarget(
+                    socket: socket, connections: self.connections, model: self.model, prompt: prompt,
+                    stream: self.stream
+                )
+            } catch {
+                let message = Array((Self.connectFailure(error, socket: socket) + "\n").utf8)
+                message.withUnsafeBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+                throw ExitCode(1)
+            }
         } else {
             target = DirectTarget(baseURL: self.direct!, model: self.model, prompt: prompt, stream: self.stream)
         }

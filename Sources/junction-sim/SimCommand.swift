@@ -36,18 +36,25 @@ struct SimCommand: AsyncParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         let state = SimState()
         let pace = self.tokenDelayMs
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.backlog, value: 1024)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder()))
-                    try channel.pipeline.syncOperations.addHandler(SimConnectionHandler(state: state, defaultPace: pace))
+        let channel: any Channel
+        do {
+            channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.backlog, value: 1024)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder()))
+                        try channel.pipeline.syncOperations.addHandler(SimConnectionHandler(state: state, defaultPace: pace))
+                    }
                 }
-            }
-            .bind(host: self.host, port: self.port)
-            .get()
+                .bind(host: self.host, port: self.port)
+                .get()
+        } catch {
+            let message = Array((Self.listenFailure(error, host: self.host, port: self.port) + "\n").utf8)
+            message.withUnsafeBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            throw ExitCode(1)
+        }
         let address = channel.localAddress
         // Written in one call, unbuffered: tests read this line to learn the port.
         let line = Array("junction-sim listening on \(self.host):\(address?.port ?? 0)\n".utf8)

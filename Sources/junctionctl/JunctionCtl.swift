@@ -24,6 +24,10 @@ struct JunctionCtl: AsyncParsableCommand {
         ]
     )
 
+    /// Declared here only so that `junctionctl --help` lists them: every subcommand parses its own copy, and
+    /// `movingGlobalOptions` hands the ones written before the subcommand to it.
+    @OptionGroup(title: "Global options (before or after the subcommand)") var global: GlobalOptions
+
     /// Parses, runs, and maps failures to the documented exit codes (ArgumentParser's own usage code is 64).
     static func main() async {
         do {
@@ -86,7 +90,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "The daemon's socket (default: $JUNCTION_SOCKET, then the usual paths).")
     var socket: String?
 
-    @Flag(name: .long, help: "Print the raw JSON result instead of a readable summary.")
+    @Flag(name: .long, help: "Print the raw JSON result (or, on failure, the whole error object) instead of a summary.")
     var json = false
 
     @Option(name: .long, help: "Seconds to wait for an answer.")
@@ -118,9 +122,10 @@ struct GlobalOptions: ParsableArguments {
         do {
             return try client.call(method, params: params, onNotification: onNotification)
         } catch let reply as RPCClient.ErrorReply {
-            writeStderr("error \(reply.code): \(reply.message)\n")
-            if let problems = reply.data?["problems"]?.arrayValue {
-                for problem in problems { writeStderr("  \(problem.stringValue ?? problem.compactText)\n") }
+            if self.json {
+                print(ErrorOutput.json(reply).compactText)
+            } else {
+                writeStderr(ErrorOutput.lines(reply).map { $0 + "\n" }.joined())
             }
             throw ExitCode(ExitStatus.errorReply)
         } catch let failure as RPCClient.Failure {

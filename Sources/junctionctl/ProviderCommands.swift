@@ -37,6 +37,12 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         let prompt = self.prompt ?? readStandardInput()
+        // Refused here rather than by the daemon, so that `junctionctl generate < /dev/null` is a usage error.
+        if prompt.allSatisfy(\.isWhitespace) {
+            let source = self.prompt == nil ? "standard input was empty" : "the prompt is empty"
+            writeStderr("junctionctl: \(source): give a prompt as an argument or on standard input\n")
+            throw ExitCode(ExitStatus.usage)
+        }
         var params: JSONObject = ["prompt": .string(prompt)]
         if let model = self.model { params["model"] = .string(model) }
         if let route = self.route { params["route"] = .string(route) }

@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionProviders
 import TOMLKit
 
 /// Collects problems while a configuration is read, each located by key path and line.
@@ -10,6 +11,13 @@ final class ConfigReport {
     init(file: String, locator: TOMLSourceLocator) {
         self.file = file
         self.locator = locator
+    }
+
+    /// The problems sorted by line (those without a line first), each line's in the order they were found.
+    var problemsInFileOrder: [ConfigProblem] {
+        self.problems.enumerated()
+            .sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }
+            .map(\.element)
     }
 
     func add(keyPath: String, _ message: String) {
@@ -138,6 +146,17 @@ struct ConfigTable {
             return nil
         }
         return duration
+    }
+
+    /// `tls_min_version = "1.2" | "1.3"`.
+    func tlsVersion(_ key: String) -> TLSVersion? {
+        guard let text = self.string(key) else { return nil }
+        guard let version = TLSVersion(rawValue: text) else {
+            let known = TLSVersion.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")
+            self.problem(key, "must be \(known), got \"\(text)\"")
+            return nil
+        }
+        return version
     }
 
     func table(_ key: String) -> ConfigTable? {

@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionProviders
 import Logging
 
 /// The daemon's whole configuration, as read from `junction.toml` (or the defaults when there is none).
@@ -31,6 +32,8 @@ struct RequestDefaults: Sendable, Equatable {
     var proxy: String?
     var noProxy: String?
     var maxConnectionsPerHost = 512
+    /// The oldest TLS version accepted from any provider.
+    var tlsMinVersion: TLSVersion = .v1_2
     /// `[defaults.retry]`, `[defaults.breaker]`, `[defaults.limits]`, `[defaults.health]`, ...
     var policy = PolicyOverrides()
 }
@@ -45,6 +48,7 @@ struct ProviderOverrides: Sendable, Equatable {
     /// `.some(nil)`: `proxy = "direct"` overrides a global proxy.
     var proxy: String??
     var noProxy: String?
+    var tlsMinVersion: TLSVersion?
 }
 
 /// `[routes.NAME]`

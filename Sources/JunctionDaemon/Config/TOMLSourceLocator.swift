@@ -36,9 +36,12 @@ struct TOMLSourceLocator: Sendable {
                 continue
             }
             guard let equals = line.firstIndex(of: "=") else { continue }
-            let key = Self.normalise(line[..<equals])
-            let path = table.isEmpty ? key : "\(table).\(key)"
-            self.record(path, number)
+            // A dotted key (`retry.max_retries = 3`) also defines its parents on this line.
+            var path = table
+            for part in Self.keyParts(line[..<equals]) {
+                path = path.isEmpty ? part : "\(path).\(part)"
+                self.record(path, number)
+            }
             let value = line[line.index(after: equals)...]
             if (Self.occurrences(of: "\"\"\"", in: value) + Self.occurrences(of: "'''", in: value)) % 2 == 1 {
                 inMultilineString = true
@@ -63,13 +66,29 @@ struct TOMLSourceLocator: Sendable {
     }
 
     private static func normalise<S: StringProtocol>(_ key: S) -> String {
-        key.split(separator: ".").map { part in
-            var part = part.trimmingCharacters()
-            if part.count >= 2, let first = part.first, first == "\"" || first == "'", part.last == first {
-                part = String(part.dropFirst().dropLast())
+        Self.keyParts(key).joined(separator: ".")
+    }
+
+    /// The parts of a dotted key, unquoted: `providers."eu.openai".retry` → providers, eu.openai, retry.
+    /// Dots inside quotes belong to the name (the TOML parser reports such a table under the unquoted name).
+    private static func keyParts<S: StringProtocol>(_ key: S) -> [String] {
+        var parts: [String] = []
+        var current = ""
+        var quote: Character?
+        for character in key {
+            if let open = quote {
+                if character == open { quote = nil } else { current.append(character) }
+            } else if character == "\"" || character == "'" {
+                quote = character
+            } else if character == "." {
+                parts.append(current.trimmingCharacters())
+                current = ""
+            } else {
+                current.append(character)
             }
-            return part
-        }.joined(separator: ".")
+        }
+        parts.append(quote == nil ? current.trimmingCharacters() : current)
+        return parts
     }
 
     private static func stripComment<S: StringProtocol>(_ line: S) -> Substring {

@@ -16,6 +16,7 @@ struct ProviderRegistry: Sendable {
         let proxy: String?
         let noProxy: String?
         let maxResponseBytes: Int
+        let tlsMinVersion: TLSVersion
         let policy: ProviderPolicy
 
         init(
@@ -28,6 +29,7 @@ struct ProviderRegistry: Sendable {
             proxy: String?,
             noProxy: String?,
             maxResponseBytes: Int,
+            tlsMinVersion: TLSVersion,
             policy: ProviderPolicy
         ) {
             self.config = config
@@ -39,6 +41,7 @@ struct ProviderRegistry: Sendable {
             self.proxy = proxy
             self.noProxy = noProxy
             self.maxResponseBytes = maxResponseBytes
+            self.tlsMinVersion = tlsMinVersion
             self.policy = policy
         }
 
@@ -53,6 +56,7 @@ struct ProviderRegistry: Sendable {
             request.proxy = self.proxy
             request.noProxy = self.noProxy
             request.maxResponseBytes = self.maxResponseBytes
+            request.tlsMinVersion = self.tlsMinVersion
             return request
         }
 
@@ -100,6 +104,7 @@ struct ProviderRegistry: Sendable {
                     proxy: overrides.proxy ?? defaults.proxy,
                     noProxy: overrides.noProxy ?? defaults.noProxy,
                     maxResponseBytes: overrides.maxResponseBytes ?? defaults.maxResponseBytes,
+                    tlsMinVersion: overrides.tlsMinVersion ?? defaults.tlsMinVersion,
                     policy: defaults.policy.overridden(by: provider.policy).policy(for: provider.kind)
                 )
             )

@@ -73,6 +73,7 @@ final class ConfigReloader: Sendable {
             self.dispatcher.updateAdminPolicy(self.runtime.adminPolicy)
             if self.pinnedLogLevel == nil { self.logLevel.level = loaded.config.server.logLevel }
             for warning in loaded.warnings { self.logger.warning("\(warning)") }
+            if let summary = loaded.environmentSummary { self.logger.notice("\(summary)") }
             if previous.server.socket != loaded.config.server.socket
                 || previous.server.socketMode != loaded.config.server.socketMode
                 || previous.server.socketGroup != loaded.config.server.socketGroup

@@ -37,16 +37,24 @@ public enum Daemon {
     public static func checkConfig(options: DaemonOptions) -> Int32 {
         let environment = ProcessEnvironment.current()
         let path = options.configPath ?? ConfigLoader.defaultPath
+        // The command line is part of what is checked: a level the daemon would refuse makes the check fail too.
+        var problems: [String] = []
+        if let level = options.logLevel, Logger.Level(configName: level) == nil {
+            problems.append("--log-level: must be one of \(Logger.Level.configNames), got \"\(level)\"")
+        }
         do {
             let loaded = try ConfigLoader.load(path: path, required: true, environment: environment)
             for warning in loaded.warnings { printError("warning: \(warning)") }
-            print("\(path): configuration is valid (\(loaded.config.providers.count) providers)")
-            return 0
+            if problems.isEmpty {
+                print("\(path): configuration is valid (\(loaded.config.providers.count) providers)")
+                return 0
+            }
         } catch {
-            for problem in error.problems { printError("error: \(problem)") }
-            printError("\(path): \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s") found")
-            return 1
+            problems += error.problems.map(\.description)
         }
+        for problem in problems { printError("error: \(problem)") }
+        printError("\(path): \(problems.count) problem\(problems.count == 1 ? "" : "s") found")
+        return 1
     }
 
     /// Runs the daemon until it is told to stop. Throws only when it cannot start.
@@ -90,6 +98,7 @@ public enum Daemon {
             )
         }
         for warning in loaded.warnings { logger.warning("\(warning)") }
+        if let summary = loaded.environmentSummary { logger.notice("\(summary)") }
 
         let notifier = SystemdNotifier(environment: environment)
         let activatedFD = SystemdNotifier.activatedSocket()

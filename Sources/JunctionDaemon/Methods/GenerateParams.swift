@@ -41,6 +41,10 @@ enum GenerateParams {
         case (nil, nil), (nil, .null?):
             throw .invalidParams(field: "prompt", problem: "is required (or give messages)")
         case (let prompt?, nil), (let prompt?, .null?):
+            // An empty prompt would be sent upstream and billed there for nothing.
+            guard !Self.isBlank(prompt) else {
+                throw .invalidParams(field: "prompt", problem: "must not be empty or only whitespace")
+            }
             return [ChatMessage(role: .user, content: prompt)]
         case (.some, .some):
             throw .invalidParams(field: "messages", problem: "give either prompt or messages, not both")
@@ -67,8 +71,18 @@ enum GenerateParams {
             guard messages.contains(where: { $0.role != .system }) else {
                 throw .invalidParams(field: "messages", problem: "needs at least one user or assistant message")
             }
+            guard messages.contains(where: { $0.role != .system && !Self.isBlank($0.content) }) else {
+                throw .invalidParams(
+                    field: "messages",
+                    problem: "has no content: every user and assistant message is empty or only whitespace"
+                )
+            }
             return messages
         }
+    }
+
+    private static func isBlank(_ text: String) -> Bool {
+        text.allSatisfy(\.isWhitespace)
     }
 
     private static func number(_ params: Params, _ key: String, in range: ClosedRange<Double>) throws(RPCError) -> Double? {

@@ -13,6 +13,8 @@ public struct HTTPRequest: Sendable {
     /// Hosts that bypass the proxy (curl's `NOPROXY` syntax: comma-separated names, `*` for all).
     public var noProxy: String?
     public var maxResponseBytes: Int
+    /// The oldest TLS version accepted for https:// URLs (some deployments require TLS 1.3 everywhere).
+    public var tlsMinVersion: TLSVersion
     /// True for streams: body bytes reach the consumer as they arrive (with backpressure). False: the consumer is
     /// woken once, with the whole response, which saves a thread hop per chunk for ordinary answers.
     public var streamsBody: Bool
@@ -26,6 +28,7 @@ public struct HTTPRequest: Sendable {
         proxy: String? = nil,
         noProxy: String? = nil,
         maxResponseBytes: Int = 32 << 20,
+        tlsMinVersion: TLSVersion = .v1_2,
         streamsBody: Bool = false
     ) {
         self.method = method
@@ -36,6 +39,7 @@ public struct HTTPRequest: Sendable {
         self.proxy = proxy
         self.noProxy = noProxy
         self.maxResponseBytes = maxResponseBytes
+        self.tlsMinVersion = tlsMinVersion
         self.streamsBody = streamsBody
     }
 
@@ -43,6 +47,12 @@ public struct HTTPRequest: Sendable {
     public var redactedURL: String {
         String(self.url.prefix { $0 != "?" })
     }
+}
+
+/// A TLS protocol version, as written in the configuration (`tls_min_version = "1.3"`).
+public enum TLSVersion: String, Sendable, Equatable, CaseIterable {
+    case v1_2 = "1.2"
+    case v1_3 = "1.3"
 }
 
 /// The transport's clocks. Each expiry produces its own `TransportFailure`.

@@ -239,7 +239,9 @@ public final class Transport: @unchecked Sendable {
         long(CURLOPT_TCP_KEEPALIVE, 1)
         long(CURLOPT_SSL_VERIFYPEER, 1)
         long(CURLOPT_SSL_VERIFYHOST, 2)
-        long(CURLOPT_SSLVERSION, Int(CURL_SSLVERSION_TLSv1_2))
+        // The floor only; libcurl still negotiates the newest version both sides speak.
+        let tlsFloor = request.tlsMinVersion == .v1_3 ? CURL_SSLVERSION_TLSv1_3 : CURL_SSLVERSION_TLSv1_2
+        long(CURLOPT_SSLVERSION, Int(tlsFloor))
         long(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
         long(CURLOPT_PIPEWAIT, 1)
         // CURLOPT_BUFFERSIZE stays at its default: libcurl 7.88 keeps a reused handle's receive buffer across

@@ -63,6 +63,59 @@ extension EndToEnd {
             #expect(try self.ctl(["--help"]).status == 0)
         }
 
+        @Test func anEmptyPromptIsAUsageErrorAndNothingIsSent() throws {
+            let sim = try SimProcess()
+            let daemon = try sim.daemon()
+            let empty = try self.ctl(["--socket", daemon.socket, "generate"], stdin: "")
+            #expect(empty.status == 2)
+            #expect(empty.stderr.contains("standard input was empty"))
+            let blank = try self.ctl(["--socket", daemon.socket, "generate", "  \n"])
+            #expect(blank.status == 2)
+            #expect(blank.stderr.contains("the prompt is empty"))
+            #expect(try sim.requests().filter { $0["method"] != "GET" }.isEmpty)
+            // The daemon refuses it too, naming the field, for clients other than junctionctl.
+            let raw = try self.ctl(["--socket", daemon.socket, "call", "generate", #"{"prompt": " "}"#])
+            #expect(raw.status == 1)
+            #expect(raw.stderr.hasPrefix("error -32602: Invalid params: prompt must not be empty"))
+        }
+
+        @Test func aFailedGenerateListsEveryAttemptAndSkippedTarget() throws {
+            let sim = try SimProcess()
+            let daemon = try sim.daemon(extra: "[routes.both]\ntargets = [\"openai:sim-401\", \"anthropic:sim-401\"]\n")
+            let failed = try self.ctl(["--socket", daemon.socket, "generate", "--route", "both", "hi"])
+            #expect(failed.status == 1)
+            #expect(failed.stdout.isEmpty)
+            let lines = failed.stderr.split(separator: "\n").map(String.init)
+            #expect(lines.first == "error -32001: No provider could answer (2 attempts, 0 targets skipped)")
+            #expect(lines.contains("  attempts:"))
+            #expect(lines.contains { $0.hasPrefix("    1. openai:sim-401  auth  status 401  took ") })
+            #expect(lines.contains { $0.hasPrefix("    2. anthropic:sim-401  auth  status 401  took ") })
+            #expect(lines.contains { $0.hasSuffix("(authentication_error): invalid x-api-key") })
+            // Both providers are now marked unhealthy: the next request skips them, and says why.
+            let skipped = try self.ctl(["--socket", daemon.socket, "generate", "--route", "both", "hi"])
+            #expect(skipped.status == 1)
+            #expect(skipped.stderr.contains("  skipped:\n    - openai:sim-401  auth_failed\n    - anthropic:sim-401  auth_failed\n"))
+            // --json: the whole error object on stdout.
+            let json = try self.ctl(["--socket", daemon.socket, "--json", "generate", "--route", "both", "hi"])
+            #expect(json.status == 1)
+            let error = try JSONValue.parse(json.stdout)
+            #expect(error["code"] == -32001)
+            #expect(error["message"]?.stringValue?.hasPrefix("No provider could answer") == true)
+            #expect(error["data"]?["skipped"]?.arrayValue?.count == 2)
+            for secret in SimProcess.keys.values {
+                #expect(!failed.stderr.contains(secret) && !json.stdout.contains(secret))
+            }
+        }
+
+        @Test func helpListsTheGlobalOptions() throws {
+            let help = try self.ctl(["--help"])
+            #expect(help.status == 0)
+            #expect(help.stdout.contains("USAGE: junctionctl [--socket <socket>] [--json] [--timeout <timeout>] <subcommand>"))
+            for option in ["--socket <socket>", "--json", "--timeout <timeout>"] {
+                #expect(help.stdout.contains("\n  \(option)"), "\(option)")
+            }
+        }
+
         @Test func aDaemonThatIsNotRunningExitsThreeWithAHint() throws {
             let directory = try TemporaryDirectory()
             let socket = directory.path + "/absent.sock"

@@ -1,0 +1,49 @@
+import JunctionCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+extension SimConnectionHandler {
+    /// `GET …/models` in the shape of the format the path or headers name.
+    func models(path: String, head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let names = ["sim-model", "sim-large", "sim-small"]
+        if path.hasPrefix("/v1beta") {
+            self.respond(context, status: 200, json: ["models": .array(names.map { ["name": .string("models/\($0)")] })])
+        } else if head.headers.contains(name: "anthropic-version") {
+            self.respond(context, status: 200, json: ["data": .array(names.map { ["id": .string($0), "type": "model"] }), "has_more": false])
+        } else {
+            self.respond(context, status: 200, json: ["object": "list", "data": .array(names.map { ["id": .string($0), "object": "model"] })])
+        }
+        self.state.log(method: "GET", path: path, format: "models", model: "", stream: false, fault: .none, outcome: "ok")
+    }
+
+    /// `/_sim/…`: the request log, resets and fault rules.
+    func control(path: String, method: HTTPMethod, json: JSONValue?, context: ChannelHandlerContext) {
+        switch (method, path) {
+        case (.GET, "/_sim/log"):
+            self.respond(context, status: 200, json: self.state.logJSON)
+        case (.POST, "/_sim/reset"):
+            self.state.reset()
+            self.respond(context, status: 200, json: ["reset": true])
+        case (.POST, "/_sim/faults"):
+            guard let model = json?["model"]?.stringValue else {
+                self.respond(context, status: 400, json: ["error": "model is required"])
+                return
+            }
+            if let spec = json?["fault"]?.stringValue {
+                guard let rule = SimFaultRule.fromModel("sim-" + spec) else {
+                    self.respond(context, status: 400, json: ["error": .string("unknown fault \(spec)")])
+                    return
+                }
+                self.state.configure(model: model, rule: rule)
+            } else {
+                self.state.configure(model: model, rule: nil)
+            }
+            self.respond(context, status: 200, json: ["model": .string(model), "fault": json?["fault"] ?? .null])
+        case (.GET, "/_sim/health"):
+            self.respond(context, status: 200, json: ["ok": true])
+        default:
+            self.respond(context, status: 404, json: ["error": "unknown control endpoint"])
+        }
+    }
+}
