@@ -88,13 +88,18 @@ extension EndToEnd {
             let lines = failed.stderr.split(separator: "\n").map(String.init)
             #expect(lines.first == "error -32001: No provider could answer (2 attempts, 0 targets skipped)")
             #expect(lines.contains("  attempts:"))
-            #expect(lines.contains { $0.hasPrefix("    1. openai:sim-401  auth  status 401  took ") })
-            #expect(lines.contains { $0.hasPrefix("    2. anthropic:sim-401  auth  status 401  took ") })
+            #expect(lines.contains { $0.hasPrefix("    1. openai:sim-401  auth  status 401  reason auth_failed  took ") })
+            #expect(lines.contains { $0.hasPrefix("    2. anthropic:sim-401  auth  status 401  reason auth_failed  took ") })
             #expect(lines.contains { $0.hasSuffix("(authentication_error): invalid x-api-key") })
             // Both providers are now marked unhealthy: the next request skips them, and says why.
             let skipped = try self.ctl(["--socket", daemon.socket, "generate", "--route", "both", "hi"])
             #expect(skipped.status == 1)
-            #expect(skipped.stderr.contains("  skipped:\n    - openai:sim-401  auth_failed\n    - anthropic:sim-401  auth_failed\n"))
+            #expect(
+                skipped.stderr.contains(
+                    "  skipped:\n    - openai:sim-401  auth_failed: the provider rejected the key: Incorrect API key provided.\n"
+                        + "    - anthropic:sim-401  auth_failed: the provider rejected the key: invalid x-api-key\n"
+                )
+            )
             // --json: the whole error object on stdout.
             let json = try self.ctl(["--socket", daemon.socket, "--json", "generate", "--route", "both", "hi"])
             #expect(json.status == 1)
