@@ -46,6 +46,8 @@ public final class Transport: @unchecked Sendable {
     /// When libcurl wants its timer run (nil: no timer), from its timer callback.
     fileprivate var curlTimerDeadline: ContinuousClock.Instant?
     fileprivate var watched: Set<Int32> = []
+    /// Streams with bytes for their consumers, woken together once libcurl's call returns.
+    private let wakeQueue = ConsumerWakeQueue()
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
 
@@ -180,6 +182,7 @@ public final class Transport: @unchecked Sendable {
                 curl_multi_socket_action(self.multi, CURL_SOCKET_TIMEOUT, 0, &running)
             }
             self.collectFinished()
+            self.wakeConsumers()
 
             // Sleep until a socket is ready, libcurl's timer is due, or (with transfers running) the next check
             // of our own clocks.
@@ -206,6 +209,7 @@ public final class Transport: @unchecked Sendable {
                 curl_multi_socket_action(self.multi, CURL_SOCKET_TIMEOUT, 0, &running)
             }
             self.collectFinished()
+            self.wakeConsumers()
             let now = ContinuousClock.now
             if now - self.lastDeadlineCheck >= .milliseconds(20) {
                 self.lastDeadlineCheck = now
@@ -230,6 +234,7 @@ public final class Transport: @unchecked Sendable {
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(to: 0)
         transfer.curlErrorBuffer = errorBuffer
+        transfer.curlWakeQueue = self.wakeQueue
 
         func long(_ option: CURLoption, _ value: Int) { _ = junction_curl_easy_setopt_long(handle, option, value) }
         func string(_ option: CURLoption, _ value: String) { _ = junction_curl_easy_setopt_string(handle, option, value) }
@@ -277,6 +282,13 @@ public final class Transport: @unchecked Sendable {
         _ = junction_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, userdata)
         self.active[handle] = transfer
         curl_multi_add_handle(self.multi, handle)  // sets libcurl's timer to "now": the loop starts it at once
+    }
+
+    /// Wakes the consumers of the streams that received bytes since the last call.
+    private func wakeConsumers() {
+        guard !self.wakeQueue.transfers.isEmpty else { return }
+        for transfer in self.wakeQueue.transfers { transfer.curlWakeConsumer() }
+        self.wakeQueue.transfers.removeAll(keepingCapacity: true)
     }
 
     private func collectFinished() {
@@ -410,6 +422,11 @@ extension Transport {
     fileprivate func setTimer(_ milliseconds: Int) {
         self.curlTimerDeadline = milliseconds < 0 ? nil : .now + .milliseconds(milliseconds)
     }
+}
+
+/// The streams whose consumers have news, collected during one libcurl call. Curl thread only.
+final class ConsumerWakeQueue {
+    var transfers: [Transfer] = []
 }
 
 /// The answer to one liveness probe: resumed exactly once, by the curl thread or by cancellation.
