@@ -227,6 +227,9 @@ final class Transfer: @unchecked Sendable {
 
     var isFinished: Bool { self.lock.withLock { self.result != nil } }
 
+    /// True while the consumer is suspended in `waitForProgress`.
+    var hasWaiter: Bool { self.lock.withLock { self.waiter != nil } }
+
     /// The consumer found the first token: the first-token clock stops.
     func markFirstToken() {
         self.lock.withLock { self.firstTokenSeen = true }

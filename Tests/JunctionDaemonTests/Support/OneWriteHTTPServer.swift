@@ -2,15 +2,21 @@ import Foundation
 
 /// A loopback HTTP server that answers every request with the same bytes, handed to the kernel in one `send`,
 /// so that the client receives them in one read. For tests of what the transport does with one read.
+///
+/// Gated, it holds each answer until `release()`, so that a test can first bring its client into the state it
+/// wants to observe.
 final class OneWriteHTTPServer: @unchecked Sendable {
     let port: Int
     private let listener: Int32
     private let response: [UInt8]
+    private let gate: DispatchSemaphore?
     private let lock = NSLock()
     private var clients: [Int32] = []
+    private var received = 0
 
-    init(response: [UInt8]) throws {
+    init(response: [UInt8], gated: Bool = false) throws {
         self.response = response
+        self.gate = gated ? DispatchSemaphore(value: 0) : nil
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard listener >= 0 else { throw POSIXError(.EMFILE) }
         var address = sockaddr_in()
@@ -31,6 +37,14 @@ final class OneWriteHTTPServer: @unchecked Sendable {
         self.port = Int(UInt16(bigEndian: address.sin_port))
         let thread = Thread { [self] in self.acceptLoop() }
         thread.start()
+    }
+
+    /// Requests received so far (complete ones, answered or held at the gate).
+    var requestsReceived: Int { self.lock.withLock { self.received } }
+
+    /// Lets one held answer go.
+    func release() {
+        self.gate?.signal()
     }
 
     /// Stops accepting and closes every connection.
@@ -58,6 +72,8 @@ final class OneWriteHTTPServer: @unchecked Sendable {
         while true {
             if let end = Self.requestEnd(received) {
                 received.removeFirst(end)
+                self.lock.withLock { self.received += 1 }
+                self.gate?.wait()
                 let sent = self.response.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 guard sent == self.response.count else { return }
                 continue
