@@ -136,10 +136,14 @@ public final class Transport: @unchecked Sendable {
     }
 
     private func send(_ command: Command) {
-        self.lock.withLock {
+        // Only the command that finds the queue empty wakes the thread (it takes the whole queue), and it does so
+        // after unlocking: the woken thread's first act is to take this lock, and signalling while holding it made
+        // nearly every request pay a futex wait and wake on top of the eventfd.
+        let wake = self.lock.withLock { () -> Bool in
             self.commands.append(command)
-            if !self.stopping { junction_eventfd_signal(self.wakeFD) }
+            return self.commands.count == 1 && !self.stopping
         }
+        if wake { junction_eventfd_signal(self.wakeFD) }
     }
 
     // MARK: - The curl thread
@@ -224,9 +228,18 @@ public final class Transport: @unchecked Sendable {
         curl_multi_cleanup(self.multi)
     }
 
+    /// libcurl's receive buffer for a stream (its default is 16 KiB). A stream's reads are an SSE event or a
+    /// few, and a thousand held streams each keep their buffer for as long as they last.
+    static let streamReceiveBufferBytes = 4 * 1024
+
     private func begin(_ transfer: Transfer) {
         guard !transfer.isFinished else { return }
-        let handle = self.idleHandles.popLast() ?? curl_easy_init()!
+        // A stream gets a handle of its own, with a small receive buffer, and never passes it on: libcurl 7.88
+        // allocates the buffer once per handle at its first transfer, and a reused handle whose size setting
+        // differs from the buffer it already has corrupted the heap (seen under a flood). Unary requests reuse
+        // pooled handles at the default size, which they never change.
+        let streams = transfer.request.streamsBody
+        let handle = streams ? curl_easy_init()! : self.idleHandles.popLast() ?? curl_easy_init()!
         transfer.curlHandle = handle
         transfer.curlStartedAt = .now
         transfer.curlLastActivity = .now
@@ -247,8 +260,7 @@ public final class Transport: @unchecked Sendable {
         long(CURLOPT_SSLVERSION, Int(CURL_SSLVERSION_TLSv1_2))
         long(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
         long(CURLOPT_PIPEWAIT, 1)
-        // CURLOPT_BUFFERSIZE stays at its default: libcurl 7.88 keeps a reused handle's receive buffer across
-        // curl_easy_reset, and changing the size on reuse corrupted the heap under a flood (seen in the tests).
+        if streams { long(CURLOPT_BUFFERSIZE, Self.streamReceiveBufferBytes) }
         long(CURLOPT_FOLLOWLOCATION, 0)
         long(CURLOPT_CONNECTTIMEOUT_MS, Int(request.timeouts.connect.milliseconds))
         long(CURLOPT_TIMEOUT_MS, 0)  // the other clocks are kept in enforceDeadlines, each with its own failure
@@ -342,8 +354,12 @@ public final class Transport: @unchecked Sendable {
             return
         }
         curl_multi_remove_handle(self.multi, handle)
-        curl_easy_reset(handle)
-        self.idleHandles.append(handle)
+        if transfer.request.streamsBody {
+            curl_easy_cleanup(handle)  // its connection stays in the multi handle's cache for the next request
+        } else {
+            curl_easy_reset(handle)
+            self.idleHandles.append(handle)
+        }
         transfer.curlHandle = nil
         curl_slist_free_all(transfer.curlHeaderList)
         transfer.curlHeaderList = nil
