@@ -32,7 +32,9 @@ struct ConnectionWriterTests {
     }
 
     /// A connected pair over a Unix socket: the writer's side (with a flush counter) and the peer's collector.
-    private func connectedPair(in directory: TemporaryDirectory) async throws -> (Channel, FlushCounter, Collector, Channel) {
+    private func connectedPair(
+        in directory: TemporaryDirectory
+    ) async throws -> (Channel, FlushCounter, Collector, Channel) {
         let group = MultiThreadedEventLoopGroup.singleton
         let collector = Collector()
         let server = try await ServerBootstrap(group: group)

@@ -12,7 +12,8 @@ extension EndToEnd {
         /// the write callback once per chunk, and waking the consumer at the first of them made it take a few
         /// chunks, write, and wait again (one thread hop and one client write per handful of tokens).
         @Test func chunksThatArriveInOneReadWakeTheConsumerOnce() async throws {
-            var response = Array("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+            var response = Array(head.utf8)
             for _ in 0..<1000 { response += Array("1\r\nx\r\n".utf8) }
             response += Array("0\r\n\r\n".utf8)
             let server = try OneWriteHTTPServer(response: response, gated: true)

@@ -87,7 +87,8 @@ final class OneWriteHTTPServer: @unchecked Sendable {
     /// Where the first complete request in `bytes` ends, if one is complete.
     private static func requestEnd(_ bytes: [UInt8]) -> Int? {
         let separator: [UInt8] = [13, 10, 13, 10]
-        guard bytes.count >= 4, let head = (0...(bytes.count - 4)).first(where: { Array(bytes[$0..<($0 + 4)]) == separator })
+        guard bytes.count >= 4,
+            let head = (0...(bytes.count - 4)).first(where: { Array(bytes[$0..<($0 + 4)]) == separator })
         else { return nil }
         let text = String(decoding: bytes[0..<head], as: UTF8.self).lowercased()
         let length = text.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
