@@ -75,11 +75,24 @@ public final class Transport: @unchecked Sendable {
         // The closure captures nothing: the transport travels through the argument pointer.
         let result = pthread_create(&thread, nil, { argument in
             let transport = Unmanaged<Transport>.fromOpaque(argument!).takeRetainedValue()
+            // Named for `top -H`, `perf sched` and `strace`: otherwise it inherits the name of whichever
+            // thread started it (a Swift concurrency worker, "...default-qos").
+            Transport.nameCurrentThread("junction-curl")
             transport.runLoop()
             return nil
         }, box)
         precondition(result == 0, "cannot start the curl thread: \(result)")
         self.thread = thread
+    }
+
+    /// Sets the calling thread's name (at most 15 bytes) through procfs: Glibc's `pthread_setname_np` is not
+    /// visible to Swift. Best effort.
+    private static func nameCurrentThread(_ name: String) {
+        let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        var bytes = Array(name.utf8.prefix(15))
+        _ = write(fd, &bytes, bytes.count)
     }
 
     /// Stops the thread; transfers still running fail. Waits for the thread to end.
