@@ -17,6 +17,9 @@ public struct HTTPResponseStream: AsyncSequence, Sendable {
         self.transfer.markFirstToken()
     }
 
+    /// True while the consumer is suspended waiting for the producer (for tests of the wake-up policy).
+    var consumerIsWaiting: Bool { self.transfer.hasWaiter }
+
     public func makeAsyncIterator() -> Iterator {
         Iterator(guardian: TransferGuardian(transfer: self.transfer, transport: self.transport))
     }

@@ -39,6 +39,11 @@ final class Transfer: @unchecked Sendable {
     var curlReceivedBytes = 0
     var curlFailure: TransportError?
     var curlPausedByUs = false
+    /// Where a streamed transfer notes that its consumer has news; the transport wakes it once libcurl has
+    /// delivered all it read (set in `Transport.begin`).
+    var curlWakeQueue: ConsumerWakeQueue?
+    /// True while this transfer is in `curlWakeQueue`.
+    var curlWakeQueued = false
 
     init(request: HTTPRequest) {
         self.request = request
@@ -58,26 +63,39 @@ final class Transfer: @unchecked Sendable {
             return 0
         }
         let streams = self.request.streamsBody
-        let waiter = self.lock.withLock { () -> CheckedContinuation<Void, Never>?? in
+        let taken = self.lock.withLock { () -> Bool in
             if streams, self.bufferedBytes >= Self.highWatermark {
                 self.paused = true
-                return .none
+                return false
             }
             self.chunks.append(Array(bytes))
             self.bufferedBytes += bytes.count
-            // A whole-body transfer wakes its consumer once, at the end.
-            guard streams else { return .some(nil) }
-            defer { self.waiter = nil }
-            return .some(self.waiter)
+            return true
         }
-        guard let waiter else {
+        guard taken else {
             // libcurl keeps these bytes and delivers them again after the unpause: they were not taken.
             self.curlPausedByUs = true
             return Int(CURL_WRITEFUNC_PAUSE)
         }
         self.curlReceivedBytes += bytes.count
-        waiter?.resume()
+        // A whole-body transfer wakes its consumer once, at the end. A stream's consumer is woken once libcurl
+        // has delivered everything it read: libcurl calls back once per HTTP chunk (an SSE event each), and
+        // waking at the first made the consumer take a few events, answer, and wait again, per handful of tokens.
+        if streams, !self.curlWakeQueued, let queue = self.curlWakeQueue {
+            self.curlWakeQueued = true
+            queue.transfers.append(self)
+        }
         return bytes.count
+    }
+
+    /// Wakes the consumer, if it waits, for the bytes delivered since it last looked.
+    func curlWakeConsumer() {
+        self.curlWakeQueued = false
+        let waiter = self.lock.withLock { () -> CheckedContinuation<Void, Never>? in
+            defer { self.waiter = nil }
+            return self.waiter
+        }
+        waiter?.resume()
     }
 
     /// One header line from libcurl (status line, header, or the blank line that ends them). Parsed as bytes:
@@ -208,6 +226,9 @@ final class Transfer: @unchecked Sendable {
     }
 
     var isFinished: Bool { self.lock.withLock { self.result != nil } }
+
+    /// True while the consumer is suspended in `waitForProgress`.
+    var hasWaiter: Bool { self.lock.withLock { self.waiter != nil } }
 
     /// The consumer found the first token: the first-token clock stops.
     func markFirstToken() {

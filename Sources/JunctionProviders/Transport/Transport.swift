@@ -46,6 +46,8 @@ public final class Transport: @unchecked Sendable {
     /// When libcurl wants its timer run (nil: no timer), from its timer callback.
     fileprivate var curlTimerDeadline: ContinuousClock.Instant?
     fileprivate var watched: Set<Int32> = []
+    /// Streams with bytes for their consumers, woken together once libcurl's call returns.
+    private let wakeQueue = ConsumerWakeQueue()
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
 
@@ -73,11 +75,24 @@ public final class Transport: @unchecked Sendable {
         // The closure captures nothing: the transport travels through the argument pointer.
         let result = pthread_create(&thread, nil, { argument in
             let transport = Unmanaged<Transport>.fromOpaque(argument!).takeRetainedValue()
+            // Named for `top -H`, `perf sched` and `strace`: otherwise it inherits the name of whichever
+            // thread started it (a Swift concurrency worker, "...default-qos").
+            Transport.nameCurrentThread("junction-curl")
             transport.runLoop()
             return nil
         }, box)
         precondition(result == 0, "cannot start the curl thread: \(result)")
         self.thread = thread
+    }
+
+    /// Sets the calling thread's name (at most 15 bytes) through procfs: Glibc's `pthread_setname_np` is not
+    /// visible to Swift. Best effort.
+    private static func nameCurrentThread(_ name: String) {
+        let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        var bytes = Array(name.utf8.prefix(15))
+        _ = write(fd, &bytes, bytes.count)
     }
 
     /// Stops the thread; transfers still running fail. Waits for the thread to end.
@@ -134,10 +149,14 @@ public final class Transport: @unchecked Sendable {
     }
 
     private func send(_ command: Command) {
-        self.lock.withLock {
+        // Only the command that finds the queue empty wakes the thread (it takes the whole queue), and it does so
+        // after unlocking: the woken thread's first act is to take this lock, and signalling while holding it made
+        // nearly every request pay a futex wait and wake on top of the eventfd.
+        let wake = self.lock.withLock { () -> Bool in
             self.commands.append(command)
-            if !self.stopping { junction_eventfd_signal(self.wakeFD) }
+            return self.commands.count == 1 && !self.stopping
         }
+        if wake { junction_eventfd_signal(self.wakeFD) }
     }
 
     // MARK: - The curl thread
@@ -180,6 +199,7 @@ public final class Transport: @unchecked Sendable {
                 curl_multi_socket_action(self.multi, CURL_SOCKET_TIMEOUT, 0, &running)
             }
             self.collectFinished()
+            self.wakeConsumers()
 
             // Sleep until a socket is ready, libcurl's timer is due, or (with transfers running) the next check
             // of our own clocks.
@@ -206,6 +226,7 @@ public final class Transport: @unchecked Sendable {
                 curl_multi_socket_action(self.multi, CURL_SOCKET_TIMEOUT, 0, &running)
             }
             self.collectFinished()
+            self.wakeConsumers()
             let now = ContinuousClock.now
             if now - self.lastDeadlineCheck >= .milliseconds(20) {
                 self.lastDeadlineCheck = now
@@ -220,9 +241,18 @@ public final class Transport: @unchecked Sendable {
         curl_multi_cleanup(self.multi)
     }
 
+    /// libcurl's receive buffer for a stream (its default is 16 KiB). A stream's reads are an SSE event or a
+    /// few, and a thousand held streams each keep their buffer for as long as they last.
+    static let streamReceiveBufferBytes = 4 * 1024
+
     private func begin(_ transfer: Transfer) {
         guard !transfer.isFinished else { return }
-        let handle = self.idleHandles.popLast() ?? curl_easy_init()!
+        // A stream gets a handle of its own, with a small receive buffer, and never passes it on: libcurl 7.88
+        // allocates the buffer once per handle at its first transfer, and a reused handle whose size setting
+        // differs from the buffer it already has corrupted the heap (seen under a flood). Unary requests reuse
+        // pooled handles at the default size, which they never change.
+        let streams = transfer.request.streamsBody
+        let handle = streams ? curl_easy_init()! : self.idleHandles.popLast() ?? curl_easy_init()!
         transfer.curlHandle = handle
         transfer.curlStartedAt = .now
         transfer.curlLastActivity = .now
@@ -230,6 +260,7 @@ public final class Transport: @unchecked Sendable {
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(to: 0)
         transfer.curlErrorBuffer = errorBuffer
+        transfer.curlWakeQueue = self.wakeQueue
 
         func long(_ option: CURLoption, _ value: Int) { _ = junction_curl_easy_setopt_long(handle, option, value) }
         func string(_ option: CURLoption, _ value: String) { _ = junction_curl_easy_setopt_string(handle, option, value) }
@@ -244,8 +275,7 @@ public final class Transport: @unchecked Sendable {
         long(CURLOPT_SSLVERSION, Int(tlsFloor))
         long(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
         long(CURLOPT_PIPEWAIT, 1)
-        // CURLOPT_BUFFERSIZE stays at its default: libcurl 7.88 keeps a reused handle's receive buffer across
-        // curl_easy_reset, and changing the size on reuse corrupted the heap under a flood (seen in the tests).
+        if streams { long(CURLOPT_BUFFERSIZE, Self.streamReceiveBufferBytes) }
         long(CURLOPT_FOLLOWLOCATION, 0)
         long(CURLOPT_CONNECTTIMEOUT_MS, Int(request.timeouts.connect.milliseconds))
         long(CURLOPT_TIMEOUT_MS, 0)  // the other clocks are kept in enforceDeadlines, each with its own failure
@@ -279,6 +309,13 @@ public final class Transport: @unchecked Sendable {
         _ = junction_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, userdata)
         self.active[handle] = transfer
         curl_multi_add_handle(self.multi, handle)  // sets libcurl's timer to "now": the loop starts it at once
+    }
+
+    /// Wakes the consumers of the streams that received bytes since the last call.
+    private func wakeConsumers() {
+        guard !self.wakeQueue.transfers.isEmpty else { return }
+        for transfer in self.wakeQueue.transfers { transfer.curlWakeConsumer() }
+        self.wakeQueue.transfers.removeAll(keepingCapacity: true)
     }
 
     private func collectFinished() {
@@ -332,8 +369,12 @@ public final class Transport: @unchecked Sendable {
             return
         }
         curl_multi_remove_handle(self.multi, handle)
-        curl_easy_reset(handle)
-        self.idleHandles.append(handle)
+        if transfer.request.streamsBody {
+            curl_easy_cleanup(handle)  // its connection stays in the multi handle's cache for the next request
+        } else {
+            curl_easy_reset(handle)
+            self.idleHandles.append(handle)
+        }
         transfer.curlHandle = nil
         curl_slist_free_all(transfer.curlHeaderList)
         transfer.curlHeaderList = nil
@@ -412,6 +453,11 @@ extension Transport {
     fileprivate func setTimer(_ milliseconds: Int) {
         self.curlTimerDeadline = milliseconds < 0 ? nil : .now + .milliseconds(milliseconds)
     }
+}
+
+/// The streams whose consumers have news, collected during one libcurl call. Curl thread only.
+final class ConsumerWakeQueue {
+    var transfers: [Transfer] = []
 }
 
 /// The answer to one liveness probe: resumed exactly once, by the curl thread or by cancellation.
