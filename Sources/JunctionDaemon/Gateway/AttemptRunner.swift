@@ -13,18 +13,32 @@ struct AttemptRunner: Sendable {
     let clock: any GatewayClock
     let logger: Logger
 
-    struct Answer: Sendable {
-        var completion: Completion
-        var ttft: Duration?
-        var status: Int
-        var rateLimits: RateLimitSnapshot
+    /// An answer. Answers and failures are classes: the attempt's async frames carry references, not values.
+    final class Answer: Sendable {
+        let completion: Completion
+        let ttft: Duration?
+        let status: Int
+        let rateLimits: RateLimitSnapshot
+
+        init(completion: Completion, ttft: Duration?, status: Int, rateLimits: RateLimitSnapshot) {
+            self.completion = completion
+            self.ttft = ttft
+            self.status = status
+            self.rateLimits = rateLimits
+        }
     }
 
-    struct Failure: Error, Sendable {
-        var error: ProviderError
-        var outputSent: Bool
+    final class Failure: Error, Sendable {
+        let error: ProviderError
+        let outputSent: Bool
         /// Characters of answer text already sent as deltas.
-        var sentCharacters = 0
+        let sentCharacters: Int
+
+        init(error: ProviderError, outputSent: Bool, sentCharacters: Int = 0) {
+            self.error = error
+            self.outputSent = outputSent
+            self.sentCharacters = sentCharacters
+        }
     }
 
     /// How the attempt went. A class: the caller's frame holds a reference across the await, not the value.
@@ -51,27 +65,43 @@ struct AttemptRunner: Sendable {
         events: GenerateEventSink?
     ) async -> Run {
         let started = self.clock.now
-        let http = Self.http(request, target: target, provider: provider, deadline: deadline - started)
+        let response = self.send(request, target: target, provider: provider, deadline: deadline - started)
         let result: Result<Answer, Failure>
         do {
             if request.chat.stream {
-                result = try await self.stream(provider: provider, http: http, number: number, events: events)
+                result = try await self.stream(provider: provider, response: response, number: number, events: events)
             } else {
-                result = try await self.unary(provider: provider, http: http)
+                result = try await self.unary(provider: provider, response: response)
             }
-        } catch let failure as Failure {
-            result = .failure(failure)
-        } catch let error as TransportError {
-            result = .failure(Failure(error: error.providerError, outputSent: false))
         } catch {
-            // Cancellation: the gateway sees the cancelled task and reports the attempt abandoned.
-            result = .failure(Failure(error: ProviderError(kind: .transport(.other), message: "cancelled"), outputSent: false))
+            result = .failure(Self.failure(from: error))
         }
         return Run(started: started, ended: self.clock.now, result: result)
     }
 
-    /// The native request, with the planner's deadline as its only overall clock.
+    /// What a thrown error means for the attempt.
+    @inline(never)  // keeps its temporaries out of the attempt's async frame
+    private static func failure(from error: any Error) -> Failure {
+        switch error {
+        case let failure as Failure: failure
+        case let error as TransportError: Failure(error: error.providerError, outputSent: false)
+        // Cancellation: the gateway sees the cancelled task and reports the attempt abandoned.
+        default: Failure(error: ProviderError(kind: .transport(.other), message: "cancelled"), outputSent: false)
+        }
+    }
+
+    /// Sends the native request, with the planner's deadline as its only overall clock.
     @inline(never)  // keeps the request's copies out of the attempt's async frame
+    private func send(
+        _ request: GenerateRequest,
+        target: TargetRef,
+        provider: ProviderRegistry.Provider,
+        deadline: Duration
+    ) -> HTTPResponse {
+        self.executor.send(Self.http(request, target: target, provider: provider, deadline: deadline))
+    }
+
+    /// The native request, with the planner's deadline as its only overall clock.
     private static func http(
         _ request: GenerateRequest,
         target: TargetRef,
@@ -93,21 +123,29 @@ struct AttemptRunner: Sendable {
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 
-    private func unary(provider: ProviderRegistry.Provider, http: HTTPRequest) async throws -> Result<Answer, Failure> {
+    private func unary(provider: ProviderRegistry.Provider, response: HTTPResponse) async throws -> Result<Answer, Failure> {
         var head: HTTPResponseHead?
         var body: [UInt8] = []
-        for try await part in self.executor.send(http) {
+        for try await part in response {
             switch part {
             case .head(let received): head = received
             case .body(let bytes): body += bytes
             }
         }
+        return Self.answer(head: head, body: body, provider: provider)
+    }
+
+    /// The whole response, parsed.
+    @inline(never)  // keeps its temporaries out of the attempt's async frame
+    private static func answer(head: HTTPResponseHead?, body: [UInt8], provider: ProviderRegistry.Provider)
+        -> Result<Answer, Failure>
+    {
         guard let head else {
-            throw Failure(error: ProviderError(kind: .malformed, message: "no response"), outputSent: false)
+            return .failure(Failure(error: ProviderError(kind: .malformed, message: "no response"), outputSent: false))
         }
         let now = Self.wallClock()
         guard (200..<300).contains(head.status) else {
-            throw Failure(error: provider.adapter.parseError(head, body: body, now: now), outputSent: false)
+            return .failure(Failure(error: provider.adapter.parseError(head, body: body, now: now), outputSent: false))
         }
         switch provider.adapter.parseCompletion(head, body: body, now: now) {
         case .success(let completion):
@@ -118,7 +156,7 @@ struct AttemptRunner: Sendable {
                 )
             )
         case .failure(let error):
-            throw Failure(error: error, outputSent: false)
+            return .failure(Failure(error: error, outputSent: false))
         }
     }
 
@@ -126,12 +164,11 @@ struct AttemptRunner: Sendable {
     /// token included (stopped by `markFirstToken`), so no timer task runs beside it.
     private func stream(
         provider: ProviderRegistry.Provider,
-        http: HTTPRequest,
+        response: HTTPResponse,
         number: Int,
         events: GenerateEventSink?
     ) async throws -> Result<Answer, Failure> {
         let state = StreamState(decoder: provider.adapter.makeStreamDecoder(), started: self.clock.now, number: number)
-        let response = self.executor.send(http)
         do {
             for try await part in response {
                 if state.consume(part, response: response, clock: self.clock, events: events) { break }

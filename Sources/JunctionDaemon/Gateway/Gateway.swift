@@ -57,7 +57,7 @@ final class Gateway: Sendable {
         let run = try self.start(request, events: events)
         do {
             let result = try await self.attempts(run)
-            self.report(run, result: .answered(result))
+            self.report(run, answer: result)
             return result
         } catch {
             self.report(run, error: error)
@@ -109,7 +109,7 @@ final class Gateway: Sendable {
 
     /// Plans the request and sets up its run; a request that names nothing routable fails here (and is reported).
     @inline(never)  // keeps its temporaries out of the caller's async frame
-    private func start(_ request: GenerateRequest, events: GenerateEventSink?) throws(GenerateFailure) -> RequestRun {
+    private func start(_ request: GenerateRequest, events: GenerateEventSink?) throws -> RequestRun {
         let active = self.configuration()
         let started = self.clock.now
         let promptTokens = request.chat.estimatedPromptTokens
@@ -143,6 +143,7 @@ final class Gateway: Sendable {
     }
 
     /// Performs the planner's actions until the request is answered or fails. Only the awaits live here.
+    @inline(never)
     private func attempts(_ run: RequestRun) async throws -> GenerateResult {
         while true {
             try Task.checkCancellation()
@@ -314,6 +315,11 @@ final class Gateway: Sendable {
         let now = self.clock.now
         run.skipped += run.planner.skipped.map { SkippedTarget(target: $0.target, reason: $0.reason, at: now) }
         return self.failure(failure, run: run)
+    }
+
+    @inline(never)  // keeps its temporaries out of the caller's async frame
+    private func report(_ run: RequestRun, answer: GenerateResult) {
+        self.report(run, result: .answered(answer))
     }
 
     @inline(never)  // keeps its temporaries out of the caller's async frame

@@ -54,23 +54,42 @@ final class RPCDispatcher: Sendable {
     }
 
     func dispatch(_ request: RPCRequest, context: RequestContext) async -> Result<JSONValue, RPCError> {
-        guard let method = self.methods[request.method] else {
-            return .failure(.methodNotFound(request.method))
-        }
-        if method.requiresAdmin, !self.adminPolicy.withLockedValue({ $0 }).permits(context.peer) {
-            self.logger.notice(
-                "refused admin method to non-admin caller",
-                metadata: ["method": "\(request.method)", "client_uid": "\(context.peer.uid)"]
-            )
-            return .failure(.permissionDenied(method: request.method))
+        guard let method = self.admitted(request, context: context) else {
+            return .failure(self.refusal(request, context: context))
         }
         do {
             return .success(try await method.handler(request.params, context))
-        } catch let error as RPCError {
-            return .failure(error)
-        } catch is CancellationError {
-            return .failure(.cancelled)
         } catch {
+            return .failure(self.rpcError(for: error, request: request))
+        }
+    }
+
+    /// The method, when it exists and the caller may call it.
+    private func admitted(_ request: RPCRequest, context: RequestContext) -> RPCMethod? {
+        guard let method = self.methods[request.method] else { return nil }
+        if method.requiresAdmin, !self.adminPolicy.withLockedValue({ $0 }).permits(context.peer) { return nil }
+        return method
+    }
+
+    /// Why `admitted` said no. Out of line, like `rpcError`: a held request's async frame stays small.
+    @inline(never)
+    private func refusal(_ request: RPCRequest, context: RequestContext) -> RPCError {
+        guard self.methods[request.method] != nil else { return .methodNotFound(request.method) }
+        self.logger.notice(
+            "refused admin method to non-admin caller",
+            metadata: ["method": "\(request.method)", "client_uid": "\(context.peer.uid)"]
+        )
+        return .permissionDenied(method: request.method)
+    }
+
+    @inline(never)
+    private func rpcError(for error: any Error, request: RPCRequest) -> RPCError {
+        switch error {
+        case let error as RPCError:
+            return error
+        case is CancellationError:
+            return .cancelled
+        default:
             // The error's text may hold internals; it goes to the log, the caller gets the generic -32603.
             self.logger.error(
                 "method failed with an unexpected error",
@@ -79,7 +98,7 @@ final class RPCDispatcher: Sendable {
                     "error": "\(String(describing: type(of: error)))",
                 ]
             )
-            return .failure(.internalError)
+            return .internalError
         }
     }
 }
