@@ -45,54 +45,70 @@ final class Resilience: Sendable {
             self.policies[provider] ?? ProviderPolicy()
         }
 
-        /// Creates the states of a target and its provider on first use. Callers then mutate them in place
-        /// (`&storage.targets[key]!`): copying a state out and back would copy its sample arrays on every request.
-        mutating func ensure(_ key: Key) {
-            if self.targets[key] == nil {
-                self.targets[key] = TargetState(
-                    breaker: CircuitBreaker(configuration: self.policy(key.provider).breaker), window: RateWindow()
-                )
-            }
-            if self.providers[key.provider] == nil { self.ensureProvider(key.provider) }
+        typealias Slots = (target: Dictionary<Key, TargetState>.Index, provider: Dictionary<String, ProviderState>.Index)
+
+        /// Creates the states of a target and its provider on first use, and returns where they are. Callers then
+        /// read and mutate them in place through the indices (`storage.targets.values[slots.target]`): one hash
+        /// per dictionary, and no copy of a state, whose arrays would otherwise be copied on every request.
+        mutating func slots(_ key: Key) -> Slots {
+            let provider = self.ensureProvider(key.provider)
+            if let target = self.targets.index(forKey: key) { return (target, provider) }
+            self.targets[key] = TargetState(
+                breaker: CircuitBreaker(configuration: self.policy(key.provider).breaker), window: RateWindow()
+            )
+            return (self.targets.index(forKey: key)!, provider)
         }
 
-        mutating func ensureProvider(_ name: String) {
-            guard self.providers[name] == nil else { return }
+        /// Creates the states of a target and its provider on first use.
+        mutating func ensure(_ key: Key) {
+            _ = self.slots(key)
+        }
+
+        @discardableResult
+        mutating func ensureProvider(_ name: String) -> Dictionary<String, ProviderState>.Index {
+            if let index = self.providers.index(forKey: name) { return index }
             let policy = self.policy(name)
             self.providers[name] = ProviderState(
                 breaker: CircuitBreaker(configuration: policy.breaker), window: RateWindow(limits: policy.limits)
             )
+            return self.providers.index(forKey: name)!
         }
 
-        /// The view routing takes of a target. `window.check` only rolls the windows forward.
+        /// The view routing takes of a target. `window.check` only rolls the windows forward. States not created
+        /// yet read as new ones (a plan creates nothing).
         mutating func view(of target: TargetRef, tokens: Int, at now: ContinuousClock.Instant) -> TargetView {
-            let key = Key(target)
+            let providerIndex = self.providers.index(forKey: target.provider)
+            let targetIndex = self.targets.index(forKey: Key(target))
+            return self.view(target: targetIndex, provider: providerIndex, tokens: tokens, at: now)
+        }
+
+        mutating func view(
+            target: Dictionary<Key, TargetState>.Index?,
+            provider: Dictionary<String, ProviderState>.Index?,
+            tokens: Int,
+            at now: ContinuousClock.Instant
+        ) -> TargetView {
             var view = TargetView()
-            let providerBreaker: CircuitBreaker
-            if self.providers[target.provider] != nil {
-                // In place: a copy out and back would copy the window's buckets on every request.
-                if case .wait(let wait) = self.providers[target.provider]!.window.check(tokens: tokens, at: now) {
+            if let provider {
+                if case .wait(let wait) = self.providers.values[provider].window.check(tokens: tokens, at: now) {
                     view.windowWait = wait
                 }
-                let provider = self.providers[target.provider]!
-                view.adminDisabled = provider.disabledByAdmin
-                view.authFailure = provider.authFailure
-                view.quotaUntil = provider.quotaUntil
-                providerBreaker = provider.breaker
-            } else {
-                providerBreaker = CircuitBreaker()
+                view.adminDisabled = self.providers.values[provider].disabledByAdmin
+                view.authFailure = self.providers.values[provider].authFailure
+                view.quotaUntil = self.providers.values[provider].quotaUntil
             }
-            if self.targets[key] != nil {
-                // The in-place check first: a copy held meanwhile would make it copy the buckets.
-                if case .wait(let wait) = self.targets[key]!.window.check(tokens: tokens, at: now) {
+            if let target {
+                if case .wait(let wait) = self.targets.values[target].window.check(tokens: tokens, at: now) {
                     view.windowWait = max(view.windowWait ?? .zero, wait)
                 }
-                view.dailyQuotaUntil = self.targets[key]!.dailyQuotaUntil
-                view.breaker = BreakerPair.view(provider: providerBreaker, target: self.targets[key]!.breaker, at: now)
-                view.latencyEWMA = self.targets[key]!.health.latencyEWMA
-            } else {
-                view.breaker = BreakerPair.view(provider: providerBreaker, target: CircuitBreaker(), at: now)
+                view.dailyQuotaUntil = self.targets.values[target].dailyQuotaUntil
+                view.latencyEWMA = self.targets.values[target].health.latencyEWMA
             }
+            view.breaker = BreakerPair.view(
+                provider: provider.map { self.providers.values[$0].breaker } ?? CircuitBreaker(),
+                target: target.map { self.targets.values[$0].breaker } ?? CircuitBreaker(),
+                at: now
+            )
             return view
         }
     }
@@ -165,8 +181,8 @@ final class Resilience: Sendable {
         var transitions: [BreakerPair.ScopedTransition] = []
         let key = Key(target)
         let admission = self.storage.withLockedValue { storage -> Admission in
-            storage.ensure(key)
-            var view = storage.view(of: target, tokens: tokens, at: now)
+            let slots = storage.slots(key)
+            var view = storage.view(target: slots.target, provider: slots.provider, tokens: tokens, at: now)
             if forcedProbe { view.breaker = .admits }
             switch RoutingPlanner.verdict(for: target, in: table, view: view, promptTokens: nil, at: now) {
             case .skipped(let reason):
@@ -178,21 +194,21 @@ final class Resilience: Sendable {
             }
             let probe: Bool
             if forcedProbe {
-                BreakerPair.forceProbe(target: &storage.targets[key]!.breaker, transitions: &transitions)
+                BreakerPair.forceProbe(target: &storage.targets.values[slots.target].breaker, transitions: &transitions)
                 probe = true
             } else {
                 // Two different stored properties: both may be mutated in place at once.
                 switch BreakerPair.admit(
-                    provider: &storage.providers[key.provider]!.breaker, target: &storage.targets[key]!.breaker,
-                    at: now, transitions: &transitions
+                    provider: &storage.providers.values[slots.provider].breaker,
+                    target: &storage.targets.values[slots.target].breaker, at: now, transitions: &transitions
                 ) {
                 case .reject(let until): return .skip(until > now ? .breakerOpen(until: until) : .breakerProbing)
                 case .probe: probe = true
                 case .permit: probe = false
                 }
             }
-            storage.targets[key]!.window.recordRequest(tokens: tokens, at: now)
-            storage.providers[key.provider]!.window.recordRequest(tokens: tokens, at: now)
+            storage.targets.values[slots.target].window.recordRequest(tokens: tokens, at: now)
+            storage.providers.values[slots.provider].window.recordRequest(tokens: tokens, at: now)
             return .go(probe: probe)
         }
         self.announce(transitions, target: target)
@@ -208,19 +224,19 @@ final class Resilience: Sendable {
         let key = Key(outcome.target)
         let now = outcome.ended
         let (feedback, status) = self.storage.withLockedValue { storage -> (Feedback, StatusChange?) in
-            storage.ensure(key)
+            let slots = storage.slots(key)
             let policy = storage.policy(key.provider)
             Self.apply(
-                outcome, provider: &storage.providers[key.provider]!, target: &storage.targets[key]!, policy: policy,
-                transitions: &transitions
+                outcome, provider: &storage.providers.values[slots.provider],
+                target: &storage.targets.values[slots.target], policy: policy, transitions: &transitions
             )
-            let provider = storage.providers[key.provider]!
             let feedback = Feedback(
                 breakerAdmits: BreakerPair.admitsRetry(
-                    provider: provider.breaker, target: storage.targets[key]!.breaker, at: now
+                    provider: storage.providers.values[slots.provider].breaker,
+                    target: storage.targets.values[slots.target].breaker, at: now
                 )
             )
-            return (feedback, Self.refreshStatus(&storage, key: key, at: now))
+            return (feedback, Self.refreshStatus(&storage, slots: slots, policy: policy, at: now))
         }
         self.announce(transitions, target: outcome.target)
         if let status { self.announce(status, target: outcome.target) }
@@ -281,13 +297,22 @@ final class Resilience: Sendable {
 
     /// Recomputes a target's status; returns the change, if any, for logging after the lock.
     static func refreshStatus(_ storage: inout Storage, key: Key, at now: ContinuousClock.Instant) -> StatusChange? {
-        guard storage.targets[key] != nil, let provider = storage.providers[key.provider] else { return nil }
-        let policy = storage.policy(key.provider)
+        guard storage.targets[key] != nil else { return nil }
+        return Self.refreshStatus(&storage, slots: storage.slots(key), policy: storage.policy(key.provider), at: now)
+    }
+
+    static func refreshStatus(
+        _ storage: inout Storage,
+        slots: Storage.Slots,
+        policy: ProviderPolicy,
+        at now: ContinuousClock.Instant
+    ) -> StatusChange? {
         let (status, reason) = Self.targetStatus(
-            &storage.targets[key]!, provider: provider, enabled: true, at: now, policy: policy
+            &storage.targets.values[slots.target], provider: storage.providers.values[slots.provider], enabled: true,
+            at: now, policy: policy
         )
-        let previous = storage.targets[key]!.status
-        storage.targets[key]!.status = status
+        let previous = storage.targets.values[slots.target].status
+        storage.targets.values[slots.target].status = status
         return previous == status ? nil : StatusChange(from: previous, to: status, reason: reason)
     }
 
