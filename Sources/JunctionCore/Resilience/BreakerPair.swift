@@ -8,6 +8,18 @@ public enum BreakerPair {
         case target
     }
 
+    /// The half-open probe slots an admitted request holds: only the holder may give a slot back.
+    public struct ProbeSlots: OptionSet, Sendable, Equatable {
+        public let rawValue: UInt8
+
+        public init(rawValue: UInt8) {
+            self.rawValue = rawValue
+        }
+
+        public static let provider = ProbeSlots(rawValue: 1)
+        public static let target = ProbeSlots(rawValue: 2)
+    }
+
     public struct ScopedTransition: Sendable, Equatable {
         public var scope: Scope
         public var transition: CircuitBreaker.Transition
@@ -29,35 +41,41 @@ public enum BreakerPair {
         return .admits
     }
 
-    /// Admits a request through both breakers (taking the half-open probe slot where there is one). A request
-    /// refused by the target's breaker gives the provider's probe slot back.
+    /// Admits a request through both breakers, taking the half-open probe slot of each that is half-open. A
+    /// request refused by the target's breaker gives the provider's slot back. Returns the slots taken, which the
+    /// request's outcome must resolve (`succeeded`, `failed`, `abandoned`).
     public static func admit(
         provider: inout CircuitBreaker,
         target: inout CircuitBreaker,
         at now: ContinuousClock.Instant,
         transitions: inout [ScopedTransition]
-    ) -> CircuitBreaker.Admission {
+    ) -> (CircuitBreaker.Admission, ProbeSlots) {
         let (providerAdmission, providerTransition) = provider.admission(at: now)
         if let providerTransition { transitions.append(ScopedTransition(scope: .provider, transition: providerTransition)) }
-        if case .reject = providerAdmission { return providerAdmission }
+        if case .reject = providerAdmission { return (providerAdmission, []) }
         let (targetAdmission, targetTransition) = target.admission(at: now)
         if let targetTransition { transitions.append(ScopedTransition(scope: .target, transition: targetTransition)) }
+        var slots: ProbeSlots = []
+        if case .probe = providerAdmission { slots.insert(.provider) }
         switch targetAdmission {
         case .reject:
-            if case .probe = providerAdmission { provider.probeAbandoned() }
-            return targetAdmission
+            if slots.contains(.provider) { provider.probeAbandoned() }
+            return (targetAdmission, [])
         case .probe:
-            return .probe
+            return (.probe, slots.union(.target))
         case .permit:
-            return providerAdmission
+            return (providerAdmission, slots)
         }
     }
 
-    /// Lets one request through the target's open breaker (every target of the request is open).
-    public static func forceProbe(target: inout CircuitBreaker, transitions: inout [ScopedTransition]) {
+    /// Lets one request through the target's open breaker (every target of the request is open). Refused (false)
+    /// when the target is half-open with its probe in flight: one probe at a time.
+    public static func forceProbe(target: inout CircuitBreaker, transitions: inout [ScopedTransition]) -> Bool {
+        if case .halfOpen(probeInFlight: true) = target.state { return false }
         if let transition = target.beginForcedProbe() {
             transitions.append(ScopedTransition(scope: .target, transition: transition))
         }
+        return true
     }
 
     public static func succeeded(
@@ -74,42 +92,56 @@ public enum BreakerPair {
         }
     }
 
-    /// Applies a failure's breaker effect: counted against the target, or against the connection to the provider
-    /// (and so the target too), or not counted (the probe slot is then given back).
+    /// Applies a failure's breaker effect. A connection failure (`countProvider`) counts against the provider and
+    /// the target. Any other failure reached the provider: when it carries an HTTP status the connection works, so
+    /// it counts as the provider's success; without one (a reset, a timeout) it releases the provider's slot if this
+    /// request held it. `countTarget` counts against the target; an uncounted failure releases the target's slot.
     public static func failed(
         provider: inout CircuitBreaker,
         target: inout CircuitBreaker,
         effect: FailureDisposition.BreakerEffect,
         reason: String,
+        answered: Bool,
+        holding slots: ProbeSlots,
         at now: ContinuousClock.Instant,
         transitions: inout [ScopedTransition]
     ) {
-        switch effect {
-        case .countProvider:
+        if effect == .countProvider {
             if let transition = provider.requestFailed(at: now, reason: reason) {
                 transitions.append(ScopedTransition(scope: .provider, transition: transition))
             }
-            fallthrough
-        case .countTarget:
+        } else if answered {
+            if let transition = provider.requestSucceeded(at: now) {
+                transitions.append(ScopedTransition(scope: .provider, transition: transition))
+            }
+        } else if slots.contains(.provider) {
+            provider.probeAbandoned()
+        }
+        switch effect {
+        case .countProvider, .countTarget:
             if let transition = target.requestFailed(at: now, reason: reason) {
                 transitions.append(ScopedTransition(scope: .target, transition: transition))
             }
         default:
-            target.probeAbandoned()
-            provider.probeAbandoned()
+            if slots.contains(.target) { target.probeAbandoned() }
         }
     }
 
-    /// The attempt ended without an outcome (the caller left): no count, but no probe slot stays taken.
-    public static func abandoned(provider: inout CircuitBreaker, target: inout CircuitBreaker) {
-        target.probeAbandoned()
-        provider.probeAbandoned()
+    /// The attempt ended without an outcome (the caller left): no count; the slots it held are given back.
+    public static func abandoned(provider: inout CircuitBreaker, target: inout CircuitBreaker, holding slots: ProbeSlots) {
+        if slots.contains(.target) { target.probeAbandoned() }
+        if slots.contains(.provider) { provider.probeAbandoned() }
     }
 
-    /// Whether a retry could pass both breakers now (a retry after the breaker opened fails over at once).
+    /// Whether a retry could pass both breakers now: false once a breaker opened, or while another request holds
+    /// a half-open probe (a retry after the breaker opened fails over at once).
     public static func admitsRetry(provider: CircuitBreaker, target: CircuitBreaker, at now: ContinuousClock.Instant) -> Bool {
-        if case .open = provider.state { return false }
-        if case .open = target.state { return false }
+        for breaker in [provider, target] {
+            switch breaker.state {
+            case .open, .halfOpen(probeInFlight: true): return false
+            default: continue
+            }
+        }
         return true
     }
 }

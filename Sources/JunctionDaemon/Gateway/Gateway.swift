@@ -196,9 +196,9 @@ final class Gateway: Sendable {
         case .wait(let wait):
             run.action = run.planner.windowFull(wait: wait, at: now)
             return false
-        case .go(let probe):
+        case .go(let probes):
             run.current = Attempt(
-                target: target, provider: provider, number: number, probe: probe, estimatedTokens: run.estimatedTokens
+                target: target, provider: provider, number: number, probes: probes, estimatedTokens: run.estimatedTokens
             )
             return true
         }
@@ -209,7 +209,7 @@ final class Gateway: Sendable {
         var target: TargetRef
         var provider: ProviderRegistry.Provider
         var number: Int
-        var probe: Bool
+        var probes: BreakerPair.ProbeSlots
         var estimatedTokens: Int
     }
 
@@ -297,7 +297,7 @@ final class Gateway: Sendable {
     ) -> AttemptOutcome {
         AttemptOutcome(
             target: attempt.target, number: attempt.number, wait: request.pendingWait, started: outcome.started,
-            ended: outcome.ended, estimatedTokens: attempt.estimatedTokens, probe: attempt.probe, result: result
+            ended: outcome.ended, estimatedTokens: attempt.estimatedTokens, probes: attempt.probes, result: result
         )
     }
 

@@ -38,7 +38,8 @@ struct AttemptOutcome: Sendable {
     var ended: ContinuousClock.Instant
     /// What the rate windows were charged before the provider reported real usage.
     var estimatedTokens: Int
-    var probe: Bool
+    /// The half-open probe slots the attempt held (resolved by its outcome).
+    var probes: BreakerPair.ProbeSlots
     var result: Result
 
     var latency: Duration { self.ended - self.started }

@@ -115,7 +115,8 @@ final class Resilience: Sendable {
 
     /// What the shell says at the moment of sending.
     enum Admission: Sendable, Equatable {
-        case go(probe: Bool)
+        /// Send; the request holds these half-open probe slots until its outcome.
+        case go(probes: BreakerPair.ProbeSlots)
         case skip(SkipReason)
         /// The rate window has room in this long; waiting is the planner's decision.
         case wait(Duration)
@@ -192,24 +193,27 @@ final class Resilience: Sendable {
             case .eligible(nil):
                 break
             }
-            let probe: Bool
+            let probes: BreakerPair.ProbeSlots
             if forcedProbe {
-                BreakerPair.forceProbe(target: &storage.targets.values[slots.target].breaker, transitions: &transitions)
-                probe = true
+                guard BreakerPair.forceProbe(target: &storage.targets.values[slots.target].breaker, transitions: &transitions)
+                else { return .skip(.breakerProbing) }
+                probes = .target
             } else {
                 // Two different stored properties: both may be mutated in place at once.
-                switch BreakerPair.admit(
+                let (admission, taken) = BreakerPair.admit(
                     provider: &storage.providers.values[slots.provider].breaker,
                     target: &storage.targets.values[slots.target].breaker, at: now, transitions: &transitions
-                ) {
-                case .reject(let until): return .skip(until > now ? .breakerOpen(until: until) : .breakerProbing)
-                case .probe: probe = true
-                case .permit: probe = false
+                )
+                if case .reject(let until) = admission {
+                    let probing = [storage.providers.values[slots.provider].breaker, storage.targets.values[slots.target].breaker]
+                        .contains { if case .halfOpen = $0.state { true } else { false } }
+                    return .skip(probing ? .breakerProbing : .breakerOpen(until: until))
                 }
+                probes = taken
             }
             storage.targets.values[slots.target].window.recordRequest(tokens: tokens, at: now)
             storage.providers.values[slots.provider].window.recordRequest(tokens: tokens, at: now)
-            return .go(probe: probe)
+            return .go(probes: probes)
         }
         self.announce(transitions, target: target)
         return admission
@@ -253,7 +257,7 @@ final class Resilience: Sendable {
         let now = outcome.ended
         switch outcome.result {
         case .abandoned:
-            BreakerPair.abandoned(provider: &provider.breaker, target: &state.breaker)
+            BreakerPair.abandoned(provider: &provider.breaker, target: &state.breaker, holding: outcome.probes)
         case .answered(let answer):
             BreakerPair.succeeded(provider: &provider.breaker, target: &state.breaker, at: now, transitions: &transitions)
             state.health.recordSuccess(latency: answer.latency, at: now)
@@ -269,9 +273,12 @@ final class Resilience: Sendable {
             if let limits = error.rateLimits { state.window.learn(limits, at: now) }
             let effect = failure.disposition.breaker
             BreakerPair.failed(
-                provider: &provider.breaker, target: &state.breaker, effect: effect, reason: failure.reason, at: now,
-                transitions: &transitions
+                provider: &provider.breaker, target: &state.breaker, effect: effect, reason: failure.reason,
+                answered: error.status != nil, holding: outcome.probes, at: now, transitions: &transitions
             )
+            // Nothing was generated: the tokens charged at admission are given back (the request still counts).
+            state.window.correctTokens(estimated: outcome.estimatedTokens, actual: 0, at: now)
+            provider.window.correctTokens(estimated: outcome.estimatedTokens, actual: 0, at: now)
             switch effect {
             case .rateLimited:
                 state.window.rateLimited(retryAfter: error.hints.retryAfter, fallback: .seconds(1), at: now)

@@ -77,7 +77,7 @@ struct ResilienceShellTests {
         let harness = try GatewayHarness(Self.config)
         let outcome = AttemptOutcome(
             target: TargetRef(provider: "a", model: "m"), number: 1, wait: .zero, started: .now, ended: .now,
-            estimatedTokens: 10, probe: false,
+            estimatedTokens: 10, probes: [],
             result: .failed(
                 AttemptOutcome.Failure(
                     error: ProviderError(
