@@ -83,6 +83,14 @@ public final class FakeHTTPExecutor: HTTPExecutor {
         self.state.withLockedValue { $0.scripts.append((prefix, replies)) }
     }
 
+    /// From now on requests to URLs starting with `prefix` get `replies` (earlier scripts for it are dropped).
+    public func replace(_ prefix: String, _ replies: Reply...) {
+        self.state.withLockedValue { state in
+            state.scripts.removeAll { $0.prefix == prefix }
+            state.scripts.append((prefix, replies))
+        }
+    }
+
     /// Every request sent, in order.
     public var sent: [HTTPRequest] { self.state.withLockedValue { $0.sent } }
 

@@ -60,6 +60,8 @@ public struct AttemptPlanner: Sendable {
     private var index = 0
     private var usingFallback = false
     private var attemptsOnCurrent = 0
+    /// Waited for rate-window room on the current target so far: `maxQueueWait` bounds the total, not each wait.
+    private var queuedOnCurrent: Duration = .zero
     /// Attempts sent so far.
     public private(set) var attempts = 0
     private var minimumContext: Int?
@@ -69,8 +71,6 @@ public struct AttemptPlanner: Sendable {
     private var afterRestart: Action?
     /// Targets passed over while running (at admission, or for a too-small context window), with the reason.
     public private(set) var skipped: [(target: TargetRef, reason: SkipReason)] = []
-    /// Why the last failed target was left (for logs): "retries exhausted (3)", "breaker opened", ...
-    public private(set) var lastFailoverNote: String?
 
     /// - Parameters:
     ///   - candidates: the plan's eligible targets, in order.
@@ -99,7 +99,8 @@ public struct AttemptPlanner: Sendable {
     public mutating func windowFull(wait: Duration, at now: ContinuousClock.Instant) -> Action {
         self.unsend()
         guard let candidate = self.current else { return self.sendCurrent(at: now) }
-        if wait <= candidate.maxQueueWait, now + wait < self.deadline {
+        if self.queuedOnCurrent + wait <= candidate.maxQueueWait, now + wait < self.deadline {
+            self.queuedOnCurrent += wait
             return .wait(until: now + wait, reason: .windowRoom)
         }
         self.skipped.append((candidate.target, .noWindowRoom(wait: wait)))
@@ -137,20 +138,15 @@ public struct AttemptPlanner: Sendable {
     ) -> Action {
         self.lastReason = reason
         self.unretractedOutput = self.unretractedOutput || outputSent
-        self.lastFailoverNote = reason
         guard now < self.deadline else { return .fail(.deadline) }
         guard let candidate = self.current else { return .fail(.exhausted) }
         if disposition.retrySameTarget, !outputSent, !self.usingFallback {
             let decision = candidate.retry.decide(
                 afterAttempt: self.attemptsOnCurrent, hint: retryAfter, remaining: self.deadline - now, random: random
             )
-            switch decision {
-            case .retry(let wait) where breakerAdmits:
+            // A retry that the breaker would refuse, or that cannot fit the deadline, fails over now.
+            if case .retry(let wait) = decision, breakerAdmits {
                 return .wait(until: now + wait, reason: retryAfter == nil ? .backoff : .retryAfter)
-            case .retry:
-                self.lastFailoverNote = "\(reason); circuit breaker opened"
-            case .failover(let note):
-                self.lastFailoverNote = "\(reason); \(note)"
             }
         }
         switch disposition.failover {
@@ -180,6 +176,7 @@ public struct AttemptPlanner: Sendable {
             self.index += 1
         }
         self.attemptsOnCurrent = 0
+        self.queuedOnCurrent = .zero
     }
 
     /// A `send` that did not happen (refused at admission) is not an attempt.

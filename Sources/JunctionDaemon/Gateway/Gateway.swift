@@ -365,7 +365,8 @@ final class Gateway: Sendable {
     private func failure(_ failure: AttemptPlanner.Failure, run: RequestRun) -> GenerateFailure {
         var result = GenerateFailure(
             kind: .noProviderAvailable, attempts: run.attempts, skipped: run.skipped,
-            partialOutputCharacters: run.partialOutput ? run.partialCharacters : nil, lastError: run.lastError
+            partialOutputCharacters: run.partialOutput ? run.partialCharacters : nil, lastError: run.lastError,
+            latency: self.clock.now - run.started
         )
         let attempts = run.attempts
         // The request's deadline is the transport's overall clock: its expiry is a timeout, however it surfaced.

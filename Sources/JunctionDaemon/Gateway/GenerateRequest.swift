@@ -133,4 +133,6 @@ struct GenerateFailure: Error, Sendable {
     /// Characters of answer text the caller received from attempts that failed (not retracted); nil: none.
     var partialOutputCharacters: Int?
     var lastError: ProviderError?
+    /// From the request's start to its failure, every attempt and wait included; nil when it failed at planning.
+    var latency: Duration?
 }

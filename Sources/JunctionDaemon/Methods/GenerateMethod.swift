@@ -115,6 +115,8 @@ enum GenerateMethod {
     /// The JSON-RPC error for a failure: the only place where failure kinds become codes.
     static func error(_ failure: GenerateFailure, at now: ContinuousClock.Instant) -> RPCError {
         var data: JSONObject = ["attempts": .array(failure.attempts.map(self.encode))]
+        // Every wait counts, the one after the last attempt too.
+        if let latency = failure.latency { data["latency_ms"] = .int(latency.milliseconds) }
         if !failure.skipped.isEmpty { data["skipped"] = .array(failure.skipped.map { self.encode($0, at: now) }) }
         if let characters = failure.partialOutputCharacters {
             // The caller received this much text from an attempt that failed: it is not an answer.

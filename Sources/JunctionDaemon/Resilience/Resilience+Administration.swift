@@ -5,8 +5,14 @@ extension Resilience {
     /// A health probe ended. A provider-level probe (`target` nil: the models endpoint) counts toward the
     /// provider; a 1-token generate counts toward its target. A success clears what it disproves: an auth
     /// failure, the quota cooldown, the daily quota mark, an open breaker.
-    func probeFinished(_ target: TargetRef?, provider name: String, ok: Bool, latency: Duration, detail: String) {
-        let now = ContinuousClock.now
+    func probeFinished(
+        _ target: TargetRef?,
+        provider name: String,
+        ok: Bool,
+        latency: Duration,
+        detail: String,
+        at now: ContinuousClock.Instant = .now
+    ) {
         var transitions: [(String?, CircuitBreaker.Transition)] = []
         let change = self.storage.withLockedValue { storage -> StatusChange? in
             storage.ensureProvider(name)

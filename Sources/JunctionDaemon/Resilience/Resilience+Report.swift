@@ -80,8 +80,11 @@ extension Resilience {
             // probe succeeds, so say how long it has been open and when the next probe is due.
             breakerObject["open_for_ms"] = .int(max(0, (until - now).milliseconds))
             breakerObject["open_since_ms"] = .int((now - since).milliseconds)
-            var nextProbe = until
-            if let probe = health.lastProbe { nextProbe = max(nextProbe, probe.at + policy.health.openProbeInterval) }
+            // The health monitor probes an open target every `openProbeInterval` from its opening, and a request
+            // may probe once the interval is over: whichever comes first.
+            var lastProbeOrOpening = since
+            if let probe = health.lastProbe, probe.at > since { lastProbeOrOpening = probe.at }
+            let nextProbe = min(until, lastProbeOrOpening + policy.health.openProbeInterval)
             breakerObject["next_probe_in_ms"] = .int(max(0, (nextProbe - now).milliseconds))
         }
         let (rate, requests) = health.errorRate(at: now)

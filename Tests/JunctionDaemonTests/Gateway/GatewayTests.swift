@@ -196,13 +196,17 @@ struct GatewayTests {
         let plan = try harness.gateway.plan(.route("main"), promptTokens: nil, tokens: 10)
         #expect(plan.eligible.isEmpty)
         #expect(plan.allOpenFallback == TargetRef(provider: "a", model: "m"))
-        harness.executor.on("http://a.test", .json(200, OpenAIBodies.completion("recovered")))
-        let before = harness.executor.count("http://a.test")
-        let (result, _) = await harness.generate(route: "main")
-        // The first matching script still answers 503: the forced probe is sent and counted, then nothing else.
-        #expect(harness.executor.count("http://a.test") == before + 1)
-        #expect(harness.executor.count("http://b.test") == 3)
-        if case .failure(let failure) = result { #expect(failure.attempts.count == 1) }
+        // a recovered: the request that finds every breaker open still sends one probe, to the one open longest.
+        harness.executor.replace("http://a.test", .json(200, OpenAIBodies.completion("recovered")))
+        let before = (a: harness.executor.count("http://a.test"), b: harness.executor.count("http://b.test"))
+        let answer = try await harness.generate(route: "main").result.get()
+        #expect(answer.completion.text == "recovered")
+        #expect(answer.attempts.map(\.target.provider) == ["a"])
+        #expect(harness.executor.count("http://a.test") == before.a + 1)
+        #expect(harness.executor.count("http://b.test") == before.b)
+        // Its success closed a's breaker: the next plan has a eligible again, b still open.
+        let after = try harness.gateway.plan(.route("main"), promptTokens: nil, tokens: 10)
+        #expect(after.eligible == [TargetRef(provider: "a", model: "m")])
     }
 
     @Test func aKeyThatCannotBeReadIsSkippedWithItsReason() async throws {

@@ -30,7 +30,8 @@ struct ResilienceShellTests {
         #expect(plan.skipped.map(\.reason.code) == ["quota_exhausted"])
         #expect(self.provider(harness, "a")?["status"] == "UNHEALTHY")
         harness.resilience.probeFinished(
-            TargetRef(provider: "a", model: "m"), provider: "a", ok: true, latency: .milliseconds(20), detail: "1-token generate"
+            TargetRef(provider: "a", model: "m"), provider: "a", ok: true, latency: .milliseconds(20),
+            detail: "1-token generate", at: harness.clock.now
         )
         #expect(try harness.gateway.plan(.route("main"), promptTokens: nil, tokens: 10).eligible.count == 2)
         #expect(self.provider(harness, "a")?["quota_cooldown_ms"] == nil)
@@ -43,19 +44,24 @@ struct ResilienceShellTests {
         harness.executor.on("http://a.test/v1/chat", .json(503, OpenAIBodies.error(503)))
         harness.executor.on("http://b.test", .json(200, OpenAIBodies.completion()))
         for _ in 0..<3 { _ = await harness.generate(model: "a:m") }
+        // Long after the open interval (30 s), with probes failing every 5 s: not "open (0s)".
+        for _ in 0..<8 {
+            harness.clock.advance(by: .seconds(5))
+            harness.resilience.probeFinished(
+                TargetRef(provider: "a", model: "m"), provider: "a", ok: false, latency: .milliseconds(10),
+                detail: "HTTP 503", at: harness.clock.now
+            )
+        }
+        harness.clock.advance(by: .seconds(2))
         let breaker = self.provider(harness, "a")?["targets"]?.arrayValue?.first?["breaker"]
         #expect(breaker?["state"] == "open")
-        #expect(breaker?["open_since_ms"]?.intValue != nil)
-        #expect((breaker?["next_probe_in_ms"]?.intValue ?? 0) > 0)
+        #expect(breaker?["open_for_ms"] == 0)
+        #expect((breaker?["open_since_ms"]?.intValue ?? 0) >= 42_000)
+        #expect(breaker?["next_probe_in_ms"] == 0)
         // One model's breaker is open: the provider is not unhealthy because of it alone while another serves.
         harness.resilience.probeFinished(
-            TargetRef(provider: "a", model: "n"), provider: "a", ok: true, latency: .milliseconds(10), detail: "ok"
-        )
-        harness.resilience.probeFinished(
-            TargetRef(provider: "a", model: "m"), provider: "a", ok: false, latency: .milliseconds(10), detail: "HTTP 503"
-        )
-        harness.resilience.probeFinished(
-            TargetRef(provider: "a", model: "m"), provider: "a", ok: false, latency: .milliseconds(10), detail: "HTTP 503"
+            TargetRef(provider: "a", model: "n"), provider: "a", ok: true, latency: .milliseconds(10), detail: "ok",
+            at: harness.clock.now
         )
         let provider = self.provider(harness, "a")
         #expect(provider?["status"] == "DEGRADED")

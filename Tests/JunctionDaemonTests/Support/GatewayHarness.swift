@@ -71,7 +71,7 @@ final class GatewayHarness: Sendable {
     }
 
     func health() -> JSONValue {
-        self.resilience.report(registry: self.configuration.registry, at: .now)
+        self.resilience.report(registry: self.configuration.registry, at: self.clock.now)
     }
 }
 
