@@ -61,7 +61,11 @@ public final class FakeHTTPExecutor: HTTPExecutor {
         }
 
         /// No answer at all: the connection fails after `latency`.
-        public static func failing(_ failure: TransportFailure, _ detail: String, latency: Duration = .milliseconds(5)) -> Reply {
+        public static func failing(
+            _ failure: TransportFailure,
+            _ detail: String,
+            latency: Duration = .milliseconds(5)
+        ) -> Reply {
             Reply(status: 0, latency: latency, failure: TransportError(failure, detail))
         }
     }
@@ -109,7 +113,8 @@ public final class FakeHTTPExecutor: HTTPExecutor {
             if replies.count > 1 { state.scripts[index].replies.removeFirst() }
             return replies[0]
         }
-        return HTTPResponse(source: FakeResponseSource(reply: reply, overall: request.timeouts.overall, clock: self.clock))
+        let source = FakeResponseSource(reply: reply, overall: request.timeouts.overall, clock: self.clock)
+        return HTTPResponse(source: source)
     }
 }
 

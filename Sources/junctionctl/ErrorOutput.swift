@@ -81,10 +81,9 @@ enum ErrorOutput {
     static func skipped(_ target: JSONValue, now: Double) -> String {
         var text = "\(Self.target(target))  \(target["reason"]?.stringValue ?? "?")"
         if let detail = target["detail"]?.stringValue, !detail.isEmpty { text += ": \(detail)" }
-        if let until = target["until_ms"]?.doubleValue {
-            // Wall-clock milliseconds since the epoch; small values are read as a wait from now.
-            let remaining = until > 1e12 ? until - now : until
-            text += "  (for \(Self.milliseconds(Int(max(0, remaining).rounded()))) more)"
+        if let remaining = target["until_ms"]?.intValue {
+            // How long the reason still holds, in milliseconds from the answer.
+            text += "  (for \(Self.milliseconds(max(0, remaining))) more)"
         }
         return text
     }

@@ -16,7 +16,10 @@ struct Plan: ParsableCommand {
     @Option(help: "A route name, as generate takes it.")
     var route: String?
 
-    @Option(name: .customLong("prompt-tokens"), help: "The prompt's size in tokens (targets with a smaller window are skipped).")
+    @Option(
+        name: .customLong("prompt-tokens"),
+        help: "The prompt's size in tokens (targets with a smaller window are skipped)."
+    )
     var promptTokens: Int?
 
     func validate() throws {
@@ -45,7 +48,8 @@ struct Plan: ParsableCommand {
                 rows.append(["\(index + 1)", name, "eligible", wait])
             } else {
                 rows.append([
-                    "\(index + 1)", name, "skipped: \(target["reason"]?.stringValue ?? "?")", target["detail"]?.stringValue ?? "",
+                    "\(index + 1)", name, "skipped: \(target["reason"]?.stringValue ?? "?")",
+                    target["detail"]?.stringValue ?? "",
                 ])
             }
         }

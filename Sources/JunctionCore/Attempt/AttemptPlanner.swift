@@ -190,7 +190,8 @@ public struct AttemptPlanner: Sendable {
         while !self.usingFallback, self.index < self.candidates.count, let minimum = self.minimumContext {
             let candidate = self.candidates[self.index]
             guard (candidate.contextWindow ?? 0) <= minimum else { break }
-            self.skipped.append((candidate.target, .contextWindowTooSmall(window: candidate.contextWindow, needed: minimum)))
+            let reason = SkipReason.contextWindowTooSmall(window: candidate.contextWindow, needed: minimum)
+            self.skipped.append((candidate.target, reason))
             self.index += 1
         }
         if self.current == nil, self.candidates.isEmpty, self.attempts == 0, self.fallback != nil, !self.usingFallback {

@@ -51,7 +51,9 @@ public enum BreakerPair {
         transitions: inout [ScopedTransition]
     ) -> (CircuitBreaker.Admission, ProbeSlots) {
         let (providerAdmission, providerTransition) = provider.admission(at: now)
-        if let providerTransition { transitions.append(ScopedTransition(scope: .provider, transition: providerTransition)) }
+        if let providerTransition {
+            transitions.append(ScopedTransition(scope: .provider, transition: providerTransition))
+        }
         if case .reject = providerAdmission { return (providerAdmission, []) }
         let (targetAdmission, targetTransition) = target.admission(at: now)
         if let targetTransition { transitions.append(ScopedTransition(scope: .target, transition: targetTransition)) }
@@ -128,14 +130,22 @@ public enum BreakerPair {
     }
 
     /// The attempt ended without an outcome (the caller left): no count; the slots it held are given back.
-    public static func abandoned(provider: inout CircuitBreaker, target: inout CircuitBreaker, holding slots: ProbeSlots) {
+    public static func abandoned(
+        provider: inout CircuitBreaker,
+        target: inout CircuitBreaker,
+        holding slots: ProbeSlots
+    ) {
         if slots.contains(.target) { target.probeAbandoned() }
         if slots.contains(.provider) { provider.probeAbandoned() }
     }
 
     /// Whether a retry could pass both breakers now: false once a breaker opened, or while another request holds
     /// a half-open probe (a retry after the breaker opened fails over at once).
-    public static func admitsRetry(provider: CircuitBreaker, target: CircuitBreaker, at now: ContinuousClock.Instant) -> Bool {
+    public static func admitsRetry(
+        provider: CircuitBreaker,
+        target: CircuitBreaker,
+        at now: ContinuousClock.Instant
+    ) -> Bool {
         for breaker in [provider, target] {
             switch breaker.state {
             case .open, .halfOpen(probeInFlight: true): return false

@@ -103,7 +103,8 @@ public enum SkipReason: Sendable, Equatable {
         case .quotaCooling(let until): return "quota exhausted; cooling down for \(left(until))"
         case .dailyQuota(let until): return "daily quota spent; resets in \(left(until))"
         case .contextWindowTooSmall(let window, let needed):
-            return "context window \(window.map(String.init) ?? "unknown") is too small (needs more than \(needed) tokens)"
+            let size = window.map(String.init) ?? "unknown"
+            return "context window \(size) is too small (needs more than \(needed) tokens)"
         case .breakerOpen(let until): return "circuit breaker open; next probe in \(left(until))"
         case .breakerProbing: return "circuit breaker half-open; its probe is in flight"
         case .noWindowRoom(let wait): return "rate window full; room in \(DurationText.approximate(wait))"

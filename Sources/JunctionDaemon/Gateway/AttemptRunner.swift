@@ -123,7 +123,10 @@ struct AttemptRunner: Sendable {
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 
-    private func unary(provider: ProviderRegistry.Provider, response: HTTPResponse) async throws -> Result<Answer, Failure> {
+    private func unary(
+        provider: ProviderRegistry.Provider,
+        response: HTTPResponse
+    ) async throws -> Result<Answer, Failure> {
         var head: HTTPResponseHead?
         var body: [UInt8] = []
         for try await part in response {
@@ -263,7 +266,10 @@ private final class StreamState {
 
     /// The answer, or why the stream is not one.
     @inline(never)  // keeps its temporaries out of the stream's async frame
-    func finish(provider: ProviderRegistry.Provider, logger: Logger) -> Result<AttemptRunner.Answer, AttemptRunner.Failure> {
+    func finish(
+        provider: ProviderRegistry.Provider,
+        logger: Logger
+    ) -> Result<AttemptRunner.Answer, AttemptRunner.Failure> {
         if let error = self.error { return self.failed(error) }
         guard let head = self.head else { return self.failed(ProviderError(kind: .malformed, message: "no response")) }
         let now = AttemptRunner.wallClock()

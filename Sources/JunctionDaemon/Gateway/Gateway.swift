@@ -348,7 +348,9 @@ final class Gateway: Sendable {
     ) -> GenerateResult {
         let completion = answer.completion
         let usage = completion.usage
-            ?? Usage(promptTokens: chat.estimatedPromptTokens, completionTokens: TokenEstimate.tokens(in: completion.text))
+            ?? Usage(
+                promptTokens: chat.estimatedPromptTokens, completionTokens: TokenEstimate.tokens(in: completion.text)
+            )
         return GenerateResult(
             completion: completion,
             usage: usage,

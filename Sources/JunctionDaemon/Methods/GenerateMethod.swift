@@ -1,15 +1,6 @@
 import JunctionCore
 import JunctionRPC
 
-extension Gateway {
-    /// `generate`'s params, validated (`GenerateParams.parse`).
-    struct Options: Sendable {
-        var request: ChatRequest
-        var timeout: Duration?
-        var client: String?
-    }
-}
-
 /// `generate` over JSON-RPC: params → `GenerateRequest`; the gateway's events → `generate.delta` /
 /// `generate.restart` notifications tagged with the request id; the result or `GenerateFailure` → the JSON-RPC
 /// result or error. The only place that knows how a generate looks on the wire.
@@ -56,7 +47,8 @@ enum GenerateMethod {
                 )
             case .restart(let attempt, let reason):
                 connection.notify(
-                    method: "generate.restart", params: ["request": id, "attempt": .int(attempt), "reason": .string(reason)]
+                    method: "generate.restart",
+                    params: ["request": id, "attempt": .int(attempt), "reason": .string(reason)]
                 )
             case .reasoning:
                 // The wire protocol carries reasoning in the result only.
@@ -136,11 +128,13 @@ enum GenerateMethod {
             return RPCError(code: RPCErrorCode.noProviderAvailable.rawValue, message: message)
         case .timeout:
             return RPCError(
-                code: RPCErrorCode.timeout.rawValue, message: "Timeout: the request's deadline passed", data: .object(data)
+                code: RPCErrorCode.timeout.rawValue, message: "Timeout: the request's deadline passed",
+                data: .object(data)
             )
         case .rateLimited(let wait):
             data["retry_after_ms"] = .int(wait.milliseconds)
-            let message = failure.attempts.isEmpty ? "Rate limited: no target has room now" : "Rate limited by every target"
+            let message =
+                failure.attempts.isEmpty ? "Rate limited: no target has room now" : "Rate limited by every target"
             return RPCError(code: RPCErrorCode.rateLimited.rawValue, message: message, data: .object(data))
         case .upstream(let target, let error):
             return RPCError(

@@ -3,12 +3,19 @@ import JunctionRPC
 
 /// `generate` params → a validated `ChatRequest`; every problem names its field.
 enum GenerateParams {
+    /// `generate`'s params, validated.
+    struct Parsed: Sendable {
+        var request: ChatRequest
+        var timeout: Duration?
+        var client: String?
+    }
+
     static let known: Set<String> = [
         "prompt", "messages", "system", "model", "route", "max_tokens", "temperature", "top_p", "stop",
         "response_format", "stream", "timeout_ms", "client", "metadata",
     ]
 
-    static func parse(_ raw: JSONValue?) throws(RPCError) -> Gateway.Options {
+    static func parse(_ raw: JSONValue?) throws(RPCError) -> Parsed {
         let params = try Params(raw, known: self.known)
         let messages = try self.messages(params)
         var request = ChatRequest(messages: messages)
@@ -31,7 +38,7 @@ enum GenerateParams {
             request.metadata = object
         }
         let timeout = try params.int("timeout_ms", in: 1...3_600_000).map { Duration.milliseconds($0) }
-        return Gateway.Options(request: request, timeout: timeout, client: try params.string("client"))
+        return Parsed(request: request, timeout: timeout, client: try params.string("client"))
     }
 
     private static func messages(_ params: Params) throws(RPCError) -> [ChatMessage] {

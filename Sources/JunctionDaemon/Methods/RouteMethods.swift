@@ -17,7 +17,9 @@ enum RouteMethods {
                 let now = ContinuousClock.now
                 let plan: RoutingPlan
                 do {
-                    plan = try gateway.plan(selection, promptTokens: promptTokens, tokens: (promptTokens ?? 0) + 1024, at: now)
+                    plan = try gateway.plan(
+                        selection, promptTokens: promptTokens, tokens: (promptTokens ?? 0) + 1024, at: now
+                    )
                 } catch let error as RoutingError {
                     switch error.kind {
                     case .invalidField(let field): throw RPCError.invalidParams(field: field, problem: error.message)
@@ -30,7 +32,12 @@ enum RouteMethods {
         ]
     }
 
-    static func encode(_ plan: RoutingPlan, selection: RouteSelection, promptTokens: Int?, at now: ContinuousClock.Instant) -> JSONValue {
+    static func encode(
+        _ plan: RoutingPlan,
+        selection: RouteSelection,
+        promptTokens: Int?,
+        at now: ContinuousClock.Instant
+    ) -> JSONValue {
         let selected: JSONValue =
             switch selection {
             case .route(let name): ["route": .string(name)]
@@ -58,8 +65,9 @@ enum RouteMethods {
             "prompt_tokens": promptTokens.map { .int($0) } ?? .null,
             "targets": .array(targets),
             "eligible": .int(plan.eligible.count),
-            "all_open_fallback": plan.allOpenFallback.map { ["provider": .string($0.provider), "model": .string($0.model)] }
-                ?? .null,
+            "all_open_fallback": plan.allOpenFallback.map {
+                ["provider": .string($0.provider), "model": .string($0.model)]
+            } ?? .null,
         ]
     }
 }

@@ -16,7 +16,8 @@ extension Resilience {
                 var statuses: [HealthTracker.Status] = []
                 var requests = 0
                 var failures = 0.0
-                for key in storage.targets.keys.filter({ $0.provider == provider.name }).sorted(by: { $0.model < $1.model }) {
+                let keys = storage.targets.keys.filter { $0.provider == provider.name }.sorted { $0.model < $1.model }
+                for key in keys {
                     var target = storage.targets[key]!
                     let (targetStatus, reason) = Self.targetStatus(
                         &target, provider: state, enabled: provider.config.enabled, at: now, policy: policy
@@ -47,7 +48,8 @@ extension Resilience {
                 )
                 // The provider's traffic is its targets' traffic (its own tracker holds only provider-level probes).
                 object["requests_last_minute"] = .int(requests)
-                object["error_rate"] = .double(requests == 0 ? 0 : (failures / Double(requests) * 1000).rounded() / 1000)
+                let rate = requests == 0 ? 0 : failures / Double(requests)
+                object["error_rate"] = .double((rate * 1000).rounded() / 1000)
                 object["provider"] = .string(provider.name)
                 object["kind"] = .string(provider.config.kind.rawValue)
                 object["enabled"] = .bool(provider.config.enabled && !providerState.disabledByAdmin)
@@ -101,7 +103,9 @@ extension Resilience {
             "rpd_limit": window.limits.requestsPerDay.map { .int($0) } ?? .null,
         ]
         if let learned = window.learned { windowObject["learned"] = learned.json }
-        if let blocked = window.blockedUntil, blocked > now { windowObject["blocked_for_ms"] = .int((blocked - now).milliseconds) }
+        if let blocked = window.blockedUntil, blocked > now {
+            windowObject["blocked_for_ms"] = .int((blocked - now).milliseconds)
+        }
         var object: JSONObject = [
             "breaker": .object(breakerObject),
             "latency_ms": .object(latency),
@@ -112,7 +116,8 @@ extension Resilience {
         ]
         if let probe = health.lastProbe {
             object["last_probe"] = [
-                "ok": .bool(probe.ok), "ago_ms": .int((now - probe.at).milliseconds), "latency_ms": .int(probe.latency.milliseconds),
+                "ok": .bool(probe.ok), "ago_ms": .int((now - probe.at).milliseconds),
+                "latency_ms": .int(probe.latency.milliseconds),
                 "detail": .string(probe.detail),
             ]
         }

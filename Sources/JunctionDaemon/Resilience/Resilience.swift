@@ -45,7 +45,9 @@ final class Resilience: Sendable {
             self.policies[provider] ?? ProviderPolicy()
         }
 
-        typealias Slots = (target: Dictionary<Key, TargetState>.Index, provider: Dictionary<String, ProviderState>.Index)
+        typealias Slots = (
+            target: Dictionary<Key, TargetState>.Index, provider: Dictionary<String, ProviderState>.Index
+        )
 
         /// Creates the states of a target and its provider on first use, and returns where they are. Callers then
         /// read and mutate them in place through the indices (`storage.targets.values[slots.target]`): one hash
@@ -195,7 +197,10 @@ final class Resilience: Sendable {
             }
             let probes: BreakerPair.ProbeSlots
             if forcedProbe {
-                guard BreakerPair.forceProbe(target: &storage.targets.values[slots.target].breaker, transitions: &transitions)
+                guard
+                    BreakerPair.forceProbe(
+                        target: &storage.targets.values[slots.target].breaker, transitions: &transitions
+                    )
                 else { return .skip(.breakerProbing) }
                 probes = .target
             } else {
@@ -205,8 +210,10 @@ final class Resilience: Sendable {
                     target: &storage.targets.values[slots.target].breaker, at: now, transitions: &transitions
                 )
                 if case .reject(let until) = admission {
-                    let probing = [storage.providers.values[slots.provider].breaker, storage.targets.values[slots.target].breaker]
-                        .contains { if case .halfOpen = $0.state { true } else { false } }
+                    let breakers = [
+                        storage.providers.values[slots.provider].breaker, storage.targets.values[slots.target].breaker,
+                    ]
+                    let probing = breakers.contains { if case .halfOpen = $0.state { true } else { false } }
                     return .skip(probing ? .breakerProbing : .breakerOpen(until: until))
                 }
                 probes = taken
@@ -259,7 +266,9 @@ final class Resilience: Sendable {
         case .abandoned:
             BreakerPair.abandoned(provider: &provider.breaker, target: &state.breaker, holding: outcome.probes)
         case .answered(let answer):
-            BreakerPair.succeeded(provider: &provider.breaker, target: &state.breaker, at: now, transitions: &transitions)
+            BreakerPair.succeeded(
+                provider: &provider.breaker, target: &state.breaker, at: now, transitions: &transitions
+            )
             state.health.recordSuccess(latency: answer.latency, at: now)
             if let actual = answer.totalTokens {
                 state.window.correctTokens(estimated: outcome.estimatedTokens, actual: actual, at: now)
@@ -335,14 +344,16 @@ final class Resilience: Sendable {
             topic: "provider.status",
             [
                 "provider": .string(target.provider), "model": .string(target.model),
-                "from": .string(change.from.rawValue), "to": .string(change.to.rawValue), "reason": .string(change.reason),
+                "from": .string(change.from.rawValue), "to": .string(change.to.rawValue),
+                "reason": .string(change.reason),
             ]
         )
     }
 
     func announce(_ transitions: [BreakerPair.ScopedTransition], target: TargetRef) {
         for scoped in transitions {
-            self.announce(breaker: scoped.transition, provider: target.provider, model: scoped.scope == .target ? target.model : nil)
+            let model = scoped.scope == .target ? target.model : nil
+            self.announce(breaker: scoped.transition, provider: target.provider, model: model)
         }
     }
 
@@ -354,7 +365,8 @@ final class Resilience: Sendable {
         self.events.publish(
             topic: "breaker.state",
             [
-                "provider": .string(provider), "model": model.map(JSONValue.string) ?? .null, "from": .string(transition.from),
+                "provider": .string(provider), "model": model.map(JSONValue.string) ?? .null,
+                "from": .string(transition.from),
                 "to": .string(transition.to), "reason": .string(transition.reason),
             ]
         )

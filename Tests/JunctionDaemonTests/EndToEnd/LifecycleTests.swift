@@ -109,7 +109,8 @@ extension EndToEnd {
         @Test func reloadDoesNotDisturbInflightRequests() throws {
             let daemon = try DaemonProcess()
             let client = try daemon.client()
-            try client.send(line: Array(#"{"jsonrpc":"2.0","method":"ping","params":{"delay_ms":1000},"id":"long"}"#.utf8))
+            // Long enough that two reloads surely happen while it runs, even on a loaded machine.
+            try client.send(line: Array(#"{"jsonrpc":"2.0","method":"ping","params":{"delay_ms":3000},"id":"long"}"#.utf8))
             try daemon.waitForInflight(1)
             daemon.signal(SIGHUP)
             try daemon.waitForLog("configuration reloaded")

@@ -1,0 +1,14 @@
+import JunctionCore
+
+/// What the gateway tells the caller while a request runs.
+enum GenerateEvent: Sendable, Equatable {
+    /// Answer text of attempt `attempt`, numbered from 0 within the attempt.
+    case delta(attempt: Int, seq: Int, text: String)
+    /// Reasoning text of attempt `attempt` (for front ends that show it; the result carries all of it).
+    case reasoning(attempt: Int, text: String)
+    /// Discard what attempt numbers before `attempt` streamed: attempt `attempt` answers in full.
+    case restart(attempt: Int, reason: String)
+}
+
+/// Receives the events of one request, in order, on the request's task.
+typealias GenerateEventSink = @Sendable (GenerateEvent) -> Void
