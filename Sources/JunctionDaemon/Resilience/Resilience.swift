@@ -24,6 +24,16 @@ final class Resilience: Sendable {
         var status = HealthTracker.Status.noData
         /// The target's daily quota is spent until then (e.g. Gemini's per-day limits).
         var dailyQuotaUntil: ContinuousClock.Instant?
+
+        /// Adds what the target says to `view`. Mutating only to be called in place (the window rolls forward).
+        mutating func describe(into view: inout TargetView, tokens: Int, at now: ContinuousClock.Instant) {
+            if case .wait(let wait) = self.window.check(tokens: tokens, at: now) {
+                view.windowWait = max(view.windowWait ?? .zero, wait)
+            }
+            view.dailyQuotaUntil = self.dailyQuotaUntil
+            view.latencyEWMA = self.health.latencyEWMA
+            view.breaker = BreakerPair.view(provider: CircuitBreaker(), target: self.breaker, at: now)
+        }
     }
 
     struct ProviderState: Sendable {
@@ -34,6 +44,20 @@ final class Resilience: Sendable {
         var authFailure: String?
         var quotaUntil: ContinuousClock.Instant?
         var disabledByAdmin = false
+
+        /// Adds what the provider says to `view`; its breaker's view goes to `breaker` (it wins over the target's).
+        mutating func describe(
+            into view: inout TargetView,
+            breaker: inout TargetView.Breaker,
+            tokens: Int,
+            at now: ContinuousClock.Instant
+        ) {
+            if case .wait(let wait) = self.window.check(tokens: tokens, at: now) { view.windowWait = wait }
+            view.adminDisabled = self.disabledByAdmin
+            view.authFailure = self.authFailure
+            view.quotaUntil = self.quotaUntil
+            breaker = BreakerPair.view(provider: self.breaker, target: CircuitBreaker(), at: now)
+        }
     }
 
     struct Storage {
@@ -91,26 +115,18 @@ final class Resilience: Sendable {
             at now: ContinuousClock.Instant
         ) -> TargetView {
             var view = TargetView()
+            var providerBreaker = TargetView.Breaker.admits
             if let provider {
-                if case .wait(let wait) = self.providers.values[provider].window.check(tokens: tokens, at: now) {
-                    view.windowWait = wait
-                }
-                view.adminDisabled = self.providers.values[provider].disabledByAdmin
-                view.authFailure = self.providers.values[provider].authFailure
-                view.quotaUntil = self.providers.values[provider].quotaUntil
+                // Through mutating methods: they reach the stored state in place, where a read of a field through
+                // the dictionary's getter would copy the whole state first.
+                self.providers.values[provider].describe(
+                    into: &view, breaker: &providerBreaker, tokens: tokens, at: now
+                )
             }
             if let target {
-                if case .wait(let wait) = self.targets.values[target].window.check(tokens: tokens, at: now) {
-                    view.windowWait = max(view.windowWait ?? .zero, wait)
-                }
-                view.dailyQuotaUntil = self.targets.values[target].dailyQuotaUntil
-                view.latencyEWMA = self.targets.values[target].health.latencyEWMA
+                self.targets.values[target].describe(into: &view, tokens: tokens, at: now)
             }
-            view.breaker = BreakerPair.view(
-                provider: provider.map { self.providers.values[$0].breaker } ?? CircuitBreaker(),
-                target: target.map { self.targets.values[$0].breaker } ?? CircuitBreaker(),
-                at: now
-            )
+            if providerBreaker != .admits { view.breaker = providerBreaker }
             return view
         }
     }
@@ -233,21 +249,13 @@ final class Resilience: Sendable {
     func apply(_ outcome: AttemptOutcome) -> Feedback {
         var transitions: [BreakerPair.ScopedTransition] = []
         let key = Key(outcome.target)
-        let now = outcome.ended
         let (feedback, status) = self.storage.withLockedValue { storage -> (Feedback, StatusChange?) in
             let slots = storage.slots(key)
             let policy = storage.policy(key.provider)
-            Self.apply(
+            return Self.apply(
                 outcome, provider: &storage.providers.values[slots.provider],
                 target: &storage.targets.values[slots.target], policy: policy, transitions: &transitions
             )
-            let feedback = Feedback(
-                breakerAdmits: BreakerPair.admitsRetry(
-                    provider: storage.providers.values[slots.provider].breaker,
-                    target: storage.targets.values[slots.target].breaker, at: now
-                )
-            )
-            return (feedback, Self.refreshStatus(&storage, slots: slots, policy: policy, at: now))
         }
         self.announce(transitions, target: outcome.target)
         if let status { self.announce(status, target: outcome.target) }
@@ -255,6 +263,19 @@ final class Resilience: Sendable {
     }
 
     private static func apply(
+        _ outcome: AttemptOutcome,
+        provider: inout ProviderState,
+        target state: inout TargetState,
+        policy: ProviderPolicy,
+        transitions: inout [BreakerPair.ScopedTransition]
+    ) -> (Feedback, StatusChange?) {
+        let now = outcome.ended
+        Self.record(outcome, provider: &provider, target: &state, policy: policy, transitions: &transitions)
+        let admits = BreakerPair.admitsRetry(provider: provider.breaker, target: state.breaker, at: now)
+        return (Feedback(breakerAdmits: admits), Self.refreshStatus(&state, provider: provider, policy: policy, at: now))
+    }
+
+    private static func record(
         _ outcome: AttemptOutcome,
         provider: inout ProviderState,
         target state: inout TargetState,
@@ -314,21 +335,23 @@ final class Resilience: Sendable {
     /// Recomputes a target's status; returns the change, if any, for logging after the lock.
     static func refreshStatus(_ storage: inout Storage, key: Key, at now: ContinuousClock.Instant) -> StatusChange? {
         guard storage.targets[key] != nil else { return nil }
-        return Self.refreshStatus(&storage, slots: storage.slots(key), policy: storage.policy(key.provider), at: now)
+        let slots = storage.slots(key)
+        let policy = storage.policy(key.provider)
+        return Self.refreshStatus(
+            &storage.targets.values[slots.target], provider: storage.providers.values[slots.provider], policy: policy,
+            at: now
+        )
     }
 
     static func refreshStatus(
-        _ storage: inout Storage,
-        slots: Storage.Slots,
+        _ state: inout TargetState,
+        provider: ProviderState,
         policy: ProviderPolicy,
         at now: ContinuousClock.Instant
     ) -> StatusChange? {
-        let (status, reason) = Self.targetStatus(
-            &storage.targets.values[slots.target], provider: storage.providers.values[slots.provider], enabled: true,
-            at: now, policy: policy
-        )
-        let previous = storage.targets.values[slots.target].status
-        storage.targets.values[slots.target].status = status
+        let (status, reason) = Self.targetStatus(&state, provider: provider, enabled: true, at: now, policy: policy)
+        let previous = state.status
+        state.status = status
         return previous == status ? nil : StatusChange(from: previous, to: status, reason: reason)
     }
 
