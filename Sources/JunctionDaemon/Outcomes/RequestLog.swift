@@ -19,6 +19,8 @@ struct RequestLog: OutcomeSubscriber {
     }
 
     func requestFinished(_ outcome: RequestOutcome) {
+        // Answered requests are logged at debug: build nothing when that is off (this runs on every request).
+        if case .answered = outcome.result, self.logger.logLevel > .debug { return }
         var metadata: Logger.Metadata = [
             "request_id": "\(outcome.label)", "client_uid": "\(outcome.caller.uid)",
             "latency_ms": "\((outcome.ended - outcome.started).milliseconds)",
