@@ -5,7 +5,7 @@ UNITDIR     ?= /etc/systemd/system
 SYSUSERSDIR ?= /usr/lib/sysusers.d
 SWIFT       ?= swift
 # System packages the build and the tests need (Debian 12).
-APT_PACKAGES := libcurl4-openssl-dev libsystemd-dev pkg-config socat systemd util-linux curl
+APT_PACKAGES := libcurl4-openssl-dev libsystemd-dev pkg-config socat systemd util-linux curl openssl
 
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
