@@ -25,20 +25,23 @@ public enum BreakerPair {
         public var transition: CircuitBreaker.Transition
     }
 
-    /// What routing sees of the pair without changing it.
+    /// What routing sees of the pair without changing it: the provider's breaker first, then the target's.
     public static func view(
         provider: CircuitBreaker,
         target: CircuitBreaker,
         at now: ContinuousClock.Instant
     ) -> TargetView.Breaker {
-        for breaker in [provider, target] {
-            switch breaker.state {
-            case .open(let since, let until) where now < until: return .open(since: since, until: until)
-            case .halfOpen(probeInFlight: true): return .probing
-            default: continue
-            }
+        let providerView = Self.view(of: provider, at: now)
+        return providerView == .admits ? Self.view(of: target, at: now) : providerView
+    }
+
+    /// What routing sees of one breaker.
+    public static func view(of breaker: CircuitBreaker, at now: ContinuousClock.Instant) -> TargetView.Breaker {
+        switch breaker.state {
+        case .open(let since, let until) where now < until: .open(since: since, until: until)
+        case .halfOpen(probeInFlight: true): .probing
+        default: .admits
         }
-        return .admits
     }
 
     /// Admits a request through both breakers, taking the half-open probe slot of each that is half-open. A

@@ -32,7 +32,7 @@ final class Resilience: Sendable {
             }
             view.dailyQuotaUntil = self.dailyQuotaUntil
             view.latencyEWMA = self.health.latencyEWMA
-            view.breaker = BreakerPair.view(provider: CircuitBreaker(), target: self.breaker, at: now)
+            view.breaker = BreakerPair.view(of: self.breaker, at: now)
         }
     }
 
@@ -56,7 +56,7 @@ final class Resilience: Sendable {
             view.adminDisabled = self.disabledByAdmin
             view.authFailure = self.authFailure
             view.quotaUntil = self.quotaUntil
-            breaker = BreakerPair.view(provider: self.breaker, target: CircuitBreaker(), at: now)
+            breaker = BreakerPair.view(of: self.breaker, at: now)
         }
     }
 
