@@ -1,6 +1,5 @@
 import JunctionCore
 import JunctionProviders
-import JunctionRPC
 import Logging
 
 /// Runs `generate` through the request path's stages: plan (`RoutingPlanner`), then attempts as the
