@@ -16,7 +16,7 @@ struct SimCommand: AsyncParsableCommand {
         discussion: """
             Faults are chosen per request by the model name: "sim-NAME[-PARAM][@COUNT]" or "MODEL@NAME[-PARAM]",
             or set for any model with POST /_sim/faults {"model": "m", "fault": "503@2"}. Names: ok, 429[-SECONDS|-nohint],
-            500, 502, 503, 504, 529, 401, context, filter, quota, gemini_rate_minute[-SECONDS], gemini_quota_day,
+            500, 502, 503, 504, 529, 401, context, filter, quota, echo, gemini_rate_minute[-SECONDS], gemini_quota_day,
             reset, hang, slowfirst-MS, cut-N, stall-N, malformed, nosentinel, outage-MS, flood, headersforever,
             pace-MS. GET /_sim/log lists every request;
             POST /_sim/reset clears the log and the faults.

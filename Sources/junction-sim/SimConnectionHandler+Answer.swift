@@ -12,6 +12,11 @@ extension SimConnectionHandler {
                 fault: fault, outcome: outcome, auth: call.auth
             )
         }
+        if case .echoCredentials = fault {
+            _ = log("400")
+            self.respond(context, status: 400, json: SimResponses.echo(call.credentials, format: call.format), headers: [])
+            return
+        }
         if let (status, headers, body) = SimResponses.error(fault, format: call.format) {
             _ = log("\(status)")
             self.respond(context, status: status, json: body, headers: headers)

@@ -14,6 +14,8 @@ enum SimFault: Equatable, Sendable {
     case contentFilter  // 400 refusal
     /// Billing: OpenAI 429 `insufficient_quota`, Anthropic's credit balance, Gemini's depleted prepayment.
     case insufficientQuota
+    /// 400 whose message echoes the request's credential headers, as some proxies do (`sim-echo`).
+    case echoCredentials
     /// Gemini 429 for a per-minute quota: a `QuotaFailure` naming
     /// `GenerateRequestsPerMinutePerProjectPerModel-FreeTier` and `RetryInfo.retryDelay` of `seconds`. Other
     /// formats answer their own 429 with that hint.
@@ -58,6 +60,7 @@ enum SimFault: Equatable, Sendable {
         case "context": return .contextLength
         case "filter": return .contentFilter
         case "quota": return .insufficientQuota
+        case "echo": return .echoCredentials
         case "gemini_rate_minute": return .geminiRateMinute(seconds: number ?? 2)
         case "gemini_quota_day": return .geminiQuotaDay
         case "reset": return .resetBeforeHeaders
@@ -85,6 +88,7 @@ enum SimFault: Equatable, Sendable {
         case .contextLength: "context"
         case .contentFilter: "filter"
         case .insufficientQuota: "quota"
+        case .echoCredentials: "echo"
         case .geminiRateMinute(let seconds): "gemini_rate_minute-\(seconds)"
         case .geminiQuotaDay: "gemini_quota_day"
         case .resetBeforeHeaders: "reset"

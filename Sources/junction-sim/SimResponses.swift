@@ -235,6 +235,17 @@ enum SimResponses {
     }
 
     /// Status, extra headers and body of an error answer in the format's own shape.
+    /// A 400 in the provider's format whose message repeats the request's credential headers.
+    static func echo(_ credentials: String, format: SimFormat) -> JSONValue {
+        let message = "Invalid request. Headers received: \(credentials)"
+        switch format {
+        case .openai: return ["error": ["message": .string(message), "type": "invalid_request_error", "code": .null]]
+        case .anthropic:
+            return ["type": "error", "error": ["type": "invalid_request_error", "message": .string(message)]]
+        case .gemini: return ["error": ["code": 400, "message": .string(message), "status": "INVALID_ARGUMENT"]]
+        }
+    }
+
     static func error(_ fault: SimFault, format: SimFormat) -> (status: Int, headers: [(String, String)], body: JSONValue)? {
         switch (fault, format) {
         case (.rateLimited(let seconds), _):

@@ -49,6 +49,13 @@ final class SimConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
 
     // MARK: Routing
 
+    /// The credential headers of a request, as a proxy that echoes them would print them.
+    static func credentials(_ headers: HTTPHeaders) -> String {
+        ["authorization", "x-api-key", "x-goog-api-key"]
+            .flatMap { name in headers[name].map { "\(name): \($0)" } }
+            .joined(separator: "; ")
+    }
+
     private func handle(_ head: HTTPRequestHead, body: ByteBuffer, context: ChannelHandlerContext) {
         let uri = head.uri
         let path = String(uri.prefix { $0 != "?" })
@@ -105,7 +112,7 @@ final class SimConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         self.answer(
             SimCall(
                 format: format, dialect: dialect, model: model, stream: stream, maxTokens: maxTokens, prompt: prompt, id: id,
-                path: path, auth: auth
+                path: path, auth: auth, credentials: Self.credentials(head.headers)
             ),
             fault: fault,
             context: context
@@ -122,5 +129,7 @@ final class SimConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         var id: String
         var path: String
         var auth: String
+        /// The credential headers as received (for the `echo` fault).
+        var credentials: String
     }
 }

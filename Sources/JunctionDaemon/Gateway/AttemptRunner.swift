@@ -62,7 +62,8 @@ struct AttemptRunner: Sendable {
         provider: ProviderRegistry.Provider,
         number: Int,
         deadline: ContinuousClock.Instant,
-        events: GenerateEventSink?
+        events: GenerateEventSink?,
+        redactor: SecretRedactor
     ) async -> Run {
         let started = self.clock.now
         let response = self.send(request, target: target, provider: provider, deadline: deadline - started)
@@ -76,7 +77,23 @@ struct AttemptRunner: Sendable {
         } catch {
             result = .failure(Self.failure(from: error))
         }
-        return Run(started: started, ended: self.clock.now, result: result)
+        return Run(started: started, ended: self.clock.now, result: Self.redacted(result, by: redactor))
+    }
+
+    /// Upstream text enters the daemon here: a failure's provider-given texts lose every configured secret and any
+    /// credential in header-echo form before logs, results, errors or health see them.
+    @inline(never)  // keeps its temporaries out of the attempt's async frame
+    private static func redacted(
+        _ result: Result<Answer, Failure>,
+        by redactor: SecretRedactor
+    ) -> Result<Answer, Failure> {
+        guard case .failure(let failure) = result else { return result }
+        return .failure(
+            Failure(
+                error: redactor.redact(failure.error), outputSent: failure.outputSent,
+                sentCharacters: failure.sentCharacters
+            )
+        )
     }
 
     /// What a thrown error means for the attempt.

@@ -151,7 +151,8 @@ final class Gateway: Sendable {
                 guard self.admit(run) else { continue }
                 let outcome = await self.runner.run(
                     request: run.request, target: run.current!.target, provider: run.current!.provider,
-                    number: run.current!.number, deadline: run.planner.deadline, events: run.events
+                    number: run.current!.number, deadline: run.planner.deadline, events: run.events,
+                    redactor: run.active.registry.redactor
                 )
                 if Task.isCancelled {
                     self.abandon(outcome, run: run)

@@ -66,6 +66,8 @@ struct ProviderRegistry: Sendable {
     }
 
     private(set) var providers: [Provider] = []
+    /// Removes every configured secret (keys, header values) from upstream text; applied where that text enters.
+    private(set) var redactor = SecretRedactor(secrets: [String]())
 
     init() {}
 
@@ -109,6 +111,8 @@ struct ProviderRegistry: Sendable {
                 )
             )
         }
+        let headerValues = self.providers.flatMap { $0.config.headers.map(\.value) }
+        self.redactor = SecretRedactor(secrets: self.providers.compactMap(\.endpoint.apiKey) + headerValues)
     }
 
     func provider(named name: String) -> Provider? {
