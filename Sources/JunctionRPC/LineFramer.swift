@@ -27,8 +27,8 @@ public struct LineFramer: Sendable {
     private enum State: Sendable {
         /// Reading a line; `scanned` bytes at the front of the pending bytes are known to contain no newline.
         case reading(scanned: Int)
-        /// Dropping an oversized line; `discarded` bytes of it are gone.
-        case discarding(discarded: Int)
+        /// Dropping an oversized line; `discarded` bytes of it are gone, the last of them a CR when `endsInCR`.
+        case discarding(discarded: Int, endsInCR: Bool)
     }
 
     /// The longest line handed out; longer ones are reported as `.oversized`.
@@ -51,11 +51,13 @@ public struct LineFramer: Sendable {
         case .reading(let scanned):
             // The bytes already scanned are searched only once, however many reads a long line takes.
             guard let newline = pending[min(scanned, pending.count)...].firstIndex(of: newlineByte) else {
-                guard pending.count > self.maxLineBytes else {
+                // A CR at the end may be the first half of a CRLF whose LF is still to come: not line content.
+                let pendingCR = pending.last == UInt8(ascii: "\r") ? 1 : 0
+                guard pending.count > self.maxLineBytes + pendingCR else {
                     self.state = .reading(scanned: pending.count)
                     return .incomplete(consumed: 0)
                 }
-                self.state = .discarding(discarded: pending.count)
+                self.state = .discarding(discarded: pending.count, endsInCR: pendingCR == 1)
                 try self.checkDiscardLimit(pending.count)
                 return .incomplete(consumed: pending.count)
             }
@@ -65,15 +67,18 @@ public struct LineFramer: Sendable {
             return length > self.maxLineBytes
                 ? .oversized(length: length, consumed: newline + 1) : .line(length: length, consumed: newline + 1)
 
-        case .discarding(let discarded):
+        case .discarding(let discarded, let endsInCR):
             guard let newline = pending.firstIndex(of: newlineByte) else {
                 let total = discarded + pending.count
-                self.state = .discarding(discarded: total)
+                let lastIsCR = pending.isEmpty ? endsInCR : pending.last == UInt8(ascii: "\r")
+                self.state = .discarding(discarded: total, endsInCR: lastIsCR)
                 try self.checkDiscardLimit(total)
                 return .incomplete(consumed: pending.count)
             }
             self.state = .reading(scanned: 0)
-            return .oversized(length: discarded + newline, consumed: newline + 1)
+            // The CR of a CRLF is the terminator's, not the line's, even when it went with the discarded bytes.
+            let carriageReturn = newline > 0 ? pending[newline - 1] == UInt8(ascii: "\r") : endsInCR
+            return .oversized(length: discarded + newline - (carriageReturn ? 1 : 0), consumed: newline + 1)
         }
     }
 
@@ -82,7 +87,7 @@ public struct LineFramer: Sendable {
     public mutating func cutAtEnd(_ pending: UnsafeRawBufferPointer) -> Cut? {
         defer { self.state = .reading(scanned: 0) }
         switch self.state {
-        case .discarding(let discarded):
+        case .discarding(let discarded, _):
             return .oversized(length: discarded + pending.count, consumed: pending.count)
         case .reading:
             guard !pending.isEmpty else { return nil }

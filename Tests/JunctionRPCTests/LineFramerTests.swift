@@ -36,6 +36,18 @@ struct LineFramerTests {
         #expect(try self.frames([self.stream]) == ["{\"a\":1}", "[2]", "", "{\"b\":\"x\"}"])
     }
 
+    /// Issue 8, defect 13: a CRLF line of exactly `maxLineBytes` is a line even when CR and LF arrive apart.
+    @Test func aFullLengthCRLFLineSplitBeforeItsLF() throws {
+        let line = [UInt8](repeating: UInt8(ascii: "x"), count: 64)
+        let expected = String(repeating: "x", count: 64)
+        #expect(try self.frames([line + [13], [10]]) == [expected])
+        #expect(try self.frames([line, [13], [10], Array("ok\r\n".utf8)]) == [expected, "ok"])
+        // One byte more is over the limit however it arrives.
+        #expect(try self.frames([line + [UInt8(ascii: "y"), 13], [10]]) == ["<oversized 65>"])
+        // A CR that is not followed by LF is content: the line goes over the limit once the next byte comes.
+        #expect(try self.frames([line + [13], Array("z\n".utf8)]) == ["<oversized 66>"])
+    }
+
     @Test func byteByByte() throws {
         #expect(try self.frames(self.stream.map { [$0] }) == ["{\"a\":1}", "[2]", "", "{\"b\":\"x\"}"])
     }
