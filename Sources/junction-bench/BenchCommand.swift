@@ -89,6 +89,14 @@ struct BenchCommand: AsyncParsableCommand {
         var cpuPerRequest: Double?
         if let cpuBefore, let cpuAfter, report.completed > 0 { cpuPerRequest = (cpuAfter - cpuBefore) / Double(report.completed) }
         print(report.render(mode: self.socket != nil ? "junctiond \(self.socket!)" : "direct \(self.direct!)", concurrency: self.concurrency, connections: self.connections, stream: self.stream, cpuPerRequest: cpuPerRequest))
+        if let lost = report.errors[ResponseMatcher.disconnected] {
+            let message = Array(
+                ("junction-bench: the daemon closed the connection during the run (\(lost) request(s) unanswered); "
+                    + "is junctiond still running?\n").utf8
+            )
+            message.withUnsafeBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            throw ExitCode(1)
+        }
     }
 }
 
@@ -182,6 +190,8 @@ struct Runner {
                         let latency = ContinuousClock.now - sent
                         if let code = outcome.errorCode {
                             report.errors[code, default: 0] += 1
+                            // The daemon went away: stop instead of failing every remaining request at once.
+                            if code == ResponseMatcher.disconnected { return report }
                         } else {
                             _ = report.latency.record(UInt64(max(1, latency.microseconds)))
                             if let first = outcome.firstDelta { _ = report.firstDelta.record(UInt64(max(1, first.microseconds))) }

@@ -83,12 +83,23 @@ final class ResponseMatcher: ChannelInboundHandler, @unchecked Sendable {
     private let lock = NIOLock()
     private var waiters: [Int: Waiter] = [:]
 
+    /// The connection closed: nothing sent on it will be answered.
+    private var inactive = false
+
     func expect(id: Int, started: ContinuousClock.Instant, send: () -> Void) async -> BenchOutcome {
         await withCheckedContinuation { continuation in
-            self.lock.withLock { self.waiters[id] = Waiter(continuation: continuation, started: started) }
+            let open = self.lock.withLock { () -> Bool in
+                guard !self.inactive else { return false }
+                self.waiters[id] = Waiter(continuation: continuation, started: started)
+                return true
+            }
+            // A request on a closed connection would wait for ever: it fails at once instead.
+            guard open else { return continuation.resume(returning: BenchOutcome(errorCode: Self.disconnected)) }
             send()
         }
     }
+
+    static let disconnected = "disconnected"
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let line = self.unwrapInboundIn(data)
@@ -110,10 +121,11 @@ final class ResponseMatcher: ChannelInboundHandler, @unchecked Sendable {
 
     func channelInactive(context: ChannelHandlerContext) {
         let waiters = self.lock.withLock { () -> [Waiter] in
+            self.inactive = true
             defer { self.waiters.removeAll() }
             return Array(self.waiters.values)
         }
-        for waiter in waiters { waiter.continuation.resume(returning: BenchOutcome(errorCode: "disconnected")) }
+        for waiter in waiters { waiter.continuation.resume(returning: BenchOutcome(errorCode: Self.disconnected)) }
     }
 }
 

@@ -42,5 +42,36 @@ extension EndToEnd {
             #expect(refused.stderr.contains("cannot connect to \(stale): Connection refused"))
             #expect(refused.stderr.contains("hint: the socket file exists but no junctiond listens on it"))
         }
+
+        /// Issue 8, defect 12: the daemon going away mid-run ends the benchmark with a report and a clear error.
+        @Test func theBenchmarkEndsWhenTheDaemonGoesAway() throws {
+            let sim = try SimProcess()
+            let daemon = try sim.daemon()
+            let bench = Process()
+            bench.executableURL = URL(fileURLWithPath: binaryDirectory() + "/junction-bench")
+            bench.arguments = [
+                "--socket", daemon.socket, "--model", "openai:sim-pace-50", "--stream", "--concurrency", "4",
+                "--duration", "120", "--warmup", "0",
+            ]
+            let errors = Pipe()
+            bench.standardOutput = Pipe()
+            bench.standardError = errors
+            try bench.run()
+            // Wait until the benchmark's requests are in flight, then take the daemon away.
+            let observer = try daemon.client()
+            try poll(until: "the benchmark's requests are in flight", timeout: .seconds(20)) {
+                try DaemonProcess.inflight(observer) >= 4
+            }
+            daemon.signal(SIGKILL)
+            let deadline = ContinuousClock.now + .seconds(20)
+            while bench.isRunning, ContinuousClock.now < deadline { usleep(20_000) }
+            let stillRunning = bench.isRunning
+            if stillRunning { bench.terminate() }
+            #expect(!stillRunning, "junction-bench kept running after the daemon went away")
+            bench.waitUntilExit()
+            #expect(bench.terminationStatus == 1)
+            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(stderr.contains("the daemon closed the connection during the run"))
+        }
     }
 }
