@@ -72,11 +72,23 @@ final class RPCServer: Service, Sendable {
 
     /// The state of the accept path, for the watchdog's liveness check: the event loop answers a task.
     func eventLoopAnswers(within timeout: Duration) async -> Bool {
-        let loop = self.eventLoopGroup.next()
-        let answered = loop.submit { true }
-        let deadline = loop.scheduleTask(in: .milliseconds(timeout.milliseconds)) { false }
-        defer { deadline.cancel() }
-        return (try? await answered.get()) ?? false
+        await Self.loop(self.eventLoopGroup.next(), answersWithin: timeout)
+    }
+
+    /// Whether `loop` runs a task within `timeout`. The clock is not the loop's own (a timer scheduled on a stuck
+    /// loop never fires) and nothing waits on the loop itself: whichever of its answer and the timer comes first
+    /// decides, so a stuck loop is reported after `timeout` instead of hanging the check.
+    static func loop(_ loop: any EventLoop, answersWithin timeout: Duration) async -> Bool {
+        let reply = FirstAnswer()
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            reply.answer(false)
+        }
+        defer { timer.cancel() }
+        return await withCheckedContinuation { continuation in
+            reply.install(continuation)
+            loop.execute { reply.answer(true) }
+        }
     }
 
     func run() async throws {
@@ -259,4 +271,27 @@ struct ServerSettings: Sendable, Equatable {
     var drainTimeout: Duration
     var socketMode: UInt32
     var socketGroupID: UInt32?
+}
+
+/// The first of several answers to one question, delivered once.
+final class FirstAnswer: Sendable {
+    private let state = NIOLockedValueBox<(continuation: CheckedContinuation<Bool, Never>?, answer: Bool?)>((nil, nil))
+
+    func install(_ continuation: CheckedContinuation<Bool, Never>) {
+        let answer = self.state.withLockedValue { state -> Bool? in
+            if state.answer == nil { state.continuation = continuation }
+            return state.answer
+        }
+        if let answer { continuation.resume(returning: answer) }
+    }
+
+    func answer(_ value: Bool) {
+        let continuation = self.state.withLockedValue { state -> CheckedContinuation<Bool, Never>? in
+            guard state.answer == nil else { return nil }
+            state.answer = value
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        continuation?.resume(returning: value)
+    }
 }
