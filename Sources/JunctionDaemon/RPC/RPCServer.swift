@@ -275,7 +275,8 @@ struct ServerSettings: Sendable, Equatable {
 
 /// The first of several answers to one question, delivered once.
 final class FirstAnswer: Sendable {
-    private let state = NIOLockedValueBox<(continuation: CheckedContinuation<Bool, Never>?, answer: Bool?)>((nil, nil))
+    private typealias State = (continuation: CheckedContinuation<Bool, Never>?, answer: Bool?)
+    private let state = NIOLockedValueBox<State>((nil, nil))
 
     func install(_ continuation: CheckedContinuation<Bool, Never>) {
         let answer = self.state.withLockedValue { state -> Bool? in
