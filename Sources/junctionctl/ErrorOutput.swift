@@ -1,10 +1,6 @@
 import JunctionClient
 import JunctionCore
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The human-readable form of an error reply: the code and message, then what `data` says about how the
 /// request failed (every attempt, every skipped target, partial output, a retry hint).
 enum ErrorOutput {
@@ -16,7 +12,7 @@ enum ErrorOutput {
     }
 
     /// Lines for stderr, the first being `error CODE: MESSAGE`.
-    static func lines(_ reply: RPCClient.ErrorReply, now: Double = Self.epochMilliseconds()) -> [String] {
+    static func lines(_ reply: RPCClient.ErrorReply) -> [String] {
         var lines = ["error \(reply.code): \(reply.message)"]
         guard let data = reply.data else { return lines }
         guard case .object(let object) = data else {
@@ -36,7 +32,7 @@ enum ErrorOutput {
         let skipped = object["skipped"]?.arrayValue ?? []
         if !skipped.isEmpty {
             lines.append("  skipped:")
-            for target in skipped { lines.append("    - " + Self.skipped(target, now: now)) }
+            for target in skipped { lines.append("    - " + Self.skipped(target)) }
         }
         if object["partial_output_sent"]?.boolValue == true {
             let characters = object["partial_output_chars"]?.intValue.map { "\($0) characters" } ?? "some output"
@@ -78,7 +74,7 @@ enum ErrorOutput {
     }
 
     /// `gemini:gemini-2.0-flash  breaker_open: 3 failures in a row  (for 4.2 s more)`
-    static func skipped(_ target: JSONValue, now: Double) -> String {
+    static func skipped(_ target: JSONValue) -> String {
         var text = "\(Self.target(target))  \(target["reason"]?.stringValue ?? "?")"
         if let detail = target["detail"]?.stringValue, !detail.isEmpty { text += ": \(detail)" }
         if let remaining = target["until_ms"]?.intValue {
@@ -96,11 +92,5 @@ enum ErrorOutput {
     static func milliseconds(_ value: Int) -> String {
         guard value >= 1_000 else { return "\(value) ms" }
         return "\(value / 1_000).\(value % 1_000 / 100) s"
-    }
-
-    static func epochMilliseconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Double(now.tv_sec) * 1_000 + Double(now.tv_nsec) / 1_000_000
     }
 }

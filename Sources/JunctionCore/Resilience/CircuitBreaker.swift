@@ -85,15 +85,6 @@ public struct CircuitBreaker: Sendable, Equatable {
         }
     }
 
-    /// Whether the breaker would admit a request now, without changing anything.
-    public func wouldAdmit(at now: ContinuousClock.Instant) -> Bool {
-        switch self.state {
-        case .closed: true
-        case .open(_, let until): now >= until
-        case .halfOpen(let inFlight): !inFlight
-        }
-    }
-
     public mutating func requestSucceeded(at now: ContinuousClock.Instant) -> Transition? {
         self.outcomes.record(at: now) { $0.successes += 1 }
         self.consecutiveFailures = 0

@@ -62,10 +62,6 @@ public struct RoutingTable: Sendable, Equatable {
     public func provider(named name: String) -> Provider? {
         self.providers.first { $0.name == name }
     }
-
-    public func contextWindow(of target: TargetRef) -> Int? {
-        self.provider(named: target.provider)?.contextWindows[target.model]
-    }
 }
 
 /// What a request names: a route, a model, or neither (the default route).

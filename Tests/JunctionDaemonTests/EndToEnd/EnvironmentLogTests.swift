@@ -18,13 +18,8 @@ extension EndToEnd {
             // The same on a reload.
             let reload = try daemon.client().call("admin.reload")
             #expect(reload["providers"] == 2)
-            var count = 0
-            for _ in 0..<100 {
-                count = daemon.log.components(separatedBy: "environment variables used:").count - 1
-                if count >= 2 { break }
-                usleep(10_000)
-            }
-            #expect(count == 2)
+            try daemon.waitForLog("environment variables used:", occurrences: 2)
+            #expect(daemon.log.components(separatedBy: "environment variables used:").count - 1 == 2)
         }
     }
 }

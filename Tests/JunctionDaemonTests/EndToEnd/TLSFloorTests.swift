@@ -60,12 +60,9 @@ private final class TLS12Server: @unchecked Sendable {
         self.process.standardOutput = FileHandle.nullDevice
         self.process.standardError = FileHandle.nullDevice
         try self.process.run()
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !Self.accepts(port: self.port) {
-            guard self.process.isRunning, ContinuousClock.now < deadline else {
-                throw DaemonFailed(message: "openssl s_server did not start")
-            }
-            usleep(10_000)
+        try poll(until: "openssl s_server to accept connections on port \(self.port)") {
+            guard self.process.isRunning else { throw DaemonFailed(message: "openssl s_server exited at start") }
+            return Self.accepts(port: self.port)
         }
     }
 
