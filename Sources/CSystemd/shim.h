@@ -17,6 +17,17 @@ typedef struct {
     unsigned int gid;
 } junction_peer_credentials;
 
+/* SO_PEERGROUPS (Linux 4.13): the peer's supplementary groups as the kernel recorded them at connect(), sorted
+   ascending. A fixed buffer: getsockopt fails with ERANGE when the peer has more groups than fit. */
+#ifndef SO_PEERGROUPS
+#define SO_PEERGROUPS 59
+#endif
+static const int junction_so_peergroups = SO_PEERGROUPS;
+#define JUNCTION_PEER_GROUPS_CAPACITY 256
+typedef struct {
+    unsigned int gids[JUNCTION_PEER_GROUPS_CAPACITY];
+} junction_peer_groups;
+
 /* mallopt is not exported by Swift's Glibc module. */
 static inline int junction_limit_malloc_arenas(int arenas) {
     return mallopt(M_ARENA_MAX, arenas);

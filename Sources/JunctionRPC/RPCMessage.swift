@@ -73,26 +73,72 @@ public struct RPCFailure: Error, Sendable {
     }
 }
 
+/// What one line may hold before it is refused (-32600), whatever its size in bytes.
+public struct DecodeLimits: Sendable, Equatable {
+    /// The deepest nesting of arrays and objects (`max_json_depth`).
+    public var maxDepth: Int
+    /// The most members one object may have (`max_json_keys`).
+    public var maxKeys: Int
+    /// The most requests one batch may hold (`max_batch_size`).
+    public var maxBatchSize: Int
+
+    public init(maxDepth: Int = 64, maxKeys: Int = 10_000, maxBatchSize: Int = 1_000) {
+        self.maxDepth = maxDepth
+        self.maxKeys = maxKeys
+        self.maxBatchSize = maxBatchSize
+    }
+}
+
 /// Reads what a client sends: requests, notifications and batches of them.
 public enum RPCDecoder {
-    /// Decodes one line of the RPC stream.
+    /// Decodes one line of the RPC stream with the default limits and a nesting limit of `maxDepth`.
     public static func decode(_ bytes: UnsafeRawBufferPointer, maxDepth: Int) -> RPCInbound {
+        Self.decode(bytes, limits: DecodeLimits(maxDepth: maxDepth))
+    }
+
+    /// Decodes one line of the RPC stream.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, limits: DecodeLimits) -> RPCInbound {
         if bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) {
             return .empty
         }
         let document: JSONValue
         do {
-            document = try JSONValue.parse(bytes, maxDepth: maxDepth)
+            document = try JSONValue.parse(bytes, maxDepth: limits.maxDepth, maxKeys: limits.maxKeys)
         } catch {
-            if case .tooDeep = error.reason {
-                return .failure(RPCFailure(id: .null, error: .invalidRequest("JSON nested deeper than \(maxDepth) levels")))
+            switch error.reason {
+            case .tooDeep:
+                return .failure(
+                    RPCFailure(
+                        id: .null,
+                        error: .invalidRequest("JSON nested deeper than \(limits.maxDepth) levels (max_json_depth)")
+                    )
+                )
+            case .tooManyKeys:
+                return .failure(
+                    RPCFailure(
+                        id: .null,
+                        error: .invalidRequest("an object has more than \(limits.maxKeys) keys (max_json_keys)")
+                    )
+                )
+            default:
+                return .failure(RPCFailure(id: .null, error: .parseError(error.description)))
             }
-            return .failure(RPCFailure(id: .null, error: .parseError(error.description)))
         }
         switch document {
         case .array(let elements):
             if elements.isEmpty {
                 return .failure(RPCFailure(id: .null, error: .invalidRequest("empty batch")))
+            }
+            if elements.count > limits.maxBatchSize {
+                return .failure(
+                    RPCFailure(
+                        id: .null,
+                        error: .invalidRequest(
+                            "batch of \(elements.count) requests exceeds the limit of \(limits.maxBatchSize) "
+                                + "(max_batch_size); send it as several batches"
+                        )
+                    )
+                )
             }
             return .batch(elements.map { element in Result { () throws(RPCFailure) in try Self.request(from: element) } })
         default:

@@ -77,6 +77,33 @@ struct JSONValueTests {
         #expect(throws: JSONParseError.self) { try JSONValue.parse(hostile, maxDepth: 64) }
     }
 
+    /// Issue 8, defect 3: past `maxKeys` members an object is refused; below it, duplicates found through the
+    /// hash index of a large object replace the earlier value in place, as they do in a small one.
+    @Test func limitsKeysPerObjectAndKeepsDuplicateRulesInLargeObjects() throws {
+        func object(_ keys: [String]) -> String {
+            "{" + keys.enumerated().map { "\"\($0.element)\":\($0.offset)" }.joined(separator: ",") + "}"
+        }
+        let hundred = (0..<100).map { "k\($0)" }
+        do {
+            _ = try JSONValue.parse(object(hundred), maxKeys: 99)
+            Issue.record("100 keys parsed with a limit of 99")
+        } catch {
+            #expect(error.reason == .tooManyKeys(limit: 99))
+        }
+        let parsed = try JSONValue.parse(object(hundred + ["k3", "k50", "k99"]), maxKeys: 100)
+        let members = try #require(parsed.objectValue)
+        #expect(members.count == 100)
+        #expect(members.keys == hundred)
+        #expect(members["k3"] == 100)
+        #expect(members["k50"] == 101)
+        #expect(members["k99"] == 102)
+        #expect(members["k4"] == 4)
+        // A duplicate among the first few keys, before the index exists, behaves the same.
+        let small = try JSONValue.parse(#"{"a":1,"b":2,"a":3}"#)
+        #expect(small.objectValue?.keys == ["a", "b"])
+        #expect(small["a"] == 3)
+    }
+
     @Test func compactOutputNeverContainsARawNewline() throws {
         let value: JSONValue = ["text": "line one\nline two\r\n\t\u{01}\"quoted\"\\", "n": 1]
         let bytes = value.serialized()

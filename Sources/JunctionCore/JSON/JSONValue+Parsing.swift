@@ -9,6 +9,8 @@ public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertibl
         case controlCharacterInString
         case invalidUTF8
         case tooDeep(limit: Int)
+        /// An object with more members than the parser was told to accept.
+        case tooManyKeys(limit: Int)
         case trailingData
     }
 
@@ -29,6 +31,7 @@ public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertibl
             case .controlCharacterInString: "unescaped control character in string"
             case .invalidUTF8: "invalid UTF-8"
             case .tooDeep(let limit): "nesting deeper than \(limit) levels"
+            case .tooManyKeys(let limit): "an object with more than \(limit) keys"
             case .trailingData: "unexpected data after the JSON value"
             }
         return "\(what) at byte \(self.offset)"
@@ -37,16 +40,25 @@ public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertibl
 
 extension JSONValue {
     /// Parses exactly one JSON value (surrounded by optional whitespace) from UTF-8 bytes.
-    /// - Parameter maxDepth: the deepest nesting of arrays and objects accepted; deeper input is rejected before
-    ///   it can exhaust the stack.
-    public static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
-        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+    /// - Parameters:
+    ///   - maxDepth: the deepest nesting of arrays and objects accepted; deeper input is rejected before it can
+    ///     exhaust the stack.
+    ///   - maxKeys: the most members one object may have. Parsing is linear in the number of keys either way;
+    ///     the limit bounds what a caller can make the daemon hold and look through.
+    public static func parse(
+        _ bytes: UnsafeRawBufferPointer,
+        maxDepth: Int = 64,
+        maxKeys: Int = .max
+    ) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth, maxKeys: maxKeys)
         return try parser.parseDocument()
     }
 
-    public static func parse(_ bytes: [UInt8], maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = 64, maxKeys: Int = .max) throws(JSONParseError) -> JSONValue {
         do {
-            return try bytes.withUnsafeBytes { buffer in try JSONValue.parse(buffer, maxDepth: maxDepth) }
+            return try bytes.withUnsafeBytes { buffer in
+                try JSONValue.parse(buffer, maxDepth: maxDepth, maxKeys: maxKeys)
+            }
         } catch let error as JSONParseError {
             throw error
         } catch {
@@ -54,8 +66,8 @@ extension JSONValue {
         }
     }
 
-    public static func parse(_ text: String, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
-        try JSONValue.parse(Array(text.utf8), maxDepth: maxDepth)
+    public static func parse(_ text: String, maxDepth: Int = 64, maxKeys: Int = .max) throws(JSONParseError) -> JSONValue {
+        try JSONValue.parse(Array(text.utf8), maxDepth: maxDepth, maxKeys: maxKeys)
     }
 }
 
@@ -63,12 +75,18 @@ extension JSONValue {
 struct JSONParser {
     private let bytes: UnsafeRawBufferPointer
     private let maxDepth: Int
+    private let maxKeys: Int
     private var index = 0
     private var depth = 0
 
-    init(bytes: UnsafeRawBufferPointer, maxDepth: Int) {
+    /// Members an object may have before duplicate keys are found through a hash index rather than a scan: the
+    /// scan is quicker for the small objects of normal traffic, the index keeps a many-key object linear.
+    private static let indexedObjectSize = 16
+
+    init(bytes: UnsafeRawBufferPointer, maxDepth: Int, maxKeys: Int = .max) {
         self.bytes = bytes
         self.maxDepth = maxDepth
+        self.maxKeys = maxKeys
     }
 
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
@@ -143,6 +161,9 @@ struct JSONParser {
         try self.enterContainer()
         self.index += 1  // {
         var object = JSONObject()
+        // Key → position, filled once the object is large enough for a scan per key to add up (see
+        // indexedObjectSize). Not optional: unwrapping a copy to update it would copy the whole table each time.
+        var positions: [String: Int] = [:]
         self.skipWhitespace()
         if try self.peek() == UInt8(ascii: "}") {
             self.index += 1
@@ -159,10 +180,19 @@ struct JSONParser {
             guard colon == UInt8(ascii: ":") else { throw self.error(.unexpectedByte(colon)) }
             self.index += 1
             let value = try self.parseValue()
-            if object[key] == nil {
-                object.appendUnchecked(key: key, value: value)
+            let existing = object.count < Self.indexedObjectSize ? object.position(of: key) : positions[key]
+            if let existing {
+                object.replaceValue(at: existing, with: value)
             } else {
-                object[key] = value
+                guard object.count < self.maxKeys else { throw self.error(.tooManyKeys(limit: self.maxKeys)) }
+                if object.count >= Self.indexedObjectSize {
+                    positions[key] = object.count
+                }
+                object.appendUnchecked(key: key, value: value)
+                if object.count == Self.indexedObjectSize {
+                    positions.reserveCapacity(4 * Self.indexedObjectSize)
+                    for (position, member) in object.members.enumerated() { positions[member.key] = position }
+                }
             }
             self.skipWhitespace()
             let separator = try self.peek()

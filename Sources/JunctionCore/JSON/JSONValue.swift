@@ -129,6 +129,16 @@ public struct JSONObject: Sendable, Equatable {
     mutating func appendUnchecked(key: String, value: JSONValue) {
         self.members.append(Member(key: key, value: value))
     }
+
+    /// Where the member with `key` is, if there is one.
+    func position(of key: String) -> Int? {
+        self.members.firstIndex { $0.key == key }
+    }
+
+    /// Replaces the value of the member at `position`, keeping its place.
+    mutating func replaceValue(at position: Int, with value: JSONValue) {
+        self.members[position].value = value
+    }
 }
 
 extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByStringLiteral,

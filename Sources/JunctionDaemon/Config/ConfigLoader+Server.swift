@@ -23,12 +23,23 @@ extension ConfigLoader {
         server.socketGroup = table.string("socket_group")
         server.adminGroup = table.string("admin_group")
         server.maxConnections = table.int("max_connections", in: 1...1_000_000) ?? server.maxConnections
+        server.maxConnectionsPerUID =
+            table.int("max_connections_per_uid", in: 1...1_000_000) ?? server.maxConnectionsPerUID
         server.maxLineBytes = table.int("max_line_bytes", in: 1024...(1 << 30)) ?? server.maxLineBytes
         server.maxInflightPerConnection =
             table.int("max_inflight_per_connection", in: 1...1_000_000) ?? server.maxInflightPerConnection
         server.maxJSONDepth = table.int("max_json_depth", in: 4...10_000) ?? server.maxJSONDepth
+        server.maxJSONKeys = table.int("max_json_keys", in: 16...10_000_000) ?? server.maxJSONKeys
+        server.maxBatchSize = table.int("max_batch_size", in: 1...1_000_000) ?? server.maxBatchSize
         server.maxWriteBufferBytes =
             table.int("max_write_buffer_bytes", in: 65_536...(1 << 31)) ?? server.maxWriteBufferBytes
+        if let stall = table.duration("write_stall_timeout") {
+            if stall >= .milliseconds(100) {
+                server.writeStallTimeout = stall
+            } else {
+                table.problem("write_stall_timeout", "must be at least 100ms")
+            }
+        }
         server.drainTimeout = table.duration("drain_timeout") ?? server.drainTimeout
         if let level = table.string("log_level") {
             if let parsed = Logger.Level(configName: level) {
@@ -38,8 +49,9 @@ extension ConfigLoader {
             }
         }
         table.rejectUnknownKeys(allowed: [
-            "socket", "socket_mode", "socket_group", "admin_group", "max_connections", "max_line_bytes",
-            "max_inflight_per_connection", "max_json_depth", "max_write_buffer_bytes", "drain_timeout", "log_level",
+            "socket", "socket_mode", "socket_group", "admin_group", "max_connections", "max_connections_per_uid",
+            "max_line_bytes", "max_inflight_per_connection", "max_json_depth", "max_json_keys", "max_batch_size",
+            "max_write_buffer_bytes", "write_stall_timeout", "drain_timeout", "log_level",
         ])
         return server
     }

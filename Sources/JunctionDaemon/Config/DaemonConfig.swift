@@ -67,10 +67,16 @@ struct ServerConfig: Sendable, Equatable {
     /// nil: only root and the daemon's own user may call `admin.*`.
     var adminGroup: String?
     var maxConnections = 1024
+    /// Connections one user (uid) may hold, so that one user cannot take every slot.
+    var maxConnectionsPerUID = 256
     var maxLineBytes = 8 * 1024 * 1024
     var maxInflightPerConnection = 256
     var maxJSONDepth = 64
+    var maxJSONKeys = 10_000
+    var maxBatchSize = 1_000
     var maxWriteBufferBytes = 16 * 1024 * 1024
+    /// How long answers may wait with the client reading none of them before it is disconnected.
+    var writeStallTimeout: Duration = .seconds(10)
     var drainTimeout: Duration = .seconds(10)
     var logLevel: Logger.Level = .info
 }

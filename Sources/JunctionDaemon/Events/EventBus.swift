@@ -25,6 +25,9 @@ final class EventBus: Sendable {
         }
     }
 
+    /// Connections subscribed to at least one topic.
+    var subscriberCount: Int { self.subscribers.withLockedValue { $0.count } }
+
     /// Forgets a connection that closed.
     func remove(_ connection: RPCConnection) {
         _ = self.subscribers.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(connection)) }

@@ -177,7 +177,13 @@ public enum Daemon {
                 logger.info("ready", metadata: ["startup_ms": "\(runtime.uptime.milliseconds)"])
             }
         )
-        runtime.attachCounters { (server.connectionCount, server.inflightCount) }
+        runtime.attachCounters {
+            LiveCounters(
+                connections: server.connectionCount,
+                inflight: server.inflightCount,
+                eventSubscribers: events.subscriberCount
+            )
+        }
 
         let shutdown = ShutdownTrigger(notifier: notifier)
         let watchdog = WatchdogService(

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import JunctionCore
+import JunctionRPC
 import Logging
 import NIOConcurrencyHelpers
 
@@ -16,7 +17,7 @@ final class DaemonRuntime: Sendable {
     let watchdogInterval: Duration?
     let logSink: LogSink
     private let state: NIOLockedValueBox<ActiveConfiguration>
-    private let counters = NIOLockedValueBox<(@Sendable () -> (connections: Int, inflight: Int))?>(nil)
+    private let counters = NIOLockedValueBox<(@Sendable () -> LiveCounters)?>(nil)
 
     init(loaded: LoadedConfig, socketPath: String, socketActivated: Bool, watchdogInterval: Duration?, logSink: LogSink) {
         self.state = NIOLockedValueBox(ActiveConfiguration(loaded: loaded, environment: ProcessEnvironment.current()))
@@ -40,12 +41,13 @@ final class DaemonRuntime: Sendable {
     var uptime: Duration { ContinuousClock.now - self.startedAt }
 
     /// Connects the live counters (they belong to the RPC server, which is created after the runtime).
-    func attachCounters(_ counters: @escaping @Sendable () -> (connections: Int, inflight: Int)) {
+    func attachCounters(_ counters: @escaping @Sendable () -> LiveCounters) {
         self.counters.withLockedValue { $0 = counters }
     }
 
     var connectionCount: Int { self.counters.withLockedValue { $0 }?().connections ?? 0 }
     var inflightCount: Int { self.counters.withLockedValue { $0 }?().inflight ?? 0 }
+    var eventSubscriberCount: Int { self.counters.withLockedValue { $0 }?().eventSubscribers ?? 0 }
 
     /// One line for `STATUS=` and logs: `serving 3 providers, 2 connections, 1 request in flight`.
     var statusLine: String {
@@ -63,11 +65,17 @@ final class DaemonRuntime: Sendable {
         return ServerSettings(
             limits: ConnectionLimits(
                 maxLineBytes: server.maxLineBytes,
-                maxJSONDepth: server.maxJSONDepth,
+                decoding: DecodeLimits(
+                    maxDepth: server.maxJSONDepth,
+                    maxKeys: server.maxJSONKeys,
+                    maxBatchSize: server.maxBatchSize
+                ),
                 maxInflight: server.maxInflightPerConnection,
-                maxWriteBufferBytes: server.maxWriteBufferBytes
+                maxWriteBufferBytes: server.maxWriteBufferBytes,
+                writeStallTimeout: server.writeStallTimeout
             ),
             maxConnections: server.maxConnections,
+            maxConnectionsPerUID: server.maxConnectionsPerUID,
             drainTimeout: server.drainTimeout,
             socketMode: server.socketMode,
             socketGroupID: self.active.socketGroupID
@@ -98,4 +106,12 @@ final class ActiveConfiguration: Sendable {
         self.socketGroupID = loaded.config.server.socketGroup.flatMap(GroupDirectory.gid(named:))
         self.adminGroupID = loaded.config.server.adminGroup.flatMap(GroupDirectory.gid(named:))
     }
+}
+
+/// What `daemon.status` and `STATUS=` count live: connections, requests in flight (batch elements each count) and
+/// connections subscribed to events.
+struct LiveCounters: Sendable {
+    var connections: Int
+    var inflight: Int
+    var eventSubscribers: Int
 }

@@ -90,6 +90,7 @@ enum CoreMethods {
             "config_path": loaded.path.map(JSONValue.string) ?? .null,
             "connections": .int(runtime.connectionCount),
             "inflight_requests": .int(runtime.inflightCount),
+            "event_subscribers": .int(runtime.eventSubscriberCount),
             "providers": .int(providers.count),
             "providers_enabled": .int(enabled.count),
             "providers_disabled_by_admin": .array(

@@ -4,39 +4,81 @@ import Glibc
 import CSystemd
 import NIOCore
 
-/// Who is on the other end of a connection, as the kernel reports it (`SO_PEERCRED`): not something the client
-/// can claim, so it is safe to authorise on.
+/// Who is on the other end of a connection, as the kernel reports it (`SO_PEERCRED`, `SO_PEERGROUPS`): not
+/// something the client can claim, so it is safe to authorise on. Everything is taken when the connection is
+/// accepted, and describes the process as it was when it connected; nothing is looked up later by pid, which
+/// another process may have by then.
 public struct PeerCredentials: Sendable, Equatable, CustomStringConvertible {
     public var uid: UInt32
     public var gid: UInt32
     public var pid: Int32
+    /// Supplementary groups at connect time (gid 0 is never listed: see `parseGroups`).
+    public var groups: [UInt32]
 
-    public init(uid: UInt32, gid: UInt32, pid: Int32) {
+    public init(uid: UInt32, gid: UInt32, pid: Int32, groups: [UInt32] = []) {
         self.uid = uid
         self.gid = gid
         self.pid = pid
+        self.groups = groups
     }
 
     public var description: String { "uid=\(self.uid) gid=\(self.gid) pid=\(self.pid)" }
 
-    /// Reads the peer credentials of an accepted Unix socket channel. Must run on the channel's event loop.
+    /// Reads the peer credentials and groups of an accepted Unix socket channel. Must run on the channel's event
+    /// loop.
     static func read(from channel: Channel) -> EventLoopFuture<PeerCredentials> {
         guard let provider = channel as? SocketOptionProvider else {
             return channel.eventLoop.makeFailedFuture(ChannelError.operationUnsupported)
         }
-        let future: EventLoopFuture<junction_peer_credentials> = provider.unsafeGetSocketOption(
+        let credentials: EventLoopFuture<junction_peer_credentials> = provider.unsafeGetSocketOption(
             level: SocketOptionLevel(SOL_SOCKET),
             name: SocketOptionName(SO_PEERCRED)
         )
-        return future.map { PeerCredentials(uid: $0.uid, gid: $0.gid, pid: $0.pid) }
+        return credentials.flatMap { credentials in
+            let groups: EventLoopFuture<junction_peer_groups> = provider.unsafeGetSocketOption(
+                level: SocketOptionLevel(SOL_SOCKET),
+                name: SocketOptionName(junction_so_peergroups)
+            )
+            return groups.map { buffer -> PeerCredentials in
+                let gids = withUnsafeBytes(of: buffer) { Array($0.bindMemory(to: UInt32.self)) }
+                return PeerCredentials(
+                    uid: credentials.uid,
+                    gid: credentials.gid,
+                    pid: credentials.pid,
+                    groups: Self.parseGroups(gids)
+                )
+            }.flatMapErrorThrowing { _ in
+                // More groups than the buffer holds (ERANGE), or a kernel before 4.13: the process's group list,
+                // read while the connection is being accepted (a far narrower window for pid reuse than a look-up
+                // at call time, and only for processes in more than 256 groups).
+                PeerCredentials(
+                    uid: credentials.uid,
+                    gid: credentials.gid,
+                    pid: credentials.pid,
+                    groups: Self.groupsOfProcess(credentials.pid)
+                )
+            }
+        }
     }
 
-    /// The supplementary groups of the peer process, from `/proc/PID/status`; empty if the process is gone.
-    func supplementaryGroups() -> [UInt32] {
-        guard let status = readSmallFile("/proc/\(self.pid)/status") else { return [] }
+    /// The groups in a zero-filled `SO_PEERGROUPS` buffer. The kernel lists them sorted ascending, so the list
+    /// ends where the values stop rising. A 0 is indistinguishable from the padding and is dropped: membership of
+    /// the root group is never granted through this list (the primary gid and `/etc/group` still count).
+    static func parseGroups(_ buffer: [UInt32]) -> [UInt32] {
+        var groups: [UInt32] = []
+        for gid in buffer where gid != 0 {
+            if let last = groups.last, gid <= last { break }
+            groups.append(gid)
+        }
+        return groups
+    }
+
+    /// The supplementary groups of process `pid`, from `/proc/PID/status`; empty if the process is gone.
+    static func groupsOfProcess(_ pid: Int32) -> [UInt32] {
+        guard let status = readSmallFile("/proc/\(pid)/status") else { return [] }
         for line in status.split(separator: "\n") where line.hasPrefix("Groups:") {
             return line.dropFirst("Groups:".count).split(whereSeparator: { $0 == " " || $0 == "\t" })
-                .compactMap { UInt32($0) }
+                .compactMap { UInt32($0) }.filter { $0 != 0 }
         }
         return []
     }
@@ -72,7 +114,7 @@ struct AdminPolicy: Sendable, Equatable {
         guard let group = self.adminGroupID else { return false }
         // The process's own group list is the truth; /etc/group membership covers a daemon that cannot see
         // other users' processes (systemd's ProtectProc=invisible).
-        return peer.gid == group || peer.supplementaryGroups().contains(group)
+        return peer.gid == group || peer.groups.contains(group)
             || GroupDirectory.members(of: group).contains { $0 == GroupDirectory.userName(of: peer.uid) }
     }
 }

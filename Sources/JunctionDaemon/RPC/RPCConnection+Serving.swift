@@ -4,13 +4,17 @@ import NIOCore
 
 extension RPCConnection {
     /// Reads frames until the client stops sending, running each request as it arrives. Returns once input has
-    /// ended; requests may still be running (the caller waits for them).
+    /// ended or the client has gone; requests may still be running (the caller waits for them).
     func serve(
         frames: NIOAsyncChannelInboundStream<LineFramer.Frame>,
         dispatcher: RPCDispatcher,
         limits: ConnectionLimits
     ) async throws {
         for try await frame in frames {
+            // Lines already read when the client went away are dropped: it hears nothing, so nothing starts.
+            if self.isClosed { return }
+            // Backpressure: while the client has not taken its answers, its next requests wait in the socket.
+            await self.writer.waitForRoom()
             switch frame {
             case .oversized(let length):
                 self.writer.write(
@@ -24,9 +28,21 @@ extension RPCConnection {
                     )
                 )
             case .line(let line):
-                let inbound = line.withUnsafeReadableBytes { RPCDecoder.decode($0, maxDepth: limits.maxJSONDepth) }
-                await self.handle(inbound, dispatcher: dispatcher)
+                await self.handle(Self.decode(line, limits: limits.decoding), dispatcher: dispatcher)
             }
+        }
+    }
+
+    /// Lines longer than this are parsed on the shared thread pool, not on the connection's event loop, so that
+    /// one large message never holds up the other connections served by that loop.
+    static let offLoopDecodeBytes = 64 * 1024
+
+    private static func decode(_ line: ByteBuffer, limits: DecodeLimits) async -> RPCInbound {
+        guard line.readableBytes > Self.offLoopDecodeBytes else {
+            return line.withUnsafeReadableBytes { RPCDecoder.decode($0, limits: limits) }
+        }
+        return await withTaskExecutorPreference(globalConcurrentExecutor) {
+            line.withUnsafeReadableBytes { RPCDecoder.decode($0, limits: limits) }
         }
     }
 
@@ -54,22 +70,32 @@ extension RPCConnection {
                 await self.respond(to: request, dispatcher: dispatcher, key: key)
             }
         case .batch(let items):
-            if self.isDraining {
-                let answers = items.compactMap { item -> JSONValue? in
-                    switch item {
-                    case .success(let request):
-                        request.id.map { RPCEncoder.errorResponse(id: $0, error: .shuttingDown) }
-                    case .failure(let failure):
-                        RPCEncoder.errorResponse(id: failure.id, error: failure.error)
+            await self.serve(batch: items, dispatcher: dispatcher)
+        }
+    }
+
+    /// Runs a batch's requests and writes one array with their answers, in request order (nothing for a batch
+    /// of notifications only). Each element is a request of its own: it takes a run slot, counts as in flight
+    /// and waits for room as a single request does, so a batch gets no more of the daemon than the same requests
+    /// sent one by one.
+    private func serve(batch items: [Result<RPCRequest, RPCFailure>], dispatcher: RPCDispatcher) async {
+        let answers = BatchAnswers(count: items.count, writer: self.writer)
+        for (position, item) in items.enumerated() {
+            switch item {
+            case .failure(let failure):
+                answers.deposit(RPCEncoder.errorResponse(id: failure.id, error: failure.error), at: position)
+            case .success(let request):
+                if self.isClosed { return }
+                if self.isDraining {
+                    answers.deposit(request.id.map { RPCEncoder.errorResponse(id: $0, error: .shuttingDown) }, at: position)
+                } else if request.method == "cancel" {
+                    answers.deposit(await self.answer(request, dispatcher: dispatcher, key: nil), at: position)
+                } else {
+                    await self.waitForRoom()
+                    self.start(ids: request.id.map { [$0] } ?? []) { key in
+                        answers.deposit(await self.answer(request, dispatcher: dispatcher, key: key), at: position)
                     }
                 }
-                if !answers.isEmpty { self.writer.write(RPCEncoder.line(.array(answers))) }
-                return
-            }
-            await self.waitForRoom()
-            let ids = items.compactMap { try? $0.get().id }
-            self.start(ids: ids) { key in
-                await self.respond(toBatch: items, dispatcher: dispatcher, key: key)
             }
         }
     }
@@ -78,25 +104,6 @@ extension RPCConnection {
     private func respond(to request: RPCRequest, dispatcher: RPCDispatcher, key: UInt64?) async {
         let answer = await self.answer(request, dispatcher: dispatcher, key: key)
         if let answer { self.writer.write(RPCEncoder.line(answer)) }
-    }
-
-    /// Runs a batch's requests concurrently and writes one array with the answers, in request order. A batch of
-    /// notifications only gets no answer at all.
-    private func respond(toBatch items: [Result<RPCRequest, RPCFailure>], dispatcher: RPCDispatcher, key: UInt64) async {
-        let answers = await withTaskGroup(of: (Int, JSONValue?).self) { group in
-            for (position, item) in items.enumerated() {
-                switch item {
-                case .failure(let failure):
-                    group.addTask { (position, RPCEncoder.errorResponse(id: failure.id, error: failure.error)) }
-                case .success(let request):
-                    group.addTask { (position, await self.answer(request, dispatcher: dispatcher, key: key)) }
-                }
-            }
-            var answers = [JSONValue?](repeating: nil, count: items.count)
-            for await (position, answer) in group { answers[position] = answer }
-            return answers.compactMap { $0 }
-        }
-        if !answers.isEmpty { self.writer.write(RPCEncoder.line(.array(answers))) }
     }
 
     /// The response message for one request, or nil when none is due (notification, or the client is gone).
@@ -122,7 +129,8 @@ extension RPCConnection {
 /// The per-connection limits in force when a connection was accepted.
 struct ConnectionLimits: Sendable, Equatable {
     var maxLineBytes: Int
-    var maxJSONDepth: Int
+    var decoding: DecodeLimits
     var maxInflight: Int
     var maxWriteBufferBytes: Int
+    var writeStallTimeout: Duration
 }

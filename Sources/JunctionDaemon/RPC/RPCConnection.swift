@@ -44,6 +44,8 @@ final class RPCConnection: Sendable {
         var idleWaiters: [CheckedContinuation<Void, Never>] = []
         /// Once set, new requests are refused with -32008.
         var draining = false
+        /// Once set, the client is gone: nothing more is started, read or answered.
+        var closed = false
     }
 
     private struct Entry {
@@ -63,6 +65,8 @@ final class RPCConnection: Sendable {
     /// Requests registered on this connection (running or queued for a run slot).
     var inflightCount: Int { self.state.withLockedValue { $0.entries.count } }
     var isDraining: Bool { self.state.withLockedValue { $0.draining } }
+    /// True once the client has gone away (`connectionClosed()`).
+    var isClosed: Bool { self.state.withLockedValue { $0.closed } }
 
     /// Registered requests beyond which the reader stops reading.
     private var registrationLimit: Int { self.maxInflight * 2 }
@@ -72,7 +76,7 @@ final class RPCConnection: Sendable {
     func waitForRoom() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = self.state.withLockedValue { state -> Bool in
-                if state.entries.count < self.registrationLimit || state.draining { return true }
+                if state.entries.count < self.registrationLimit || state.draining || state.closed { return true }
                 state.readerWaiter = continuation
                 return false
             }
@@ -82,14 +86,17 @@ final class RPCConnection: Sendable {
 
     /// Registers `work` as a request and starts it once a run slot is free. `ids` are the request ids `cancel`
     /// may name. If the request is cancelled while it waits for a slot, `work` still runs, already cancelled,
-    /// so that it answers as a cancelled request does.
+    /// so that it answers as a cancelled request does. Once the client is gone, nothing is registered and `work`
+    /// never runs.
     func start(ids: [RequestID], _ work: @escaping @Sendable (_ key: UInt64) async -> Void) {
-        let key = self.state.withLockedValue { state -> UInt64 in
+        let registered = self.state.withLockedValue { state -> UInt64? in
+            guard !state.closed else { return nil }
             let key = state.nextKey
             state.nextKey += 1
             state.entries[key] = Entry(ids: ids)
             return key
         }
+        guard let key = registered else { return }
         let task = Task(executorPreference: self.executor) {
             await self.acquireRunSlot(key)
             await work(key)
@@ -191,6 +198,18 @@ final class RPCConnection: Sendable {
             return tasks
         }
         for task in tasks { task?.cancel() }
+    }
+
+    /// The client is gone: cancels everything registered (queued requests never start), starts nothing more, and
+    /// releases a parked reader so that it stops.
+    func connectionClosed() {
+        let waiter = self.state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+            state.closed = true
+            defer { state.readerWaiter = nil }
+            return state.readerWaiter
+        }
+        self.cancelAll(.disconnected)
+        waiter?.resume()
     }
 
     /// Refuses new requests from now on and releases a parked reader (it answers what it reads with -32008).

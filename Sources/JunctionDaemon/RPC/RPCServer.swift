@@ -40,6 +40,8 @@ final class RPCServer: Service, Sendable {
         var connections: [Int: (connection: RPCConnection, channel: any Channel)] = [:]
         var draining = false
         var acceptedTotal = 0
+        /// Open connections per client uid (`max_connections_per_uid`).
+        var connectionsByUID: [UInt32: Int] = [:]
     }
 
     init(
@@ -158,7 +160,11 @@ final class RPCServer: Service, Sendable {
     private func serveConnection(_ asyncChannel: NIOAsyncChannel<LineFramer.Frame, Never>, peer: PeerCredentials) async {
         let settings = self.settings()
         let limits = settings.limits
-        let writer = ConnectionWriter(channel: asyncChannel.channel, limit: limits.maxWriteBufferBytes)
+        let writer = ConnectionWriter(
+            channel: asyncChannel.channel,
+            limit: limits.maxWriteBufferBytes,
+            stallTimeout: limits.writeStallTimeout
+        )
         let connection = RPCConnection(
             peer: peer,
             writer: writer,
@@ -166,29 +172,49 @@ final class RPCServer: Service, Sendable {
             executor: EventLoopTaskExecutor(eventLoop: asyncChannel.channel.eventLoop)
         )
 
-        let admitted = self.registry.withLockedValue { registry -> Int? in
+        let admission = self.registry.withLockedValue { registry -> Result<Int, RPCError> in
             registry.acceptedTotal += 1
-            guard !registry.draining, registry.connections.count < settings.maxConnections else { return nil }
+            if registry.draining { return .failure(.shuttingDown) }
+            if registry.connections.count >= settings.maxConnections {
+                return .failure(.overloaded("too many connections (max_connections = \(settings.maxConnections))"))
+            }
+            if registry.connectionsByUID[peer.uid, default: 0] >= settings.maxConnectionsPerUID {
+                return .failure(
+                    .overloaded(
+                        "too many connections from uid \(peer.uid) "
+                            + "(max_connections_per_uid = \(settings.maxConnectionsPerUID)); close some and retry"
+                    )
+                )
+            }
             let id = registry.nextID
             registry.nextID += 1
             registry.connections[id] = (connection, asyncChannel.channel)
-            return id
+            registry.connectionsByUID[peer.uid, default: 0] += 1
+            return .success(id)
         }
-        guard let registrationID = admitted else {
-            let reason =
-                self.isDraining ? RPCError.shuttingDown
-                : RPCError.overloaded("too many connections (max_connections = \(settings.maxConnections))")
-            writer.write(RPCEncoder.line(RPCEncoder.errorResponse(id: .null, error: reason)))
+        guard case .success(let registrationID) = admission else {
+            if case .failure(let reason) = admission {
+                writer.write(RPCEncoder.line(RPCEncoder.errorResponse(id: .null, error: reason)))
+            }
             await writer.flushed()
             try? await asyncChannel.channel.close()
             return
         }
-        defer { self.registry.withLockedValue { _ = $0.connections.removeValue(forKey: registrationID) } }
-
-        // A client that hangs up cancels whatever it still had running, and hears no more events.
         let events = self.events
+        defer {
+            self.registry.withLockedValue { registry in
+                _ = registry.connections.removeValue(forKey: registrationID)
+                let left = registry.connectionsByUID[peer.uid, default: 1] - 1
+                registry.connectionsByUID[peer.uid] = left > 0 ? left : nil
+            }
+            // Again once every request has finished: an `events.subscribe` that was running when the client
+            // hung up subscribed after the removal below.
+            events?.remove(connection)
+        }
+
+        // A client that hangs up cancels whatever it still had running or queued, and hears no more events.
         asyncChannel.channel.closeFuture.whenComplete { _ in
-            connection.cancelAll(.disconnected)
+            connection.connectionClosed()
             events?.remove(connection)
         }
 
@@ -208,8 +234,8 @@ final class RPCServer: Service, Sendable {
                         )
                     }
                 } catch {
-                    // The channel failed (reset by the client, or closed for overflowing its write buffer).
-                    connection.cancelAll(.disconnected)
+                    // The channel failed (reset by the client, or closed for not reading its output).
+                    connection.connectionClosed()
                 }
                 // Input ended: half-closed clients (`socat`, `nc -N`) still get their answers.
                 await connection.waitUntilIdle()
@@ -228,7 +254,9 @@ final class RPCServer: Service, Sendable {
 
     private var isDraining: Bool { self.registry.withLockedValue { $0.draining } }
 
-    /// Lets in-flight requests finish for up to `drain_timeout`, then cancels what remains with -32008.
+    /// Shuts the connections down within `drain_timeout`, whatever their clients do: in-flight requests may
+    /// finish until shortly before the deadline, what is left is then cancelled with -32008, the answers are
+    /// flushed to clients that read them, and at the deadline every connection is closed, unread output or not.
     private func drain() async {
         let connections = self.registry.withLockedValue { registry -> [(RPCConnection, any Channel)] in
             registry.draining = true
@@ -237,29 +265,67 @@ final class RPCServer: Service, Sendable {
         for (connection, _) in connections { connection.beginDraining() }
         let inflight = connections.reduce(0) { $0 + $1.0.inflightCount }
         let timeout = self.settings().drainTimeout
+        // Time kept back for the cancelled requests' -32008 answers to be written and flushed.
+        let answerReserve = min(.seconds(1), timeout / 5)
         if inflight > 0 {
             self.logger.info(
                 "draining in-flight requests",
                 metadata: ["inflight": "\(inflight)", "drain_timeout": "\(DurationText.format(timeout))"]
             )
         }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do { try await Task.sleep(for: timeout) } catch { return }  // everything finished in time
-                let remaining = connections.reduce(0) { $0 + $1.0.inflightCount }
-                self.logger.warning(
-                    "drain timeout reached; cancelling remaining requests",
-                    metadata: ["inflight": "\(remaining)"]
-                )
-                for (connection, _) in connections { connection.cancelAll(.shutdown) }
-            }
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        let finished = await Self.run(until: deadline - answerReserve, clock: clock) {
             for (connection, _) in connections { await connection.waitUntilIdle() }
-            group.cancelAll()
         }
-        for (connection, channel) in connections {
-            await connection.writer.flushed()
-            try? await channel.close()
+        if !finished {
+            let remaining = connections.reduce(0) { $0 + $1.0.inflightCount }
+            self.logger.warning("drain timeout reached; cancelling remaining requests", metadata: ["inflight": "\(remaining)"])
+            for (connection, _) in connections { connection.cancelAll(.shutdown) }
         }
+        let flushed = await Self.run(until: deadline, clock: clock) {
+            await withTaskGroup(of: Void.self) { group in
+                for (connection, _) in connections {
+                    group.addTask {
+                        await connection.waitUntilIdle()
+                        await connection.writer.flushed()
+                    }
+                }
+            }
+        }
+        if !flushed {
+            let unread = connections.filter { $0.0.writer.pendingBytes > 0 }
+            self.logger.warning(
+                "drain timeout reached; closing connections with unread output",
+                metadata: [
+                    "connections": "\(unread.count)",
+                    "unread_bytes": "\(unread.reduce(0) { $0 + $1.0.writer.pendingBytes })",
+                ]
+            )
+        }
+        for (_, channel) in connections { try? await channel.close() }
+    }
+
+    /// Runs `work` until it returns or `deadline` passes, whichever is first; true if it returned. The work is
+    /// cancelled at the deadline but not waited for: the caller goes on to close what it waits on.
+    private static func run(
+        until deadline: ContinuousClock.Instant,
+        clock: ContinuousClock,
+        _ work: @escaping @Sendable () async -> Void
+    ) async -> Bool {
+        let answer = FirstAnswer()
+        let worker = Task {
+            await work()
+            answer.answer(true)
+        }
+        let timer = Task {
+            try? await Task.sleep(until: deadline, clock: clock)
+            answer.answer(false)
+        }
+        let finished = await withCheckedContinuation { answer.install($0) }
+        timer.cancel()
+        if !finished { worker.cancel() }
+        return finished
     }
 }
 
@@ -268,6 +334,7 @@ final class RPCServer: Service, Sendable {
 struct ServerSettings: Sendable, Equatable {
     var limits: ConnectionLimits
     var maxConnections: Int
+    var maxConnectionsPerUID: Int
     var drainTimeout: Duration
     var socketMode: UInt32
     var socketGroupID: UInt32?
