@@ -54,7 +54,11 @@ extension JSONValue {
         return try parser.parseDocument()
     }
 
-    public static func parse(_ bytes: [UInt8], maxDepth: Int = 64, maxKeys: Int = .max) throws(JSONParseError) -> JSONValue {
+    public static func parse(
+        _ bytes: [UInt8],
+        maxDepth: Int = 64,
+        maxKeys: Int = .max
+    ) throws(JSONParseError) -> JSONValue {
         do {
             return try bytes.withUnsafeBytes { buffer in
                 try JSONValue.parse(buffer, maxDepth: maxDepth, maxKeys: maxKeys)
@@ -66,7 +70,11 @@ extension JSONValue {
         }
     }
 
-    public static func parse(_ text: String, maxDepth: Int = 64, maxKeys: Int = .max) throws(JSONParseError) -> JSONValue {
+    public static func parse(
+        _ text: String,
+        maxDepth: Int = 64,
+        maxKeys: Int = .max
+    ) throws(JSONParseError) -> JSONValue {
         try JSONValue.parse(Array(text.utf8), maxDepth: maxDepth, maxKeys: maxKeys)
     }
 }

@@ -22,7 +22,8 @@ extension RPCConnection {
                         RPCEncoder.errorResponse(
                             id: .null,
                             error: .invalidRequest(
-                                "line of \(length) bytes exceeds the limit of \(limits.maxLineBytes) bytes (max_line_bytes)"
+                                "line of \(length) bytes exceeds the limit of \(limits.maxLineBytes) bytes "
+                                    + "(max_line_bytes)"
                             )
                         )
                     )
@@ -87,7 +88,8 @@ extension RPCConnection {
             case .success(let request):
                 if self.isClosed { return }
                 if self.isDraining {
-                    answers.deposit(request.id.map { RPCEncoder.errorResponse(id: $0, error: .shuttingDown) }, at: position)
+                    let refusal = request.id.map { RPCEncoder.errorResponse(id: $0, error: .shuttingDown) }
+                    answers.deposit(refusal, at: position)
                 } else if request.method == "cancel" {
                     answers.deposit(await self.answer(request, dispatcher: dispatcher, key: nil), at: position)
                 } else {

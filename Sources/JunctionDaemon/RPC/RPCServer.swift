@@ -280,7 +280,10 @@ final class RPCServer: Service, Sendable {
         }
         if !finished {
             let remaining = connections.reduce(0) { $0 + $1.0.inflightCount }
-            self.logger.warning("drain timeout reached; cancelling remaining requests", metadata: ["inflight": "\(remaining)"])
+            self.logger.warning(
+                "drain timeout reached; cancelling remaining requests",
+                metadata: ["inflight": "\(remaining)"]
+            )
             for (connection, _) in connections { connection.cancelAll(.shutdown) }
         }
         let flushed = await Self.run(until: deadline, clock: clock) {
