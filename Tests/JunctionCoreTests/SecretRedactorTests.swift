@@ -53,4 +53,16 @@ struct SecretRedactorTests {
         #expect(redacted.code == "[redacted]")
         #expect(redacted.status == 400 && redacted.kind == .badRequest)
     }
+
+    /// A password written into a base URL or proxy URL is shown masked and is a secret to the redactor.
+    @Test func urlCredentialsAreMaskedAndRedacted() {
+        let url = "https://gateway-user:hunter2-SECRET-pw@llm.example.com:8443/v1?x=@y"
+        #expect(URLCredentials.masked(url) == "https://***@llm.example.com:8443/v1?x=@y")
+        #expect(URLCredentials.masked("http://127.0.0.1:8080/v1") == "http://127.0.0.1:8080/v1")
+        #expect(URLCredentials.masked("http://host/path@not-userinfo") == "http://host/path@not-userinfo")
+        let secrets = URLCredentials.secrets(in: url)
+        #expect(secrets == ["gateway-user:hunter2-SECRET-pw", "hunter2-SECRET-pw"])
+        let redactor = SecretRedactor(secrets: secrets)
+        #expect(!redactor.redact("proxy said: bad password hunter2-SECRET-pw").contains("hunter2"))
+    }
 }

@@ -112,7 +112,13 @@ struct ProviderRegistry: Sendable {
             )
         }
         let headerValues = self.providers.flatMap { $0.config.headers.map(\.value) }
-        self.redactor = SecretRedactor(secrets: self.providers.compactMap(\.endpoint.apiKey) + headerValues)
+        let urlSecrets = self.providers.flatMap { provider in
+            URLCredentials.secrets(in: provider.endpoint.baseURL)
+                + (provider.proxy.map { URLCredentials.secrets(in: $0) } ?? [])
+        }
+        self.redactor = SecretRedactor(
+            secrets: self.providers.compactMap(\.endpoint.apiKey) + headerValues + urlSecrets
+        )
     }
 
     func provider(named name: String) -> Provider? {

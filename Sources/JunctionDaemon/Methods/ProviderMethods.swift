@@ -46,7 +46,8 @@ enum ProviderMethods {
         return [
             "name": .string(config.name),
             "kind": .string(config.kind.rawValue),
-            "base_url": .string(provider.endpoint.baseURL),
+            // A password in the URL is a secret like any key.
+            "base_url": .string(URLCredentials.masked(provider.endpoint.baseURL)),
             "priority": .int(config.priority),
             "enabled": .bool(config.enabled && !adminDisabled),
             "disabled_by_admin": .bool(adminDisabled),
