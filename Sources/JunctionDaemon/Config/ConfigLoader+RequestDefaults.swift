@@ -11,7 +11,7 @@ extension ConfigLoader {
         defaults.streamIdleTimeout = table.duration("stream_idle_timeout") ?? defaults.streamIdleTimeout
         defaults.maxResponseBytes = table.int("max_response_bytes", in: 1024...(1 << 31)) ?? defaults.maxResponseBytes
         defaults.maxConnectionsPerHost = table.int("max_connections_per_host", in: 1...65_536) ?? defaults.maxConnectionsPerHost
-        defaults.maxIdleConnections = table.int("max_idle_connections", in: 0...65_536) ?? defaults.maxIdleConnections
+        defaults.maxIdleConnections = table.int("max_idle_connections", in: 1...65_536) ?? defaults.maxIdleConnections
         defaults.idleConnectionTimeout = table.duration("idle_connection_timeout") ?? defaults.idleConnectionTimeout
         if let proxy = Self.readProxy(table) { defaults.proxy = proxy }
         defaults.noProxy = table.string("no_proxy")

@@ -17,7 +17,8 @@ public final class Transport: @unchecked Sendable {
         public var maxConnectionsPerHost: Int
         public var maxTotalConnections: Int
         /// Idle connections kept open for reuse, over all hosts (`CURLMOPT_MAXCONNECTS`): after a burst the
-        /// others are closed as their transfers end instead of holding a file descriptor each.
+        /// others are closed as their transfers end instead of holding a file descriptor each. At least 1: libcurl
+        /// reads 0 as "four per transfer ever added".
         public var maxIdleConnections: Int
         /// An idle connection older than this is not reused but closed (`CURLOPT_MAXAGE_CONN`).
         public var idleConnectionLifetime: Duration
