@@ -55,14 +55,29 @@ extension EndToEnd {
             }
         }
 
-        /// The daemon's established TCP connections to `port` (its sockets matched against /proc/net/tcp).
-        static func connections(of pid: Int32, toPort port: Int) -> Int {
-            let inodes = Set(
+        /// The daemon's Unix sockets on `path`: its listener and the connections it accepted there.
+        static func unixSockets(of pid: Int32, boundTo path: String) -> Int {
+            let inodes = self.socketInodes(of: pid)
+            return self.read("/proc/net/unix").split(separator: "\n").dropFirst().filter { line in
+                // Num RefCount Protocol Flags Type St Inode Path
+                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+                return fields.count > 7 && fields[7] == path && inodes.contains(String(fields[6]))
+            }.count
+        }
+
+        /// The inodes of the sockets `pid` holds.
+        static func socketInodes(of pid: Int32) -> Set<String> {
+            Set(
                 self.descriptors(of: pid).compactMap { entry -> String? in
                     guard entry.target.hasPrefix("socket:[") else { return nil }
                     return String(entry.target.dropFirst(8).dropLast())
                 }
             )
+        }
+
+        /// The daemon's established TCP connections to `port` (its sockets matched against /proc/net/tcp).
+        static func connections(of pid: Int32, toPort port: Int) -> Int {
+            let inodes = self.socketInodes(of: pid)
             let hexPort = String(format: ":%04X", port)
             var count = 0
             for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
@@ -81,7 +96,15 @@ extension EndToEnd {
             let sim = try SimProcess()
             let daemon = try sim.daemon()
             let client = try daemon.client()
-            _ = try client.call("ping")
+            _ = try client.call("ping")  // accepted: its descriptor is open
+            // The connections of the start-up check are closed (their descriptors free) before the limit is set:
+            // a descriptor freed afterwards below the limit would let one connection through. The daemon's side
+            // of each connection is a socket on its path, as /proc/net/unix shows: the listener and this client.
+            var sockets = 0
+            try poll(until: "only the listener and this test's connection on the socket (\(sockets))") {
+                sockets = Self.unixSockets(of: daemon.pid, boundTo: daemon.socket)
+                return sockets == 2
+            }
             let exhaustion = try Exhaustion(pid: daemon.pid)
             var restored = false
             defer { if !restored { try? exhaustion.restore() } }
