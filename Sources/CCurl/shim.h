@@ -2,6 +2,8 @@
 #define JUNCTION_CCURL_SHIM_H
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <sys/socket.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -33,6 +35,30 @@ static inline CURLcode junction_curl_easy_setopt_slist(CURL *handle, CURLoption 
 static inline CURLcode junction_curl_easy_setopt_write_callback(
     CURL *handle, CURLoption option, size_t (*callback)(char *, size_t, size_t, void *)) {
     return curl_easy_setopt(handle, option, callback);
+}
+
+/* The socket opener the transport installs (CURLOPT_OPENSOCKETFUNCTION): libcurl's own, plus close-on-exec, plus
+   the reason a socket could not be made. libcurl 7.88 reports a failed socket() as "Couldn't connect to server"
+   and leaves CURLINFO_OS_ERRNO at 0, so without this a local EMFILE reads exactly like a provider refusing
+   connections. `clientp` points to an int that receives errno on failure. */
+static inline curl_socket_t junction_curl_open_socket(void *clientp, curlsocktype purpose,
+                                                      struct curl_sockaddr *address) {
+    (void)purpose;
+    int fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+    if (fd < 0 && clientp != NULL) *(int *)clientp = errno;
+    return fd < 0 ? CURL_SOCKET_BAD : fd;
+}
+
+static inline CURLcode junction_curl_easy_setopt_open_socket(CURL *handle, int *errno_slot) {
+    CURLcode code = curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, junction_curl_open_socket);
+    if (code != CURLE_OK) return code;
+    return curl_easy_setopt(handle, CURLOPT_OPENSOCKETDATA, (void *)errno_slot);
+}
+
+/* An option's name without the CURLOPT_ prefix ("URL"), or NULL when this libcurl does not know it. */
+static inline const char *junction_curl_option_name(CURLoption option) {
+    const struct curl_easyoption *found = curl_easy_option_by_id(option);
+    return found ? found->name : NULL;
 }
 
 static inline CURLcode junction_curl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {

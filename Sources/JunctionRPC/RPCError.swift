@@ -98,4 +98,9 @@ extension RPCError {
     }
 
     public static let shuttingDown = RPCError.overloaded("Junction is shutting down")
+
+    /// What a request or a connection hears while the daemon has no file descriptor to spare (-32008).
+    public static let outOfFileDescriptorsMessage = "Overloaded: out of file descriptors; try again shortly"
+
+    public static let outOfFileDescriptors = RPCError.overloaded(Self.outOfFileDescriptorsMessage)
 }

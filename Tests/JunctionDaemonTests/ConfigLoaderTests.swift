@@ -107,6 +107,18 @@ struct ConfigLoaderTests {
         #expect(problems.count == 5)
     }
 
+    /// Issue 8, defect 10: the cap on idle upstream connections and their lifetime.
+    @Test func idleUpstreamConnectionKeys() throws {
+        let loaded = try ConfigLoader.parse(
+            text: "[defaults]\nmax_idle_connections = 8\nidle_connection_timeout = \"30s\"\n", file: "test.toml"
+        )
+        #expect(loaded.config.defaults.maxIdleConnections == 8)
+        #expect(loaded.config.defaults.idleConnectionTimeout == .seconds(30))
+        // 0 would be libcurl's "four per transfer ever added", not "none".
+        let problems = self.problems("[defaults]\nmax_idle_connections = 0\n").map(\.description)
+        #expect(problems == ["test.toml:2: defaults.max_idle_connections: must be between 1 and 65536, got 0"])
+    }
+
     @Test func syntaxErrorsCarryTheirLine() {
         let problems = self.problems("[server]\nmax_connections = 5\nsocket = \"unterminated\n")
         #expect(problems.count == 1)

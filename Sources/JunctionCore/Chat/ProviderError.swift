@@ -103,6 +103,9 @@ public enum TransportFailure: String, Sendable, Equatable {
     /// The request's overall deadline passed.
     case deadline
     case bodyTooLarge = "body_too_large"
+    /// A socket could not be opened because the daemon (or the system) has no file descriptor left: a local
+    /// shortage, never the provider's fault.
+    case outOfFileDescriptors = "out_of_file_descriptors"
     case other
 }
 

@@ -12,6 +12,7 @@
 /// | 401, 403, Gemini invalid key | no | yes | provider marked unhealthy (auth) |
 /// | billing: insufficient quota, 402, depleted prepayment | no | yes | provider in quota cooldown |
 /// | `x-should-retry: false` | no | yes | as its status says |
+/// | the daemon is out of file descriptors | no | no (every target needs a socket) | no; not even health learns |
 public struct FailureDisposition: Sendable, Equatable {
     public enum Failover: Sendable, Equatable {
         case next
@@ -36,6 +37,9 @@ public struct FailureDisposition: Sendable, Equatable {
         case providerAuth
         /// Out of quota: the provider cools down for the quota cooldown.
         case providerQuota
+        /// The daemon's own failure (no file descriptor for a socket): the provider is not to blame, so neither its
+        /// breakers nor its health learn anything, as if the attempt had been abandoned.
+        case local
     }
 
     public var retrySameTarget: Bool
@@ -71,6 +75,9 @@ public enum FailurePolicy {
                 disposition = FailureDisposition(retrySameTarget: false, failover: .next, breaker: .countTarget)
             case .deadline:
                 disposition = FailureDisposition(retrySameTarget: false, failover: .none, breaker: .none)
+            case .outOfFileDescriptors:
+                // Another target needs a socket too: the request fails at once, with the local reason.
+                disposition = FailureDisposition(retrySameTarget: false, failover: .none, breaker: .local)
             }
         case .truncated, .malformed:
             disposition = FailureDisposition(retrySameTarget: false, failover: .next, breaker: .countTarget)

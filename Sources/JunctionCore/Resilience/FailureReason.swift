@@ -25,6 +25,7 @@
 /// | `malformed` | the answer could not be understood |
 /// | `body_too_large` | the answer exceeded the size limit |
 /// | `deadline` | the request's deadline passed |
+/// | `out_of_file_descriptors` | the daemon could not open a socket: a local shortage, not the provider's fault |
 /// | `transport_error` | any other transport failure |
 /// | `cancelled` | the caller went away (not a provider failure; see `FailureReason.cancelled`) |
 public struct FailureReason: Sendable, Equatable, CustomStringConvertible {
@@ -57,7 +58,7 @@ public struct FailureReason: Sendable, Equatable, CustomStringConvertible {
         "not_found", "server_error", "overloaded", "transient", "bad_request", "dns", "connect_refused",
         "connect_timeout", "tls", "connection_reset", "first_byte_timeout", "ttft_timeout", "stream_stalled",
         "idle_timeout", "stream_cut", "truncated", "malformed", "body_too_large", "deadline", "transport_error",
-        "cancelled",
+        "cancelled", "out_of_file_descriptors",
     ]
 
     /// The code for `error`; `streamStarted` is whether output of the attempt had already been sent on.
@@ -89,6 +90,7 @@ public struct FailureReason: Sendable, Equatable, CustomStringConvertible {
             case .idleTimeout: return streamStarted ? "stream_stalled" : "idle_timeout"
             case .deadline: return "deadline"
             case .bodyTooLarge: return "body_too_large"
+            case .outOfFileDescriptors: return "out_of_file_descriptors"
             case .other: return "transport_error"
             }
         }

@@ -11,6 +11,8 @@ extension ConfigLoader {
         defaults.streamIdleTimeout = table.duration("stream_idle_timeout") ?? defaults.streamIdleTimeout
         defaults.maxResponseBytes = table.int("max_response_bytes", in: 1024...(1 << 31)) ?? defaults.maxResponseBytes
         defaults.maxConnectionsPerHost = table.int("max_connections_per_host", in: 1...65_536) ?? defaults.maxConnectionsPerHost
+        defaults.maxIdleConnections = table.int("max_idle_connections", in: 1...65_536) ?? defaults.maxIdleConnections
+        defaults.idleConnectionTimeout = table.duration("idle_connection_timeout") ?? defaults.idleConnectionTimeout
         if let proxy = Self.readProxy(table) { defaults.proxy = proxy }
         defaults.noProxy = table.string("no_proxy")
         defaults.tlsMinVersion = table.tlsVersion("tls_min_version") ?? defaults.tlsMinVersion
@@ -18,7 +20,8 @@ extension ConfigLoader {
         table.rejectUnknownKeys(
             allowed: [
                 "timeout", "connect_timeout", "first_byte_timeout", "ttft_timeout", "stream_idle_timeout",
-                "max_response_bytes", "max_connections_per_host", "proxy", "no_proxy", "tls_min_version",
+                "max_response_bytes", "max_connections_per_host", "max_idle_connections", "idle_connection_timeout",
+                "proxy", "no_proxy", "tls_min_version",
             ].reduce(into: ConfigTable.policyKeys) { $0.insert($1) }
         )
         return defaults

@@ -32,6 +32,10 @@ struct RequestDefaults: Sendable, Equatable {
     var proxy: String?
     var noProxy: String?
     var maxConnectionsPerHost = 512
+    /// Idle upstream connections kept for reuse, over all providers; the rest close when their transfer ends.
+    var maxIdleConnections = 64
+    /// An idle upstream connection older than this is closed instead of reused.
+    var idleConnectionTimeout: Duration = .seconds(60)
     /// The oldest TLS version accepted from any provider.
     var tlsMinVersion: TLSVersion = .v1_2
     /// `[defaults.retry]`, `[defaults.breaker]`, `[defaults.limits]`, `[defaults.health]`, ...

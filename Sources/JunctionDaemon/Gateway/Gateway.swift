@@ -374,6 +374,8 @@ final class Gateway: Sendable {
         // The request's deadline is the transport's overall clock: its expiry is a timeout, however it surfaced.
         if failure == .deadline || run.lastError?.kind == .transport(.deadline) {
             result.kind = .timeout
+        } else if run.lastError?.kind == .transport(.outOfFileDescriptors) {
+            result.kind = .outOfFileDescriptors
         } else if let last = run.lastError, let target = run.lastTarget {
             if attempts.allSatisfy({ $0.error?.kind == .rateLimited }), let wait = last.hints.retryAfter {
                 result.kind = .rateLimited(retryAfter: wait)

@@ -16,6 +16,8 @@ struct GenerateFailure: Error, Sendable {
         case upstream(TargetRef, ProviderError)
         /// Every target failed or was skipped.
         case noProviderAvailable
+        /// The daemon itself is short of a resource (file descriptors): no provider was to blame.
+        case outOfFileDescriptors
 
         var name: String {
             switch self {
@@ -25,6 +27,7 @@ struct GenerateFailure: Error, Sendable {
             case .rateLimited: "rate_limited"
             case .upstream: "upstream_error"
             case .noProviderAvailable: "no_provider_available"
+            case .outOfFileDescriptors: "out_of_file_descriptors"
             }
         }
     }

@@ -12,6 +12,9 @@ struct Prober: Sendable {
         var ok: Bool
         var latency: Duration
         var detail: String
+        /// The daemon could not open a socket (out of file descriptors): the probe says nothing about the provider
+        /// and is not reported to its health.
+        var local = false
     }
 
     /// Probes `provider` (with `model`: a 1-token generate on it; without: the configured probe) and reports
@@ -34,7 +37,11 @@ struct Prober: Sendable {
             }
         }
         let target = generateModel.map { TargetRef(provider: provider.name, model: $0) }
-        self.resilience.probeFinished(target, provider: provider.name, ok: outcome.ok, latency: outcome.latency, detail: outcome.detail)
+        if !outcome.local {
+            self.resilience.probeFinished(
+                target, provider: provider.name, ok: outcome.ok, latency: outcome.latency, detail: outcome.detail
+            )
+        }
         return outcome
     }
 
@@ -49,7 +56,10 @@ struct Prober: Sendable {
                 }
             }
         } catch let error as TransportError {
-            return Outcome(ok: false, latency: ContinuousClock.now - started, detail: "\(error)")
+            return Outcome(
+                ok: false, latency: ContinuousClock.now - started, detail: "\(error)",
+                local: error.failure == .outOfFileDescriptors
+            )
         } catch {
             return Outcome(ok: false, latency: ContinuousClock.now - started, detail: "cancelled")
         }

@@ -125,8 +125,21 @@ public enum Daemon {
             ]
         )
 
+        let fileDescriptorAlarm = FileDescriptorAlarm(logger: logger)
+        let defaults = loaded.config.defaults
         let transport = Transport(
-            configuration: Transport.Configuration(maxConnectionsPerHost: loaded.config.defaults.maxConnectionsPerHost)
+            configuration: Transport.Configuration(
+                maxConnectionsPerHost: defaults.maxConnectionsPerHost,
+                maxIdleConnections: defaults.maxIdleConnections,
+                idleConnectionLifetime: defaults.idleConnectionTimeout,
+                incidents: { incident in
+                    switch incident {
+                    case .outOfFileDescriptors(let detail): fileDescriptorAlarm.raise(.upstream, detail: detail)
+                    case .optionRefused(let detail):
+                        logger.error("libcurl refused an option", metadata: ["detail": "\(detail)"])
+                    }
+                }
+            )
         )
         let events = EventBus()
         let resilience = Resilience(events: events, logger: logger)
@@ -172,6 +185,7 @@ public enum Daemon {
             events: events,
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             logger: logger,
+            fileDescriptorAlarm: fileDescriptorAlarm,
             onListening: { _ in
                 notifier.ready(status: runtime.statusLine)
                 logger.info("ready", metadata: ["startup_ms": "\(runtime.uptime.milliseconds)"])

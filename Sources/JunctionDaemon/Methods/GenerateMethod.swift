@@ -142,6 +142,11 @@ enum GenerateMethod {
                 message: "Upstream error from \(target.provider): \(error.message)",
                 data: .object(data)
             )
+        case .outOfFileDescriptors:
+            return RPCError(
+                code: RPCErrorCode.overloaded.rawValue, message: RPCError.outOfFileDescriptorsMessage,
+                data: .object(data)
+            )
         case .noProviderAvailable:
             let attempts = failure.attempts.count
             let skipped = failure.skipped.count

@@ -33,6 +33,7 @@ final class RPCServer: Service, Sendable {
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
     private let onListening: @Sendable (String) -> Void
+    private let fileDescriptorAlarm: FileDescriptorAlarm?
     private let registry = NIOLockedValueBox(Registry())
 
     private struct Registry {
@@ -51,6 +52,7 @@ final class RPCServer: Service, Sendable {
         events: EventBus? = nil,
         eventLoopGroup: any EventLoopGroup,
         logger: Logger,
+        fileDescriptorAlarm: FileDescriptorAlarm? = nil,
         onListening: @escaping @Sendable (String) -> Void
     ) {
         self.source = source
@@ -60,6 +62,7 @@ final class RPCServer: Service, Sendable {
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
         self.onListening = onListening
+        self.fileDescriptorAlarm = fileDescriptorAlarm
     }
 
     /// Open connections right now.
@@ -124,6 +127,12 @@ final class RPCServer: Service, Sendable {
         let bootstrap = ServerBootstrap(group: self.eventLoopGroup)
             .serverChannelOption(.backlog, value: 512)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .serverChannelInitializer { [source = self.source, alarm = self.fileDescriptorAlarm] channel in
+                // Out of file descriptors, waiting connections are told so (-32008) instead of left hanging.
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptGuard(source: source, alarm: alarm))
+                }
+            }
         let initializer: @Sendable (any Channel) -> EventLoopFuture<(NIOAsyncChannel<LineFramer.Frame, Never>, PeerCredentials)> = {
             channel in
             let limits = self.settings().limits

@@ -297,6 +297,11 @@ final class Resilience: Sendable {
             }
             state.window.learn(answer.rateLimits, at: now)
             provider.authFailure = nil
+        case .failed(let failure) where failure.disposition.breaker == .local:
+            // The daemon's own shortage (file descriptors): the provider learns nothing, health included.
+            BreakerPair.abandoned(provider: &provider.breaker, target: &state.breaker, holding: outcome.probes)
+            state.window.correctTokens(estimated: outcome.estimatedTokens, actual: 0, at: now)
+            provider.window.correctTokens(estimated: outcome.estimatedTokens, actual: 0, at: now)
         case .failed(let failure):
             let error = failure.error
             state.health.recordFailure("\(failure.reason): \(error.message)", at: now)
@@ -318,7 +323,7 @@ final class Resilience: Sendable {
                 provider.quotaUntil = now + policy.quotaCooldown
             case .targetCooldown:
                 state.dailyQuotaUntil = now + (error.hints.quotaResetAfter ?? policy.quotaCooldown)
-            case .none, .countTarget, .countProvider:
+            case .none, .countTarget, .countProvider, .local:
                 break
             }
         }

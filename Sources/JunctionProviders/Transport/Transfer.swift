@@ -30,6 +30,10 @@ final class Transfer: @unchecked Sendable {
     var curlHandle: UnsafeMutableRawPointer?
     var curlHeaderList: UnsafeMutablePointer<curl_slist>?
     var curlErrorBuffer: UnsafeMutablePointer<CChar>?
+    /// Where the socket opener writes errno when it cannot make a socket (0: it never failed).
+    var curlSocketErrno: UnsafeMutablePointer<Int32>?
+    /// Whether this transfer set its handle's receive-buffer size (see `EasyHandlePool`).
+    var curlResizedBuffer = false
     var curlStartedAt: ContinuousClock.Instant = .now
     var curlLastActivity: ContinuousClock.Instant = .now
     var curlHeadComplete = false

@@ -9,11 +9,6 @@ import JunctionCore
 extension Transport {
 
     func runLoop() {
-        let userdata = Unmanaged.passUnretained(self).toOpaque()
-        _ = junction_curl_multi_setopt_socket_function(self.multi, curlSocketCallback)
-        _ = junction_curl_multi_setopt_pointer(self.multi, CURLMOPT_SOCKETDATA, userdata)
-        _ = junction_curl_multi_setopt_timer_function(self.multi, curlTimerCallback)
-        _ = junction_curl_multi_setopt_pointer(self.multi, CURLMOPT_TIMERDATA, userdata)
         var running: Int32 = 0
         var fds = [Int32](repeating: 0, count: 256)
         var flags = [Int32](repeating: 0, count: 256)
@@ -83,79 +78,120 @@ extension Transport {
         for transfer in Array(self.active.values) {
             self.end(transfer, .failure(TransportError(.other, "transport shut down")))
         }
-        for handle in self.idleHandles { curl_easy_cleanup(handle) }
-        self.idleHandles.removeAll()
+        for handle in self.handles.drain() { curl_easy_cleanup(handle) }
         curl_multi_cleanup(self.multi)
     }
 
     /// libcurl's receive buffer for a stream (its default is 16 KiB). A stream's reads are an SSE event or a
-    /// few, and a thousand held streams each keep their buffer for as long as they last.
+    /// few, and a thousand held streams each keep their buffer for as long as they last. Set only on a handle made
+    /// for the stream: see `EasyHandlePool` for libcurl 7.88's bug with sizes on reused handles.
     static let streamReceiveBufferBytes = 4 * 1024
 
     func begin(_ transfer: Transfer) {
         guard !transfer.isFinished else { return }
-        // A stream gets a handle of its own, with a small receive buffer, and never passes it on: libcurl 7.88
-        // allocates the buffer once per handle at its first transfer, and a reused handle whose size setting
-        // differs from the buffer it already has corrupted the heap (seen under a flood). Unary requests reuse
-        // pooled handles at the default size, which they never change.
+        if let failure = self.setupFailure {
+            transfer.curlFinish(.failure(failure))
+            return
+        }
         let streams = transfer.request.streamsBody
-        let handle = streams ? curl_easy_init()! : self.idleHandles.popLast() ?? curl_easy_init()!
+        let handle: UnsafeMutableRawPointer
+        var mayResizeBuffer = false
+        switch self.handles.checkout(streams: streams) {
+        case .reuse(let pooled):
+            handle = pooled
+        case .create(let resizable):
+            guard let created = curl_easy_init() else {
+                transfer.curlFinish(.failure(TransportError(.other, "curl_easy_init failed (out of memory)")))
+                return
+            }
+            handle = created
+            mayResizeBuffer = resizable
+        }
         transfer.curlHandle = handle
         transfer.curlStartedAt = .now
         transfer.curlLastActivity = .now
-        let request = transfer.request
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(to: 0)
         transfer.curlErrorBuffer = errorBuffer
+        let socketErrno = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        socketErrno.initialize(to: 0)
+        transfer.curlSocketErrno = socketErrno
         transfer.curlWakeQueue = self.wakeQueue
-
-        func long(_ option: CURLoption, _ value: Int) { _ = junction_curl_easy_setopt_long(handle, option, value) }
-        func string(_ option: CURLoption, _ value: String) { _ = junction_curl_easy_setopt_string(handle, option, value) }
-
-        string(CURLOPT_URL, request.url)
-        long(CURLOPT_NOSIGNAL, 1)
-        long(CURLOPT_TCP_KEEPALIVE, 1)
-        long(CURLOPT_SSL_VERIFYPEER, 1)
-        long(CURLOPT_SSL_VERIFYHOST, 2)
-        // The floor only; libcurl still negotiates the newest version both sides speak.
-        let tlsFloor = request.tlsMinVersion == .v1_3 ? CURL_SSLVERSION_TLSv1_3 : CURL_SSLVERSION_TLSv1_2
-        long(CURLOPT_SSLVERSION, Int(tlsFloor))
-        long(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
-        long(CURLOPT_PIPEWAIT, 1)
-        if streams { long(CURLOPT_BUFFERSIZE, Self.streamReceiveBufferBytes) }
-        long(CURLOPT_FOLLOWLOCATION, 0)
-        long(CURLOPT_CONNECTTIMEOUT_MS, Int(request.timeouts.connect.milliseconds))
-        long(CURLOPT_TIMEOUT_MS, 0)  // the other clocks are kept in enforceDeadlines, each with its own failure
-        string(CURLOPT_PROXY, request.proxy ?? "")  // "": direct, ignoring the environment's proxy variables
-        if let noProxy = request.noProxy { string(CURLOPT_NOPROXY, noProxy) }
-        _ = junction_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
-
         var headers: UnsafeMutablePointer<curl_slist>?
-        for header in request.headers { headers = curl_slist_append(headers, "\(header.name): \(header.value)") }
+        for header in transfer.request.headers {
+            headers = curl_slist_append(headers, "\(header.name): \(header.value)")
+        }
         headers = curl_slist_append(headers, "Expect:")
         transfer.curlHeaderList = headers
-        _ = junction_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headers)
-
-        if request.method == "GET" {
-            long(CURLOPT_HTTPGET, 1)
-        } else {
-            string(CURLOPT_CUSTOMREQUEST, request.method)
-            let body = request.body ?? []
-            _ = junction_curl_easy_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
-            body.withUnsafeBufferPointer { buffer in
-                // COPYPOSTFIELDS copies: the bytes need not outlive this call.
-                _ = junction_curl_easy_setopt_pointer(
-                    handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!))
-            }
-        }
 
         let userdata = Unmanaged.passRetained(transfer).toOpaque()  // released in end()
-        _ = junction_curl_easy_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteCallback)
-        _ = junction_curl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, userdata)
-        _ = junction_curl_easy_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION, curlHeaderCallback)
-        _ = junction_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, userdata)
         self.active[handle] = transfer
-        curl_multi_add_handle(self.multi, handle)  // sets libcurl's timer to "now": the loop starts it at once
+        var options = CurlOptions(handle: handle)
+        self.configure(&options, transfer, resizeBuffer: mayResizeBuffer, userdata: userdata)
+        if let failure = options.failure {
+            // Never started: the handle is in an unknown state (end() discards it) and the caller hears why.
+            self.configuration.incidents?(.optionRefused(failure.detail))
+            self.end(transfer, .failure(failure), refusedOption: true)
+            return
+        }
+        let added = curl_multi_add_handle(self.multi, handle)  // sets libcurl's timer to "now": the loop starts it
+        if added != CURLM_OK {
+            let reason = String(cString: curl_multi_strerror(added))
+            let detail = "curl_multi_add_handle failed: \(reason) (\(added.rawValue))"
+            self.configuration.incidents?(.optionRefused(detail))
+            self.end(transfer, .failure(TransportError(.other, detail)), refusedOption: true)
+        }
+    }
+
+    /// Every option of one transfer, each checked (`options.failure` holds the first refusal).
+    private func configure(
+        _ options: inout CurlOptions,
+        _ transfer: Transfer,
+        resizeBuffer: Bool,
+        userdata: UnsafeMutableRawPointer
+    ) {
+        let request = transfer.request
+        options.string(CURLOPT_URL, request.url)
+        options.long(CURLOPT_NOSIGNAL, 1)
+        options.long(CURLOPT_TCP_KEEPALIVE, 1)
+        options.long(CURLOPT_SSL_VERIFYPEER, 1)
+        options.long(CURLOPT_SSL_VERIFYHOST, 2)
+        // The floor only; libcurl still negotiates the newest version both sides speak.
+        let tlsFloor = request.tlsMinVersion == .v1_3 ? CURL_SSLVERSION_TLSv1_3 : CURL_SSLVERSION_TLSv1_2
+        options.long(CURLOPT_SSLVERSION, Int(tlsFloor))
+        options.long(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
+        options.long(CURLOPT_PIPEWAIT, 1)
+        if resizeBuffer {
+            options.long(CURLOPT_BUFFERSIZE, Self.streamReceiveBufferBytes)
+            transfer.curlResizedBuffer = true
+        }
+        options.long(CURLOPT_FOLLOWLOCATION, 0)
+        options.long(CURLOPT_CONNECTTIMEOUT_MS, Int(request.timeouts.connect.milliseconds))
+        options.long(CURLOPT_TIMEOUT_MS, 0)  // the other clocks are kept in enforceDeadlines, each with its own failure
+        options.long(CURLOPT_MAXAGE_CONN, max(1, Int(self.configuration.idleConnectionLifetime.milliseconds / 1000)))
+        options.string(CURLOPT_PROXY, request.proxy ?? "")  // "": direct, ignoring the environment's proxy variables
+        if let noProxy = request.noProxy { options.string(CURLOPT_NOPROXY, noProxy) }
+        options.pointer(CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(transfer.curlErrorBuffer))
+        if let socketErrno = transfer.curlSocketErrno { options.openSocket(reportingInto: socketErrno) }
+        options.list(CURLOPT_HTTPHEADER, transfer.curlHeaderList)
+        if request.method == "GET" {
+            options.long(CURLOPT_HTTPGET, 1)
+        } else {
+            options.string(CURLOPT_CUSTOMREQUEST, request.method)
+            let body = request.body ?? []
+            options.offset(CURLOPT_POSTFIELDSIZE_LARGE, body.count)
+            body.withUnsafeBufferPointer { buffer in
+                // COPYPOSTFIELDS copies: the bytes need not outlive this call.
+                options.pointer(
+                    CURLOPT_COPYPOSTFIELDS,
+                    UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+                )
+            }
+        }
+        options.callback(CURLOPT_WRITEFUNCTION, curlWriteCallback)
+        options.pointer(CURLOPT_WRITEDATA, userdata)
+        options.callback(CURLOPT_HEADERFUNCTION, curlHeaderCallback)
+        options.pointer(CURLOPT_HEADERDATA, userdata)
     }
 
     /// Wakes the consumers of the streams that received bytes since the last call.
@@ -209,24 +245,28 @@ extension Transport {
         }
     }
 
-    /// Removes a transfer from the multi handle and reports its outcome. Safe to call twice.
-    func end(_ transfer: Transfer, _ outcome: Result<Void, TransportError>) {
+    /// Removes a transfer from the multi handle and reports its outcome. Safe to call twice. `refusedOption`: the
+    /// transfer never started because libcurl refused one of its options (the handle is not reused).
+    func end(_ transfer: Transfer, _ outcome: Result<Void, TransportError>, refusedOption: Bool = false) {
         guard let handle = transfer.curlHandle, self.active.removeValue(forKey: handle) != nil else {
             transfer.curlFinish(outcome)
             return
         }
-        curl_multi_remove_handle(self.multi, handle)
-        if transfer.request.streamsBody {
-            curl_easy_cleanup(handle)  // its connection stays in the multi handle's cache for the next request
-        } else {
-            curl_easy_reset(handle)
-            self.idleHandles.append(handle)
+        curl_multi_remove_handle(self.multi, handle)  // harmless for a handle that was never added
+        let checkin = self.handles.checkin(
+            handle, resizedBuffer: transfer.curlResizedBuffer, refusedOption: refusedOption
+        )
+        switch checkin {
+        case .keep: curl_easy_reset(handle)
+        case .discard: curl_easy_cleanup(handle)  // its connection stays in the multi handle's cache
         }
         transfer.curlHandle = nil
         curl_slist_free_all(transfer.curlHeaderList)
         transfer.curlHeaderList = nil
         transfer.curlErrorBuffer?.deallocate()
         transfer.curlErrorBuffer = nil
+        transfer.curlSocketErrno?.deallocate()
+        transfer.curlSocketErrno = nil
         transfer.curlFinish(outcome)
         Unmanaged.passUnretained(transfer).release()  // the retain taken for the callbacks in begin()
     }
@@ -235,6 +275,13 @@ extension Transport {
         if let failure = transfer.curlFailure { return failure }
         let detail = transfer.curlErrorBuffer.map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
             ?? String(cString: curl_easy_strerror(code))
+        if let shortage = self.fileDescriptorShortage(code, transfer: transfer) {
+            let failure = TransportError(
+                .outOfFileDescriptors, "out of file descriptors (\(shortage)) (\(transfer.request.redactedURL))"
+            )
+            self.configuration.incidents?(.outOfFileDescriptors(failure.detail))
+            return failure
+        }
         let failure: TransportFailure =
             switch code {
             case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: .dns
@@ -249,5 +296,22 @@ extension Transport {
             default: .other
             }
         return TransportError(failure, "\(detail) (\(transfer.request.redactedURL))")
+    }
+
+    /// Why a failed connection was the daemon's own shortage of file descriptors, or nil when it was not. The socket
+    /// opener saw EMFILE/ENFILE; or (the threaded resolver's socket pair, which nothing reports) a resolve or
+    /// connect failed while no descriptor can be opened right now.
+    private func fileDescriptorShortage(_ code: CURLcode, transfer: Transfer) -> String? {
+        guard code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY
+        else { return nil }
+        let seen = transfer.curlSocketErrno?.pointee ?? 0
+        if seen == EMFILE || seen == ENFILE { return String(cString: strerror(seen)) }
+        let probe = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        if probe >= 0 {
+            close(probe)
+            return nil
+        }
+        let error = errno
+        return error == EMFILE || error == ENFILE ? String(cString: strerror(error)) : nil
     }
 }

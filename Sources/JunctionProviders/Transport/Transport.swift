@@ -16,10 +16,32 @@ public final class Transport: @unchecked Sendable {
         /// Connections per host (HTTP/1.1 needs one per concurrent stream; HTTP/2 multiplexes).
         public var maxConnectionsPerHost: Int
         public var maxTotalConnections: Int
+        /// Idle connections kept open for reuse, over all hosts (`CURLMOPT_MAXCONNECTS`): after a burst the
+        /// others are closed as their transfers end instead of holding a file descriptor each. At least 1: libcurl
+        /// reads 0 as "four per transfer ever added".
+        public var maxIdleConnections: Int
+        /// An idle connection older than this is not reused but closed (`CURLOPT_MAXAGE_CONN`).
+        public var idleConnectionLifetime: Duration
+        /// Unary requests' easy handles kept for reuse.
+        public var maxIdleHandles: Int
+        /// Told about what the transport cannot put in a transfer's error alone; called on the curl thread, so it
+        /// must return quickly (log, count).
+        public var incidents: (@Sendable (TransportIncident) -> Void)?
 
-        public init(maxConnectionsPerHost: Int = 512, maxTotalConnections: Int = 2048) {
+        public init(
+            maxConnectionsPerHost: Int = 512,
+            maxTotalConnections: Int = 2048,
+            maxIdleConnections: Int = 64,
+            idleConnectionLifetime: Duration = .seconds(60),
+            maxIdleHandles: Int = 64,
+            incidents: (@Sendable (TransportIncident) -> Void)? = nil
+        ) {
             self.maxConnectionsPerHost = maxConnectionsPerHost
             self.maxTotalConnections = maxTotalConnections
+            self.maxIdleConnections = maxIdleConnections
+            self.idleConnectionLifetime = idleConnectionLifetime
+            self.maxIdleHandles = maxIdleHandles
+            self.incidents = incidents
         }
     }
 
@@ -39,7 +61,11 @@ public final class Transport: @unchecked Sendable {
     var thread: pthread_t?
     // Curl thread only.
     var active: [UnsafeMutableRawPointer: Transfer] = [:]
-    var idleHandles: [UnsafeMutableRawPointer] = []
+    var handles: EasyHandlePool<UnsafeMutableRawPointer>
+    let configuration: Configuration
+    /// A multi-handle option libcurl refused at start: the transport cannot work as configured, and every transfer
+    /// fails with this instead of running half-configured.
+    var setupFailure: TransportError?
     /// When the transfers' clocks were last checked; checking is O(transfers), so it runs at most every 20 ms
     /// rather than on every wake-up (which, with a thousand streams, is thousands of times a second).
     var lastDeadlineCheck = ContinuousClock.now
@@ -53,14 +79,31 @@ public final class Transport: @unchecked Sendable {
 
     public init(configuration: Configuration = Configuration()) {
         _ = Self.globalInit
+        self.configuration = configuration
+        self.handles = EasyHandlePool(capacity: configuration.maxIdleHandles)
         self.multi = curl_multi_init()
-        _ = junction_curl_multi_setopt_long(self.multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
-        _ = junction_curl_multi_setopt_long(self.multi, CURLMOPT_MAX_HOST_CONNECTIONS, configuration.maxConnectionsPerHost)
-        _ = junction_curl_multi_setopt_long(self.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, configuration.maxTotalConnections)
         self.epollFD = junction_epoll_create()
         self.wakeFD = junction_eventfd()
         precondition(self.epollFD >= 0 && self.wakeFD >= 0, "cannot create the transport's epoll set")
         _ = junction_epoll_control(self.epollFD, EPOLL_CTL_ADD, self.wakeFD, 1, 0)
+        // The callbacks only run inside libcurl calls on the curl thread, which starts after this.
+        let userdata = Unmanaged.passUnretained(self).toOpaque()
+        let multi = self.multi
+        func long(_ option: CURLMoption, _ value: Int) -> CURLMcode {
+            junction_curl_multi_setopt_long(multi, option, value)
+        }
+        let results: [(String, CURLMcode)] = [
+            ("CURLMOPT_PIPELINING", long(CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))),
+            ("CURLMOPT_MAX_HOST_CONNECTIONS", long(CURLMOPT_MAX_HOST_CONNECTIONS, configuration.maxConnectionsPerHost)),
+            ("CURLMOPT_MAX_TOTAL_CONNECTIONS", long(CURLMOPT_MAX_TOTAL_CONNECTIONS, configuration.maxTotalConnections)),
+            ("CURLMOPT_MAXCONNECTS", long(CURLMOPT_MAXCONNECTS, configuration.maxIdleConnections)),
+            ("CURLMOPT_SOCKETFUNCTION", junction_curl_multi_setopt_socket_function(multi, curlSocketCallback)),
+            ("CURLMOPT_SOCKETDATA", junction_curl_multi_setopt_pointer(multi, CURLMOPT_SOCKETDATA, userdata)),
+            ("CURLMOPT_TIMERFUNCTION", junction_curl_multi_setopt_timer_function(multi, curlTimerCallback)),
+            ("CURLMOPT_TIMERDATA", junction_curl_multi_setopt_pointer(multi, CURLMOPT_TIMERDATA, userdata)),
+        ]
+        self.setupFailure = results.lazy.compactMap { CurlOptions.checkMulti($0.0, $0.1) }.first
+        if let failure = self.setupFailure { configuration.incidents?(.optionRefused(failure.detail)) }
     }
 
     deinit {
