@@ -95,6 +95,7 @@ fi
 testdir=$root/usr/local/lib/junction-systemd-test
 install -d "$testdir"
 install -m 0755 "$repo/.build/$build/junction-sim" scripts/systemd-test/inside.sh "$testdir/"
+echo "$build" > "$testdir/build"
 cat > "$root/etc/systemd/system/junction-systemd-test.service" << 'EOF'
 [Unit]
 Description=Junction systemd integration test

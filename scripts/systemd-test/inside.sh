@@ -115,6 +115,10 @@ check active-running "the service is $(prop junctiond.service ActiveState)/$(pro
     wait_for 10 running
 # Nothing below can pass without a running daemon: stop here (the missing DONE fails the run).
 running || exit 1
+# LimitNICE=-4 is RLIMIT_NICE 24. PID 1 cannot raise the limit beyond its own hard limit when it lacks
+# CAP_SYS_RESOURCE (a container on a host that withholds it): systemd then applies the closest value silently.
+nice_limit=$(awk '/^Max nice priority/ {print $4}' "/proc/$(prop junctiond.service MainPID)/limits")
+echo "INFO the daemon's RLIMIT_NICE is $nice_limit (LimitNICE=-4 asks for 24)" | tee -a "$RESULTS"
 # A member of the junction group who is not root may connect; anybody else may not (SocketMode=0660).
 member() { setpriv --reuid=4242 --regid=4242 --groups="$(getent group junction | cut -d: -f3)" "$@"; }
 stranger() { setpriv --reuid=4243 --regid=4243 --clear-groups "$@"; }
@@ -181,6 +185,7 @@ check journal-match "journalctl REQUEST_ID=$request_id finds nothing" by_id
 # --- the watchdog kills and restarts a stopped daemon -------------------------------------------------------------
 pid=$(prop junctiond.service MainPID)
 restarts=$(prop junctiond.service NRestarts)
+stopped_at=$SECONDS
 kill -STOP "$pid"
 restarted() {
     (($(prop junctiond.service NRestarts) > restarts)) && running \
@@ -188,6 +193,9 @@ restarted() {
 }
 check watchdog-restart "NRestarts $(prop junctiond.service NRestarts), MainPID $(prop junctiond.service MainPID)" \
     wait_for 40 restarted
+# WatchdogSec (4 s) + TimeoutAbortSec (5 s, when SIGABRT does not end it) + RestartSec (2 s) + a margin.
+took=$((SECONDS - stopped_at))
+check watchdog-restart-time "$took s from SIGSTOP to a running daemon (at most 15 s)" test "$took" -le 15
 watchdog_logged() { journalctl -b --no-pager -q -u junctiond.service _PID=1 -o cat | grep -q "Watchdog timeout"; }
 check watchdog-reason "PID 1 logged no watchdog timeout" watchdog_logged
 ctl status > "$OUT/status2.txt" 2>&1
@@ -216,9 +224,8 @@ cat > /etc/systemd/system/junctiond.service.d/syscall-kill.conf <<'EOF'
 SystemCallErrorNumber=
 EOF
 systemctl daemon-reload
-restarts=$(prop junctiond.service NRestarts)
 {
-    ctl status && ctl providers && ctl health && ctl models \
+    ctl status && audited_pid=$(prop junctiond.service MainPID) && ctl providers && ctl health && ctl models \
         && ctl generate --model anthropic:claude-3-5-haiku-latest "Say hello" \
         && ctl generate --stream --model "openai:gpt-4o-mini@pace-20" "Say hello" \
         && systemctl reload junctiond.service \
@@ -229,23 +236,42 @@ restarts=$(prop junctiond.service NRestarts)
     systemctl stop junctiond.service
     wait
 } > "$OUT/syscall-workload.txt" 2>&1
+# One daemon process served the whole workload and exited 0 (a denied call: code 2 "killed", status 31/SYS).
 check syscalls-allowed "Result=$(prop junctiond.service Result), code $(prop junctiond.service ExecMainCode), \
-status $(prop junctiond.service ExecMainStatus), restarts $(prop junctiond.service NRestarts) (31/SYS: a system call \
-the filter denies)" test "$(prop junctiond.service Result)/$(prop junctiond.service ExecMainStatus)/$(prop \
-junctiond.service NRestarts)" = "success/0/$restarts"
+status $(prop junctiond.service ExecMainStatus), PID ${audited_pid:-none} then $(prop junctiond.service ExecMainPID)" \
+    test "$(prop junctiond.service Result)/$(prop junctiond.service ExecMainStatus)/$(prop junctiond.service \
+ExecMainPID)" = "success/0/${audited_pid:-none}"
 rm /etc/systemd/system/junctiond.service.d/syscall-kill.conf
 systemctl daemon-reload
 
 # --- nothing in the journal that an operator would have to ignore --------------------------------------------------
-# The daemon's own lines at notice or above: none is expected (every request above succeeds).
+# The daemon's own lines at notice or above: none is expected (every request above succeeds). Where LimitNICE=
+# could not take effect (see the RLIMIT_NICE line above), libdispatch's manager thread still may not take nice -4:
+# then one "errno=13" notice per daemon process is expected, and nothing else.
 daemon_journal -p 0..5 -o short-monotonic > "$OUT/daemon-notices.txt"
-check journal-quiet "the daemon logged at notice or above: $(head -c 600 "$OUT/daemon-notices.txt")" \
-    test ! -s "$OUT/daemon-notices.txt"
-# PID 1's lines about the unit at warning or above: only the watchdog restart provoked above may appear.
+cp "$OUT/daemon-notices.txt" "$OUT/daemon-unexpected.txt"
+if ((nice_limit < 24)); then
+    pattern='junctiond\[([0-9]+)\]: Failed to set thread priority for worker thread: pqc=0x[0-9a-f]+ errno=13$'
+    grep -v -E "$pattern" "$OUT/daemon-notices.txt" > "$OUT/daemon-unexpected.txt"
+    # More than one per process would be a worker thread of the daemon's own tasks asking for a negative nice.
+    grep -o -E "$pattern" "$OUT/daemon-notices.txt" | sed -E 's/^junctiond\[([0-9]+)\].*/\1/' | sort | uniq -d \
+        | sed 's/^/more than one errno=13 notice from PID /' >> "$OUT/daemon-unexpected.txt"
+fi
+check journal-quiet "the daemon logged at notice or above: $(head -c 600 "$OUT/daemon-unexpected.txt")" \
+    test ! -s "$OUT/daemon-unexpected.txt"
+# PID 1's lines about the unit at warning or above: only the watchdog restart provoked above may appear. A
+# dynamically linked build (make test's) survives the SIGABRT (its Swift backtracer handles it) and is killed
+# TimeoutAbortSec later: that adds the "timed out" line.
+expected=(-e 'Watchdog timeout (limit 4s)!' -e "Failed with result 'watchdog'.")
+if [[ "$(cat "$HERE/build")" == release ]]; then
+    expected+=(-e 'Main process exited, code=killed, status=6/ABRT')
+    expected+=(-e 'Main process exited, code=dumped, status=6/ABRT')
+else
+    expected+=(-e "State 'stop-watchdog' timed out. Killing." -e 'Main process exited, code=killed, status=9/KILL')
+fi
 journalctl -b --no-pager -q -u junctiond.service -u junctiond.socket _PID=1 -p 0..4 -o short-monotonic \
     > "$OUT/manager-warnings.txt"
-grep -v -e 'Watchdog timeout' -e "Failed with result 'watchdog'" -e 'Killing process .* with signal SIGABRT' \
-    "$OUT/manager-warnings.txt" > "$OUT/manager-unexpected.txt"
+grep -v -F "${expected[@]}" "$OUT/manager-warnings.txt" > "$OUT/manager-unexpected.txt"
 check manager-quiet "systemd warned about the units: $(head -c 600 "$OUT/manager-unexpected.txt")" \
     test ! -s "$OUT/manager-unexpected.txt"
 
