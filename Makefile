@@ -34,12 +34,13 @@ release: deps
 demo: build
 	scripts/demo.sh .build/debug
 
-# Builds the executables first: the end-to-end tests start the real junctiond and junctionctl. Then the units
-# under a real systemd, with the debug build (skipped, with the reason, where no container can be booted).
+# Builds the executables first: the end-to-end tests start the real junctiond and junctionctl. The units under a
+# real systemd run with the debug build (about a minute; skipped, with the reason, where no container can boot),
+# before the Swift tests so that their summary stays the last line.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
 	scripts/test-systemd.sh --auto --build debug
+	$(SWIFT) test --skip-build
 
 # The shipped units under a real systemd as PID 1 (systemd-nspawn), installed from the release build.
 test-systemd: deps
