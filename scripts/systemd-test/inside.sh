@@ -40,7 +40,7 @@ wait_for() {
 prop() { systemctl show -P "$2" "$1"; }
 status_has() { [[ "$(prop junctiond.service StatusText)" == *"$1"* ]]; }
 ctl() { timeout 30 junctionctl --timeout 20 "$@"; }
-# The daemon's own lines (not PID 1's about the unit) since the given cursor file's position.
+# The daemon's own journal lines (not PID 1's about the unit) in this boot.
 daemon_journal() { journalctl -b --no-pager -q _SYSTEMD_UNIT=junctiond.service "$@"; }
 running() {
     [[ "$(prop junctiond.service ActiveState)/$(prop junctiond.service SubState)" == active/running ]]
