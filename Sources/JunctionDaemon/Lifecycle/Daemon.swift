@@ -130,7 +130,7 @@ public enum Daemon {
         )
         let events = EventBus()
         let resilience = Resilience(events: events, logger: logger)
-        resilience.configure(policies: runtime.active.registry.policies, reloaded: false)
+        resilience.configure(runtime.active, reloaded: false)
         let reporter = OutcomeReporter(resilience: resilience, subscribers: [RequestLog(logger: logger)])
         let gateway = Gateway(
             configuration: { runtime.active }, executor: transport, resilience: resilience, reporter: reporter,
@@ -206,6 +206,7 @@ public enum Daemon {
                         ),
                         successTerminationBehavior: .ignore
                     ),
+                    .init(service: MemoryTrimService(runtime: runtime, logger: logger), successTerminationBehavior: .ignore),
                     .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
                 ],
                 logger: logger

@@ -99,3 +99,16 @@ final class ActiveConfiguration: Sendable {
         self.adminGroupID = loaded.config.server.adminGroup.flatMap(GroupDirectory.gid(named:))
     }
 }
+
+extension ActiveConfiguration {
+    /// Every target the configuration names: each provider's listed models, default model and probe model, and
+    /// every route's targets. Their resilience state is kept for good; any other target's is bounded.
+    var configuredTargets: Set<TargetRef> {
+        var targets = Set(self.routing.routes.flatMap(\.targets))
+        for provider in self.registry.providers {
+            let models = provider.config.models.map(\.id) + [provider.config.defaultModel, provider.policy.health.probeModel]
+            for model in models.compactMap({ $0 }) { targets.insert(TargetRef(provider: provider.name, model: model)) }
+        }
+        return targets
+    }
+}
