@@ -5,7 +5,7 @@
 /// load and the heap and passes the instant in.
 public struct IdleTrim: Sendable, Equatable {
     public struct Configuration: Sendable, Equatable {
-        /// Idle this long (no request in flight) before trimming.
+        /// Idle this long (no request in flight, none started) before trimming.
         public var idleAfter: Duration
         /// Trim only when at least this much of the heap is free.
         public var minimumFreeBytes: Int

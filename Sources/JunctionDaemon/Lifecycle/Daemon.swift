@@ -206,7 +206,12 @@ public enum Daemon {
                         ),
                         successTerminationBehavior: .ignore
                     ),
-                    .init(service: MemoryTrimService(runtime: runtime, logger: logger), successTerminationBehavior: .ignore),
+                    .init(
+                        service: MemoryTrimService(
+                            runtime: runtime, dispatchedCount: { dispatcher.dispatchedCount }, logger: logger
+                        ),
+                        successTerminationBehavior: .ignore
+                    ),
                     .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
                 ],
                 logger: logger

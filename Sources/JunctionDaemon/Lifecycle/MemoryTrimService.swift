@@ -8,13 +8,19 @@ import ServiceLifecycle
 /// size at rest. Samples once a second; trims at most once per idle period.
 struct MemoryTrimService: Service {
     let runtime: DaemonRuntime
+    /// Requests dispatched so far: a change between two samples is work, however short the requests.
+    let dispatchedCount: @Sendable () -> Int
     let logger: Logger
     var configuration = IdleTrim.Configuration()
 
     func run() async throws {
         var policy = IdleTrim(configuration: self.configuration)
+        var dispatched = self.dispatchedCount()
         while !Task.isShuttingDownGracefully {
-            if policy.sampled(busy: self.runtime.inflightCount > 0, freeBytes: Self.freeHeapBytes, at: .now) {
+            let count = self.dispatchedCount()
+            let busy = self.runtime.inflightCount > 0 || count != dispatched
+            dispatched = count
+            if policy.sampled(busy: busy, freeBytes: Self.freeHeapBytes, at: .now) {
                 let before = Self.freeHeapBytes
                 // Trims every arena, and gives back whole free pages inside them too (not only the top).
                 malloc_trim(0)
