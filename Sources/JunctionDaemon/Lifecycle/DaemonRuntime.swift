@@ -106,7 +106,8 @@ extension ActiveConfiguration {
     var configuredTargets: Set<TargetRef> {
         var targets = Set(self.routing.routes.flatMap(\.targets))
         for provider in self.registry.providers {
-            let models = provider.config.models.map(\.id) + [provider.config.defaultModel, provider.policy.health.probeModel]
+            let named = [provider.config.defaultModel, provider.policy.health.probeModel]
+            let models = provider.config.models.map(\.id) + named
             for model in models.compactMap({ $0 }) { targets.insert(TargetRef(provider: provider.name, model: model)) }
         }
         return targets

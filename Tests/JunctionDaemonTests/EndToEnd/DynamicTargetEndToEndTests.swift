@@ -54,7 +54,8 @@ extension EndToEnd {
             func seen() throws -> [String: Int] {
                 var counts: [String: Int] = [:]
                 for request in try sim.requests() {
-                    if let model = request["model"]?.stringValue, names.contains(model) { counts[model, default: 0] += 1 }
+                    guard let model = request["model"]?.stringValue, names.contains(model) else { continue }
+                    counts[model, default: 0] += 1
                 }
                 return counts
             }

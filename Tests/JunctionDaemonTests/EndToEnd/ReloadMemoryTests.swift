@@ -19,7 +19,9 @@ extension EndToEnd {
             let sim = try SimProcess()
             // The sim configuration (8 providers) plus routes and tables, so that each load reads many values.
             var extra = "[server]\nlog_level = \"warning\"\n"
-            for index in 0..<20 { extra += "[routes.r\(index)]\ntargets = [\"openai:gpt-4o-mini\", \"anthropic:m\(index)\"]\n" }
+            for index in 0..<20 {
+                extra += "[routes.r\(index)]\ntargets = [\"openai:gpt-4o-mini\", \"anthropic:m\(index)\"]\n"
+            }
             let daemon = try sim.daemon(extra: extra)
             let client = try daemon.client(timeout: 30)
             for _ in 0..<100 { _ = try client.call("admin.reload") }
