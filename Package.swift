@@ -21,6 +21,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // glibc's malloc.h (malloc_trim, mallinfo2): returning free heap memory after bursts.
+        .systemLibrary(name: "CMalloc"),
         .target(name: "JunctionCore"),
         // JSON-RPC 2.0 itself (ids, envelopes, error codes, line framing): shared by the daemon and its clients.
         .target(name: "JunctionRPC", dependencies: ["JunctionCore"]),
@@ -41,6 +43,7 @@ let package = Package(
                 "JunctionRPC",
                 "JunctionProviders",
                 "CSystemd",
+                "CMalloc",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -80,7 +80,11 @@ struct ConfigLoaderTests {
 
     @Test func unknownTableIsReported() {
         let problems = self.problems("# comment\n\n[sever]\nsocket = \"/x\"\n")
-        #expect(problems.map(\.description) == ["test.toml:3: sever: unknown key (known keys here: defaults, providers, routes, server)"])
+        #expect(
+            problems.map(\.description) == [
+                "test.toml:3: sever: unknown key (known keys here: defaults, providers, resilience, routes, server)"
+            ]
+        )
     }
 
     @Test func wrongTypeIsReportedWithLineAndPath() {

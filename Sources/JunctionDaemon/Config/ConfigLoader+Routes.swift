@@ -14,7 +14,7 @@ extension ConfigLoader {
         }
         var targets: [TargetRef] = []
         for index in 0..<array.count {
-            guard let text = array[index].string, let target = TargetRef(text) else {
+            guard case .string(let text) = array[index], let target = TargetRef(text) else {
                 table.problem("targets", "element \(index + 1) must be a \"provider:model\" string")
                 continue
             }

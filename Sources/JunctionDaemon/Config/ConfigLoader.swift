@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import JunctionCore
-import TOMLKit
 
 /// A configuration that loaded, with what the operator should hear about it.
 struct LoadedConfig: Sendable {
@@ -63,21 +62,20 @@ enum ConfigLoader {
         readableByOthers: Bool = false,
         environment: [String: String] = [:]
     ) throws(ConfigErrors) -> LoadedConfig {
-        let table: TOMLTable
+        let table: TOMLNode
         do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ConfigErrors(problems: [
-                ConfigProblem(file: file, line: error.source.begin.line, keyPath: "", message: "TOML syntax: \(error.description)")
-            ])
+            table = try TOMLDocument.parse(text)
         } catch {
-            throw ConfigErrors(problems: [ConfigProblem(file: file, line: nil, keyPath: "", message: "TOML syntax error")])
+            throw ConfigErrors(problems: [
+                ConfigProblem(file: file, line: error.line, keyPath: "", message: "TOML syntax: \(error.description)")
+            ])
         }
         let report = ConfigReport(file: file, locator: TOMLSourceLocator(text: text))
         let root = ConfigTable(table: table, path: "", report: report)
         var config = DaemonConfig()
         if let server = root.table("server") { config.server = Self.readServer(server) }
         if let defaults = root.table("defaults") { config.defaults = Self.readDefaults(defaults) }
+        if let resilience = root.table("resilience") { config.resilience = Self.readResilience(resilience) }
         let providersTable = root.table("providers")
         if let providers = providersTable {
             // The TOML library returns keys sorted; keep the order of the file, which is the order people mean.
@@ -103,7 +101,7 @@ enum ConfigLoader {
                 if let parsed = Self.readRoute(name: name, route, providers: declared) { config.routes.append(parsed) }
             }
         }
-        root.rejectUnknownKeys(allowed: ["server", "defaults", "providers", "routes"])
+        root.rejectUnknownKeys(allowed: ["server", "defaults", "resilience", "providers", "routes"])
         if !report.problems.isEmpty { throw ConfigErrors(problems: report.problemsInFileOrder) }
 
         var warnings: [String] = []

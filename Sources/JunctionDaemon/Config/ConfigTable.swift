@@ -1,6 +1,5 @@
 import JunctionCore
 import JunctionProviders
-import TOMLKit
 
 /// Collects problems while a configuration is read, each located by key path and line.
 final class ConfigReport {
@@ -27,25 +26,26 @@ final class ConfigReport {
     }
 }
 
-/// A plain value lifted out of TOMLKit's types (which are not Sendable and are awkward to match on).
+/// A value of the document, as the readers match on it.
 enum ConfigValue {
     case string(String)
     case int(Int)
     case double(Double)
     case bool(Bool)
-    case table(TOMLTable)
-    case array(TOMLArray)
+    /// A `TOMLNode.table`.
+    case table(TOMLNode)
+    case array([TOMLNode])
     case other(String)
 
-    init(_ value: any TOMLValueConvertible) {
-        switch value.type {
-        case .string: self = value.string.map(ConfigValue.string) ?? .other("string")
-        case .int: self = value.int.map(ConfigValue.int) ?? .other("integer")
-        case .double: self = value.double.map(ConfigValue.double) ?? .other("float")
-        case .bool: self = value.bool.map(ConfigValue.bool) ?? .other("boolean")
-        case .table: self = value.table.map(ConfigValue.table) ?? .other("table")
-        case .array: self = value.array.map(ConfigValue.array) ?? .other("array")
-        default: self = .other(value.type.rawValue)
+    init(_ node: TOMLNode) {
+        switch node {
+        case .string(let text): self = .string(text)
+        case .int(let number): self = .int(number)
+        case .double(let number): self = .double(number)
+        case .bool(let flag): self = .bool(flag)
+        case .table: self = .table(node)
+        case .array(let elements): self = .array(elements)
+        case .other(let name): self = .other(name)
         }
     }
 
@@ -65,12 +65,16 @@ enum ConfigValue {
 /// Typed reading of one TOML table. Wrong types and unknown keys become problems in the shared report; the
 /// getters return nil for them so that reading carries on and every problem is found in one pass.
 struct ConfigTable {
-    let table: TOMLTable
+    /// A `TOMLNode.table`.
+    let table: TOMLNode
     /// The table's own key path ("" for the root).
     let path: String
     let report: ConfigReport
 
-    var keys: [String] { self.table.keys }
+    var keys: [String] {
+        guard case .table(let entries) = self.table else { return [] }
+        return entries.map(\.key)
+    }
 
     func keyPath(_ key: String) -> String { self.path.isEmpty ? key : "\(self.path).\(key)" }
 
@@ -176,8 +180,8 @@ struct ConfigTable {
             return []
         }
         var tables: [ConfigTable] = []
-        for index in 0..<array.count {
-            let element = ConfigValue(array[index])
+        for (index, node) in array.enumerated() {
+            let element = ConfigValue(node)
             guard case .table(let table) = element else {
                 self.report.add(keyPath: "\(self.keyPath(key))[\(index)]", "must be a table, got \(element.typeName)")
                 continue

@@ -10,10 +10,17 @@ struct DaemonConfig: Sendable, Equatable {
     var providers: [ProviderConfig] = []
     /// Named, ordered target lists; `default` serves requests that name neither a route nor a model.
     var routes: [RouteConfig] = []
+    var resilience = ResilienceConfig()
 
     func provider(named name: String) -> ProviderConfig? {
         self.providers.first { $0.name == name }
     }
+}
+
+/// `[resilience]`: daemon-wide bounds of the resilience state.
+struct ResilienceConfig: Sendable, Equatable {
+    /// The states of targets outside the configuration (`provider:model` names callers chose).
+    var retention = TargetRetentionPolicy()
 }
 
 /// `[defaults]`: how requests reach providers unless a provider says otherwise.

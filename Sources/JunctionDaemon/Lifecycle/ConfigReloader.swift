@@ -69,7 +69,7 @@ final class ConfigReloader: Sendable {
             }
             let previous = self.runtime.config
             self.runtime.replaceConfig(loaded, environment: environment)
-            self.resilience.configure(policies: self.runtime.active.registry.policies, reloaded: true)
+            self.resilience.configure(self.runtime.active, reloaded: true)
             self.dispatcher.updateAdminPolicy(self.runtime.adminPolicy)
             if self.pinnedLogLevel == nil { self.logLevel.level = loaded.config.server.logLevel }
             for warning in loaded.warnings { self.logger.warning("\(warning)") }

@@ -143,7 +143,7 @@ public enum Daemon {
         )
         let events = EventBus()
         let resilience = Resilience(events: events, logger: logger)
-        resilience.configure(policies: runtime.active.registry.policies, reloaded: false)
+        resilience.configure(runtime.active, reloaded: false)
         let reporter = OutcomeReporter(resilience: resilience, subscribers: [RequestLog(logger: logger)])
         let gateway = Gateway(
             configuration: { runtime.active }, executor: transport, resilience: resilience, reporter: reporter,
@@ -223,6 +223,12 @@ public enum Daemon {
                         service: HealthMonitorService(
                             runtime: runtime, prober: Prober(transport: transport, resilience: resilience), resilience: resilience,
                             logger: logger
+                        ),
+                        successTerminationBehavior: .ignore
+                    ),
+                    .init(
+                        service: MemoryTrimService(
+                            runtime: runtime, dispatchedCount: { dispatcher.dispatchedCount }, logger: logger
                         ),
                         successTerminationBehavior: .ignore
                     ),

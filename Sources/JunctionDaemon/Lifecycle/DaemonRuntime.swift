@@ -108,6 +108,20 @@ final class ActiveConfiguration: Sendable {
     }
 }
 
+extension ActiveConfiguration {
+    /// Every target the configuration names: each provider's listed models, default model and probe model, and
+    /// every route's targets. Their resilience state is kept for good; any other target's is bounded.
+    var configuredTargets: Set<TargetRef> {
+        var targets = Set(self.routing.routes.flatMap(\.targets))
+        for provider in self.registry.providers {
+            let named = [provider.config.defaultModel, provider.policy.health.probeModel]
+            let models = provider.config.models.map(\.id) + named
+            for model in models.compactMap({ $0 }) { targets.insert(TargetRef(provider: provider.name, model: model)) }
+        }
+        return targets
+    }
+}
+
 /// What `daemon.status` and `STATUS=` count live: connections, requests in flight (batch elements each count) and
 /// connections subscribed to events.
 struct LiveCounters: Sendable {

@@ -4,7 +4,8 @@ import ServiceLifecycle
 
 /// Probes every provider at its health interval (default 30 s), and every target whose breaker is open every
 /// 5 s with a 1-token generate on its own model, so that recovery is noticed within seconds however long the
-/// outage lasted, while a down provider gets at most one probe per 5 s.
+/// outage lasted, while a down provider gets at most one probe per 5 s. Only configured targets and those a
+/// request used recently are probed; on every turn the idle dynamic targets are forgotten.
 struct HealthMonitorService: Service {
     let runtime: DaemonRuntime
     let prober: Prober
@@ -28,7 +29,8 @@ struct HealthMonitorService: Service {
                     nextRoutine[provider.name] = next
                 }
             }
-            let open = Set(self.resilience.openTargets())
+            self.resilience.forgetIdleTargets(at: now)
+            let open = Set(self.resilience.openTargets(at: now))
             nextOpenProbe = nextOpenProbe.filter { open.contains($0.key) }
             for target in open {
                 guard let provider = registry.provider(named: target.provider) else { continue }

@@ -28,7 +28,12 @@ extension Resilience {
                 return nil
             }
             let key = Key(target)
-            storage.ensure(key)
+            // A probe is not a use: it keeps no forgotten dynamic target alive, nor brings one back.
+            if storage.isDynamic(key) {
+                guard storage.targets[key] != nil else { return nil }
+            } else if storage.targets[key] == nil {
+                _ = storage.slots(key, usedAt: now)
+            }
             storage.targets[key]!.health.recordProbe(ok: ok, latency: latency, detail: detail, at: now)
             if ok {
                 storage.targets[key]!.dailyQuotaUntil = nil
@@ -42,16 +47,31 @@ extension Resilience {
         if let change, let target { self.announce(change, target: target) }
     }
 
-    /// Targets whose breaker is open or half-open now (the health monitor probes them).
-    func openTargets() -> [TargetRef] {
+    /// Targets whose breaker is open or half-open now (the health monitor probes them): configured targets, and
+    /// dynamic ones a request used within the idle expiry. Idle dynamic targets are never probed, so a flood of
+    /// failing model names stops costing upstream calls once the names stop being used.
+    func openTargets(at now: ContinuousClock.Instant = .now) -> [TargetRef] {
         self.storage.withLockedValue { storage in
             storage.targets.compactMap { key, state in
+                if storage.isDynamic(key), !storage.retention.isRecent(key, at: now) { return nil }
                 switch state.breaker.state {
-                case .open, .halfOpen: TargetRef(provider: key.provider, model: key.model)
-                case .closed: nil
+                case .open, .halfOpen: return TargetRef(provider: key.provider, model: key.model)
+                case .closed: return nil
                 }
             }
         }
+    }
+
+    /// Forgets the dynamic targets idle for `resilience.dynamic_target_idle_expiry` whose state holds nothing that
+    /// must outlive it (see `TargetRetention`); returns how many (the health monitor calls this on every turn).
+    @discardableResult
+    func forgetIdleTargets(at now: ContinuousClock.Instant = .now) -> Int {
+        self.storage.withLockedValue { $0.forgetIdleTargets(at: now) }
+    }
+
+    /// How many dynamic targets have state now.
+    var dynamicTargetCount: Int {
+        self.storage.withLockedValue { $0.retention.count }
     }
 
     /// Closes breakers by hand; returns how many were open.

@@ -25,6 +25,17 @@ final class Resilience: Sendable {
         /// The target's daily quota is spent until then (e.g. Gemini's per-day limits).
         var dailyQuotaUntil: ContinuousClock.Instant?
 
+        /// Until when this state must outlive idleness: an open breaker until its open interval ends, a spent
+        /// daily quota, a blocked rate window. Nil when nothing would be lost by forgetting it now.
+        func heldUntil(at now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+            var until: ContinuousClock.Instant?
+            if case .open(_, let end) = self.breaker.state { until = end }
+            for mark in [self.dailyQuotaUntil, self.window.blockedUntil] {
+                if let mark { until = max(until ?? mark, mark) }
+            }
+            return until.flatMap { $0 > now ? $0 : nil }
+        }
+
         /// Adds what the target says to `view`. Mutating only to be called in place (the window rolls forward).
         mutating func describe(into view: inout TargetView, tokens: Int, at now: ContinuousClock.Instant) {
             if case .wait(let wait) = self.window.check(tokens: tokens, at: now) {
@@ -64,9 +75,18 @@ final class Resilience: Sendable {
         var targets: [Key: TargetState] = [:]
         var providers: [String: ProviderState] = [:]
         var policies: [String: ProviderPolicy] = [:]
+        /// The targets the configuration names (models listed, defaults, probe models, route targets): their
+        /// states are kept for as long as the daemon runs.
+        var configured: Set<Key> = []
+        /// Every other target's state ("dynamic": a `provider:model` a caller chose) is bounded by this.
+        var retention = TargetRetention<Key>()
 
         func policy(_ provider: String) -> ProviderPolicy {
             self.policies[provider] ?? ProviderPolicy()
+        }
+
+        func isDynamic(_ key: Key) -> Bool {
+            !self.configured.contains(key)
         }
 
         typealias Slots = (
@@ -76,7 +96,12 @@ final class Resilience: Sendable {
         /// Creates the states of a target and its provider on first use, and returns where they are. Callers then
         /// read and mutate them in place through the indices (`storage.targets.values[slots.target]`): one hash
         /// per dictionary, and no copy of a state, whose arrays would otherwise be copied on every request.
-        mutating func slots(_ key: Key) -> Slots {
+        /// A request's use of a dynamic target counts as recent use, and may forget the least recently used ones.
+        mutating func slots(_ key: Key, usedAt now: ContinuousClock.Instant) -> Slots {
+            if self.isDynamic(key) {
+                // Before taking any index: forgetting states mutates `targets`.
+                for evicted in self.retention.used(key, at: now) { self.targets[evicted] = nil }
+            }
             let provider = self.ensureProvider(key.provider)
             if let target = self.targets.index(forKey: key) { return (target, provider) }
             self.targets[key] = TargetState(
@@ -85,9 +110,18 @@ final class Resilience: Sendable {
             return (self.targets.index(forKey: key)!, provider)
         }
 
-        /// Creates the states of a target and its provider on first use.
-        mutating func ensure(_ key: Key) {
-            _ = self.slots(key)
+        /// Tells the retention how long a dynamic target's state must be kept (after an event that may open its
+        /// breaker, spend its daily quota or block its window).
+        mutating func updateHold(_ key: Key, at now: ContinuousClock.Instant) {
+            guard self.isDynamic(key), let state = self.targets[key] else { return }
+            self.retention.hold(key, until: state.heldUntil(at: now))
+        }
+
+        /// Forgets the dynamic targets idle for the expiry and not held; returns how many.
+        mutating func forgetIdleTargets(at now: ContinuousClock.Instant) -> Int {
+            let expired = self.retention.expire(at: now)
+            for key in expired { self.targets[key] = nil }
+            return expired.count
         }
 
         @discardableResult
@@ -157,12 +191,25 @@ final class Resilience: Sendable {
 
     // MARK: - Configuration
 
-    /// Takes the policies of a configuration (at start and on every reload): every existing breaker and rate
-    /// window runs on the new settings at once; counts that still make sense (rolling windows, latency samples,
-    /// open breakers) are kept. A reload also forgets auth failures: the key may have been fixed.
-    func configure(policies: [String: ProviderPolicy], reloaded: Bool) {
+    /// Takes a configuration (at start and on every reload): every existing breaker and rate window runs on the
+    /// new settings at once; counts that still make sense (rolling windows, latency samples, open breakers) are
+    /// kept. A reload also forgets auth failures: the key may have been fixed. Targets the configuration stopped
+    /// naming become dynamic (bounded from now on), and those it names now are kept for good.
+    func configure(_ active: ActiveConfiguration, reloaded: Bool, at now: ContinuousClock.Instant = .now) {
+        let policies = active.registry.policies
+        let configured = Set(active.configuredTargets.map(Key.init))
+        let retention = active.loaded.config.resilience.retention
         self.storage.withLockedValue { storage in
             storage.policies = policies
+            storage.configured = configured
+            for key in configured { storage.retention.remove(key) }
+            for evicted in storage.retention.reconfigure(retention, at: now) { storage.targets[evicted] = nil }
+            // Targets that were configured until now start their idle time now.
+            for key in Array(storage.targets.keys) where !configured.contains(key) {
+                guard storage.targets[key] != nil, !storage.retention.contains(key) else { continue }
+                for evicted in storage.retention.used(key, at: now) { storage.targets[evicted] = nil }
+            }
+            for key in Array(storage.targets.keys) { storage.updateHold(key, at: now) }
             for (name, policy) in policies {
                 guard storage.providers[name] != nil else { continue }
                 storage.providers[name]!.breaker.reconfigure(policy.breaker)
@@ -200,7 +247,7 @@ final class Resilience: Sendable {
         var transitions: [BreakerPair.ScopedTransition] = []
         let key = Key(target)
         let admission = self.storage.withLockedValue { storage -> Admission in
-            let slots = storage.slots(key)
+            let slots = storage.slots(key, usedAt: now)
             var view = storage.view(target: slots.target, provider: slots.provider, tokens: tokens, at: now)
             if forcedProbe { view.breaker = .admits }
             switch RoutingPlanner.verdict(for: target, in: table, view: view, promptTokens: nil, at: now) {
@@ -250,12 +297,14 @@ final class Resilience: Sendable {
         var transitions: [BreakerPair.ScopedTransition] = []
         let key = Key(outcome.target)
         let (feedback, status) = self.storage.withLockedValue { storage -> (Feedback, StatusChange?) in
-            let slots = storage.slots(key)
+            let slots = storage.slots(key, usedAt: outcome.ended)
             let policy = storage.policy(key.provider)
-            return Self.apply(
+            let result = Self.apply(
                 outcome, provider: &storage.providers.values[slots.provider],
                 target: &storage.targets.values[slots.target], policy: policy, transitions: &transitions
             )
+            storage.updateHold(key, at: outcome.ended)
+            return result
         }
         self.announce(transitions, target: outcome.target)
         if let status { self.announce(status, target: outcome.target) }
@@ -339,12 +388,11 @@ final class Resilience: Sendable {
 
     /// Recomputes a target's status; returns the change, if any, for logging after the lock.
     static func refreshStatus(_ storage: inout Storage, key: Key, at now: ContinuousClock.Instant) -> StatusChange? {
-        guard storage.targets[key] != nil else { return nil }
-        let slots = storage.slots(key)
+        guard let target = storage.targets.index(forKey: key) else { return nil }
+        let provider = storage.ensureProvider(key.provider)
         let policy = storage.policy(key.provider)
         return Self.refreshStatus(
-            &storage.targets.values[slots.target], provider: storage.providers.values[slots.provider], policy: policy,
-            at: now
+            &storage.targets.values[target], provider: storage.providers.values[provider], policy: policy, at: now
         )
     }
 

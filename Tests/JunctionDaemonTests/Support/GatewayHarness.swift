@@ -22,7 +22,7 @@ final class GatewayHarness: Sendable {
         self.active = NIOLockedValueBox(active)
         self.executor = FakeHTTPExecutor(clock: self.clock)
         self.resilience = Resilience(events: EventBus(), logger: Logger(label: "test"))
-        self.resilience.configure(policies: active.registry.policies, reloaded: false)
+        self.resilience.configure(active, reloaded: false, at: self.clock.now)
         let box = self.active
         self.gateway = Gateway(
             configuration: { box.withLockedValue { $0 } },
@@ -40,7 +40,7 @@ final class GatewayHarness: Sendable {
         let loaded = try ConfigLoader.parse(text: toml, file: "test.toml")
         let active = ActiveConfiguration(loaded: loaded, environment: [:])
         self.active.withLockedValue { $0 = active }
-        self.resilience.configure(policies: active.registry.policies, reloaded: true)
+        self.resilience.configure(active, reloaded: true, at: self.clock.now)
     }
 
     var configuration: ActiveConfiguration { self.active.withLockedValue { $0 } }
