@@ -9,7 +9,17 @@ APT_PACKAGES := libcurl4-openssl-dev libsystemd-dev pkg-config socat systemd uti
 
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps build release demo test install clean
+# libFuzzer targets (Fuzz/Package.swift) and the sanitizer runs, each in its own scratch path.
+FUZZ_TARGETS       := fuzz-rpc fuzz-json fuzz-sse fuzz-adapters fuzz-config
+FUZZ_SECONDS       ?= 300
+FUZZ_SMOKE_SECONDS ?= 4
+FUZZ_SCRATCH       ?= .build-fuzz
+FUZZ_FLAGS         := -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -use-ld=lld
+# The transport and end-to-end suites: they run the sanitized junctiond and junction-sim, which the test harness
+# finds beside the sanitized test bundle (Tests/JunctionDaemonTests/Support/TestSupport.swift, binaryDirectory()).
+SANITIZER_FILTER   ?= JunctionProvidersTests|JunctionDaemonTests.EndToEnd
+
+.PHONY: all deps build release demo test install clean fuzz fuzz-build fuzz-smoke test-asan test-tsan
 
 all: build
 
@@ -35,6 +45,32 @@ demo: build
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) fuzz-smoke
+
+# Builds only the modules the fuzzers need (Core, RPC, Providers, the daemon's Config folder, TOMLKit, swift-log).
+fuzz-build: deps
+	$(SWIFT) build --package-path Fuzz --scratch-path $(FUZZ_SCRATCH) $(FUZZ_FLAGS)
+
+# Each target for FUZZ_SECONDS; what it learns stays in $(FUZZ_SCRATCH)/corpus, the seeds in Fuzz/Corpus.
+fuzz: fuzz-build
+	scripts/fuzz.sh $(FUZZ_SCRATCH) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# A short run of every target, so that a regression in a parser or an invariant fails `make test`.
+fuzz-smoke: fuzz-build
+	scripts/fuzz.sh $(FUZZ_SCRATCH) $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+
+# AddressSanitizer (LeakSanitizer off: TOMLKit leaks on every load, issue 8 defect 14) and ThreadSanitizer.
+test-asan: deps
+	$(SWIFT) build --build-tests --scratch-path .build-asan --sanitize=address -Xswiftc -use-ld=lld
+	scripts/check-sanitized.sh .build-asan asan
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+		$(SWIFT) test --skip-build --scratch-path .build-asan --filter '$(SANITIZER_FILTER)'
+
+test-tsan: deps
+	$(SWIFT) build --build-tests --scratch-path .build-tsan --sanitize=thread -Xswiftc -use-ld=lld
+	scripts/check-sanitized.sh .build-tsan tsan
+	TSAN_OPTIONS=halt_on_error=1:suppressions=$(CURDIR)/scripts/tsan.supp \
+		$(SWIFT) test --skip-build --scratch-path .build-tsan --filter '$(SANITIZER_FILTER)'
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
@@ -51,3 +87,4 @@ install: release
 
 clean:
 	$(SWIFT) package clean
+	rm -rf $(FUZZ_SCRATCH) .build-asan .build-tsan
