@@ -5,9 +5,10 @@ set -euo pipefail
 scratch=$1
 runtime=$2
 for binary in junctiond junctionctl junction-sim junction-bench; do
-    if ! ldd "$scratch/debug/$binary" | grep -q "libclang_rt.$runtime"; then
+    # The runtime is linked statically or dynamically depending on the sanitizer: look for its entry point.
+    if ! grep -q " __${runtime}_init$" <(nm "$scratch/debug/$binary"); then
         echo "$scratch/debug/$binary is not built with $runtime" >&2
         exit 1
     fi
 done
-echo "$scratch/debug: junctiond, junctionctl, junction-sim and junction-bench link the $runtime runtime"
+echo "$scratch/debug: junctiond, junctionctl, junction-sim and junction-bench are instrumented with $runtime"

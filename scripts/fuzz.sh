@@ -14,9 +14,9 @@ for target in "$@"; do
     artifacts="$scratch/artifacts/$target"
     log="$scratch/logs/$target.log"
     mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
-    # TOMLKit leaks about 7.5 KB per document parsed (issue 8, defect 14): Fuzz/lsan.supp names it, and only it.
+    # TOMLKit leaks on every document parsed (issue 8, defect 14): scripts/lsan.supp names its allocations, only those.
     if ! ASAN_OPTIONS="abort_on_error=1:detect_leaks=1" \
-        LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan.supp:print_suppressions=0" \
+        LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp:print_suppressions=0" \
         "$scratch/debug/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$artifacts/" "$corpus" "Fuzz/Corpus/$target" >"$log" 2>&1; then
         echo "$target: FOUND A PROBLEM (log $log, reproducer in $artifacts/):"
