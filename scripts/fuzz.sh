@@ -20,7 +20,7 @@ for target in "$@"; do
         "$scratch/debug/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$artifacts/" "$corpus" "Fuzz/Corpus/$target" >"$log" 2>&1; then
         echo "$target: FOUND A PROBLEM (log $log, reproducer in $artifacts/):"
-        grep -m1 -E 'ERROR|invariant failed|Fatal error|deadly signal' "$log"
+        grep -m1 -E 'ERROR|invariant failed|Fatal error|deadly signal' "$log" | cut -c1-400
         status=1
         continue
     fi

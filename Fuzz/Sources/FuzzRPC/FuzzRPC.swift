@@ -13,7 +13,12 @@ public func fuzzRPC(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let maxLineBytes = Int(selector % 64) + 1
     let expected = referenceLines(stream, maxLineBytes: maxLineBytes)
     let framed = frame(chunked(stream, seed: selector), maxLineBytes: maxLineBytes)
-    fuzzCheck(framed == expected, "framer gave \(framed), the reference \(expected) (max \(maxLineBytes))")
+    if framed != expected {
+        let index = zip(framed, expected).firstIndex { $0 != $1 } ?? min(framed.count, expected.count)
+        let got = index < framed.count ? "\(framed[index])" : "nothing"
+        let want = index < expected.count ? "\(expected[index])" : "nothing"
+        fuzzCheck(false, "line \(index): the framer gave \(got), the reference \(want) (max \(maxLineBytes) bytes)")
+    }
 
     // The endless-line limit must stop a long line however it is split, and never crash.
     var strict = LineFramer(maxLineBytes: maxLineBytes, maxDiscardBytes: maxLineBytes * 2)
