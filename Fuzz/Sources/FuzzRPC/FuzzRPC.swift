@@ -14,7 +14,8 @@ public func fuzzRPC(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let expected = referenceLines(stream, maxLineBytes: maxLineBytes)
     let framed = frame(chunked(stream, seed: selector), maxLineBytes: maxLineBytes)
     if framed != expected {
-        let index = zip(framed, expected).firstIndex { $0 != $1 } ?? min(framed.count, expected.count)
+        let index = zip(framed, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            ?? min(framed.count, expected.count)
         let got = index < framed.count ? "\(framed[index])" : "nothing"
         let want = index < expected.count ? "\(expected[index])" : "nothing"
         fuzzCheck(false, "line \(index): the framer gave \(got), the reference \(want) (max \(maxLineBytes) bytes)")
