@@ -63,6 +63,7 @@ enum ConfigLoader {
         readableByOthers: Bool = false,
         environment: [String: String] = [:]
     ) throws(ConfigErrors) -> LoadedConfig {
+        if let problem = Self.controlCharacterProblem(in: text, file: file) { throw ConfigErrors(problems: [problem]) }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
