@@ -4,7 +4,7 @@
 // configuration fuzzer compiles the daemon's Config folder (also a symlink) into itself. Built and run by
 // `make fuzz` and `make fuzz-smoke` (part of `make test`) in the main package's directory:
 //   swift build --package-path Fuzz --scratch-path .build-fuzz \
-//     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -use-ld=lld
+//     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -use-ld=lld -Xcxx -DNDEBUG
 import PackageDescription
 
 let package = Package(
