@@ -16,6 +16,14 @@ struct ConfigLoaderTests {
         }
     }
 
+    /// Found by the fuzz-config target: TOMLKit's parser asserted (SIGABRT) on `[` followed by U+001F.
+    @Test func controlCharactersAreAProblemNotACrash() {
+        #expect(self.problems("[\u{1F}").map(\.description) == [
+            "test.toml:1: TOML syntax: control character U+001F is not allowed (inside a string, write it as an escape)"
+        ])
+        #expect(self.problems("[server]\r\n# ok\tso far\n\"\u{7F}\" = 1\n").map(\.line) == [3])
+    }
+
     @Test func theAnnotatedExampleIsValidAndMatchesTheDefaults() throws {
         let text = try #require(readSmallFile(packageRoot() + "/config/junction.example.toml"))
         let loaded = try ConfigLoader.parse(text: text, file: "junction.example.toml")

@@ -84,6 +84,15 @@ struct LineFramerTests {
         #expect(try self.frames([exact + Array("\r\n".utf8)]) == [String(repeating: "y", count: 64)])
     }
 
+    /// Found by the fuzz-rpc target: an oversized last line without its LF counted its CR, though a last line
+    /// that fits does not, whether the CR arrived with the line's last bytes or after them.
+    @Test func anOversizedLastLineExcludesItsCR() throws {
+        #expect(try self.frames([Array("abcdef\r".utf8)], maxLineBytes: 4) == ["<oversized 6>"])
+        #expect(try self.frames([Array("abcdef".utf8), Array("\r".utf8)], maxLineBytes: 4) == ["<oversized 6>"])
+        #expect(try self.frames([Array("abcdef\r".utf8), []], maxLineBytes: 4) == ["<oversized 6>"])
+        #expect(try self.frames([Array("abcd\r".utf8)], maxLineBytes: 4) == ["abcd"])
+    }
+
     @Test func cutsSayWhatToRemove() throws {
         var framer = LineFramer(maxLineBytes: 4)
         let cut = { (framer: inout LineFramer, text: String) throws(LineFramer.Failure) -> LineFramer.Cut in

@@ -62,6 +62,7 @@ enum ConfigLoader {
         readableByOthers: Bool = false,
         environment: [String: String] = [:]
     ) throws(ConfigErrors) -> LoadedConfig {
+        if let problem = Self.controlCharacterProblem(in: text, file: file) { throw ConfigErrors(problems: [problem]) }
         let table: TOMLNode
         do {
             table = try TOMLDocument.parse(text)

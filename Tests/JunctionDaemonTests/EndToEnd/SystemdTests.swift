@@ -57,7 +57,9 @@ extension EndToEnd {
             let config = try directory.write("junction.toml", contents: "")
             let activator = Process()
             activator.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-socket-activate")
-            activator.arguments = ["-l", socket, binaryDirectory() + "/junctiond", "--config", config]
+            // systemd-socket-activate passes on only the variables named with -E: the sanitizer settings, if any.
+            let passed = sanitizerEnvironment().keys.sorted().flatMap { ["-E", $0] }
+            activator.arguments = ["-l", socket] + passed + [binaryDirectory() + "/junctiond", "--config", config]
             let log = directory.path + "/log"
             _ = FileManager.default.createFile(atPath: log, contents: nil)
             activator.standardError = FileHandle(forWritingAtPath: log)

@@ -24,6 +24,14 @@ func binaryDirectory() -> String {
     return url.path
 }
 
+/// The sanitizer settings of a `make test-asan` / `make test-tsan` run, for the processes the tests start with an
+/// environment of their own: without them a sanitized junctiond would run on the sanitizer's defaults
+/// (LeakSanitizer on without the suppressions of TOMLKit's leaks, whose report changes the exit status).
+func sanitizerEnvironment() -> [String: String] {
+    let names: Set = ["ASAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"]
+    return ProcessInfo.processInfo.environment.filter { names.contains($0.key) }
+}
+
 /// A private directory that is removed when the value goes away.
 final class TemporaryDirectory: @unchecked Sendable {
     let path: String
@@ -71,6 +79,7 @@ final class DaemonProcess: @unchecked Sendable {
         self.process.executableURL = URL(fileURLWithPath: binaryDirectory() + "/junctiond")
         self.process.arguments = ["--config", self.configPath, "--socket", self.socket] + arguments
         var env = ["PATH": "/usr/bin:/bin", "HOME": self.directory.path]
+        env.merge(sanitizerEnvironment()) { $1 }
         env.merge(environment) { $1 }
         self.process.environment = env
         let log = FileHandle(forWritingAtPath: self.logPath)
@@ -199,7 +208,7 @@ func runCommand(_ path: String, _ arguments: [String], environment: [String: Str
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
-    if let environment { process.environment = environment }
+    if let environment { process.environment = environment.merging(sanitizerEnvironment()) { given, _ in given } }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
