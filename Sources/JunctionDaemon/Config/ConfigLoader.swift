@@ -68,7 +68,12 @@ enum ConfigLoader {
             table = try TOMLDocument.parse(text)
         } catch {
             throw ConfigErrors(problems: [
-                ConfigProblem(file: file, line: error.line, keyPath: "", message: "TOML syntax: \(error.description)")
+                ConfigProblem(
+                    file: file,
+                    line: error.line > 0 ? error.line : nil,
+                    keyPath: "",
+                    message: "TOML syntax: \(error.description)"
+                )
             ])
         }
         let report = ConfigReport(file: file, locator: TOMLSourceLocator(text: text))

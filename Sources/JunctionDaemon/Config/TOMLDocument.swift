@@ -47,8 +47,13 @@ struct TOMLSyntaxError: Error, Sendable, Equatable {
 }
 
 enum TOMLDocument {
+    /// Whether each text is first parsed in a child process (see `parserCrash(on:)`). Off only where the parser is
+    /// built without its assertions and every fork would count, in the configuration fuzzer.
+    nonisolated(unsafe) static var isolatesParser = true
+
     /// Parses `text` into a `TOMLNode.table`.
     static func parse(_ text: String) throws(TOMLSyntaxError) -> TOMLNode {
+        if Self.isolatesParser, let crash = Self.parserCrash(on: text) { throw crash }
         // The parser sets `description` only on failure; until then it points at a static empty string.
         let empty = UnsafeRawPointer(("" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self)
         var error = CTOMLParseError(
@@ -63,6 +68,54 @@ enum TOMLDocument {
         // Frees every node of the tree; the root's own object cannot be freed through the C API.
         tableClear(root)
         return document
+    }
+
+    /// toml++ (TOMLKit's parser) aborts the process on some malformed keys, such as `[!` or `[é]`: an assertion in
+    /// its `parse_key` that release builds keep too (found by fuzz-config). A configuration file must never take
+    /// the daemon down, on start or on reload, so the text is parsed once in a forked child first; only if that
+    /// child survives is it parsed here. A load costs one fork (about a millisecond); loads are rare.
+    private static func parserCrash(on text: String) -> TOMLSyntaxError? {
+        let child = text.withCString { cText -> pid_t in
+            let pid = fork()
+            guard pid == 0 else { return pid }
+            // The child: C calls only, then _exit (no Swift runtime locks, no atexit handlers, no backtracer).
+            let null = open("/dev/null", O_WRONLY)
+            if null >= 0 { dup2(null, 2) }
+            signal(SIGABRT, SIG_DFL)
+            let empty = UnsafeRawPointer(("" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self)
+            var error = CTOMLParseError(
+                description: empty, source: CTOMLSourceRegion(begin: CTOMLSourcePosition(), end: CTOMLSourcePosition())
+            )
+            _ = tableCreateFromString(cText, &error)
+            _exit(0)
+        }
+        // No child (out of processes): parse in-process as before.
+        guard child > 0 else { return nil }
+        var status: Int32 = 0
+        while waitpid(child, &status, 0) < 0 {
+            guard errno == EINTR else { return nil }
+        }
+        let signalled = status & 0x7F
+        guard signalled != 0 else { return nil }
+        return TOMLSyntaxError(
+            description: "the TOML parser cannot read this file (it stopped with signal \(signalled)); look for a "
+                + "table header or key that starts with a character a key cannot start with, such as `[!`",
+            line: Self.firstSuspectHeader(in: text) ?? 0
+        )
+    }
+
+    /// The 1-based line of the first table header whose name starts with a character no key can start with (the
+    /// common way to hit the parser's assertion), if there is one.
+    private static func firstSuspectHeader(in text: String) -> Int? {
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var rest = line.drop { $0 == " " || $0 == "\t" }
+            guard rest.first == "[" else { continue }
+            rest = rest.dropFirst().drop { $0 == "[" || $0 == " " || $0 == "\t" }
+            guard let first = rest.unicodeScalars.first else { continue }
+            let bare = ("a"..."z").contains(first) || ("A"..."Z").contains(first) || ("0"..."9").contains(first) || first == "_" || first == "-" || first == "\"" || first == "'"
+            if !bare { return index + 1 }
+        }
+        return nil
     }
 
     private static func table(_ table: OpaquePointer) -> TOMLNode {

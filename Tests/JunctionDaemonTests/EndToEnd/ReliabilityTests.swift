@@ -237,5 +237,24 @@ extension EndToEnd {
             #expect(cutOff == 80)
             #expect(try daemon.waitForExit() == 0)
         }
+    
+        /// Found by fuzz-config: toml++ aborts the process on `[!` (an assertion kept in release builds). Neither
+        /// the start nor a reload may be taken down by it; the file is refused like any invalid one.
+        @Test func aFileThatCrashesTheTOMLParserIsRefusedNotFatal() throws {
+            let daemon = try DaemonProcess()
+            let client = try daemon.client()
+            try "[server]\nlog_level = \"info\"\n[!\n".write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
+            do {
+                _ = try client.call("admin.reload")
+                Issue.record("the reload was accepted")
+            } catch let reply as RPCClient.ErrorReply {
+                #expect(reply.code == -32009)
+                #expect(reply.json.compactText.contains("junction.toml:3"))
+            }
+            #expect(try client.call("ping")["pong"] == true)
+            let check = try runCommand(binaryDirectory() + "/junctiond", ["--check-config", "--config", daemon.configPath])
+            #expect(check.status == 1)
+            #expect(check.stderr.contains("TOML parser cannot read this file"))
+        }
     }
 }
