@@ -17,7 +17,14 @@ final class DaemonRuntime: Sendable {
     let watchdogInterval: Duration?
     let logSink: LogSink
     private let state: NIOLockedValueBox<ActiveConfiguration>
-    private let counters = NIOLockedValueBox<(@Sendable () -> LiveCounters)?>(nil)
+    /// A class around the closure, not the closure itself: a closure kept in the generic box came back from every
+    /// `withLockedValue` wrapped in two more reabstraction thunks, so each read ran one level deeper than the last.
+    private let counters = NIOLockedValueBox<CounterSource?>(nil)
+
+    private final class CounterSource: Sendable {
+        let read: @Sendable () -> LiveCounters
+        init(_ read: @escaping @Sendable () -> LiveCounters) { self.read = read }
+    }
 
     init(loaded: LoadedConfig, socketPath: String, socketActivated: Bool, watchdogInterval: Duration?, logSink: LogSink) {
         self.state = NIOLockedValueBox(ActiveConfiguration(loaded: loaded, environment: ProcessEnvironment.current()))
@@ -42,12 +49,14 @@ final class DaemonRuntime: Sendable {
 
     /// Connects the live counters (they belong to the RPC server, which is created after the runtime).
     func attachCounters(_ counters: @escaping @Sendable () -> LiveCounters) {
-        self.counters.withLockedValue { $0 = counters }
+        let source = CounterSource(counters)
+        self.counters.withLockedValue { $0 = source }
     }
 
-    var connectionCount: Int { self.counters.withLockedValue { $0 }?().connections ?? 0 }
-    var inflightCount: Int { self.counters.withLockedValue { $0 }?().inflight ?? 0 }
-    var eventSubscriberCount: Int { self.counters.withLockedValue { $0 }?().eventSubscribers ?? 0 }
+    private var liveCounters: LiveCounters? { self.counters.withLockedValue { $0 }?.read() }
+    var connectionCount: Int { self.liveCounters?.connections ?? 0 }
+    var inflightCount: Int { self.liveCounters?.inflight ?? 0 }
+    var eventSubscriberCount: Int { self.liveCounters?.eventSubscribers ?? 0 }
 
     /// One line for `STATUS=` and logs: `serving 3 providers, 2 connections, 1 request in flight`.
     var statusLine: String {
