@@ -90,6 +90,26 @@ extension EndToEnd {
             #expect(try client.call("ping")["pong"] == true)
         }
 
+        /// A batch element is a request of its own: `cancel` with its id cancels that element only.
+        @Test func cancellingOneElementOfABatchLeavesTheOthers() throws {
+            let daemon = try DaemonProcess()
+            let client = try daemon.client()
+            try client.send(
+                line: Array(
+                    (#"[{"jsonrpc":"2.0","method":"ping","params":{"delay_ms":60000},"id":"slow"},"#
+                        + #"{"jsonrpc":"2.0","method":"ping","params":{"delay_ms":300},"id":"quick"}]"#).utf8
+                )
+            )
+            try daemon.waitForInflight(2)
+            try client.send(line: Array(#"{"jsonrpc":"2.0","method":"cancel","params":{"id":"slow"},"id":"c"}"#.utf8))
+            let acknowledgement = try client.receive()
+            #expect(acknowledgement["result"]?["cancelled"] == true)
+            let batch = try #require(try client.receive().arrayValue)
+            #expect(batch.count == 2)
+            #expect(batch.first { $0["id"] == "slow" }?["error"]?["code"] == -32005)
+            #expect(batch.first { $0["id"] == "quick" }?["result"]?["pong"] == true)
+        }
+
         /// Defect 3: an object with many keys is parsed in linear time, off the event loop, and past
         /// `max_json_keys` it is refused with -32600.
         @Test func manyKeyObjectsAreLinearAndBounded() throws {
