@@ -52,7 +52,7 @@ targets = ["openai:gpt-4o-mini", "anthropic:claude-3-5-haiku-latest"]
 targets = ["openai:sim-cut-4", "gemini:gemini-2.0-flash"]
 TOML
 chmod 600 "$config"
-export DEMO_OPENAI_KEY=sk-demo DEMO_ANTHROPIC_KEY=sk-ant-demo DEMO_GEMINI_KEY=demo
+export DEMO_OPENAI_KEY=sk-demo-0123456789 DEMO_ANTHROPIC_KEY=sk-ant-demo-0123456789 DEMO_GEMINI_KEY=demo-gemini-0123456789
 
 step "$bin/junctiond --config $config --socket $socket &"
 "$bin/junctiond" --config "$config" --socket "$socket" 2> "$workdir/junctiond.log" &
@@ -83,6 +83,18 @@ step "junctionctl call nope";         "$bin/junctionctl" call nope || echo "(exi
 step "echo '{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1}' | socat - UNIX-CONNECT:\$JUNCTION_SOCKET"
 if command -v socat >/dev/null; then
     echo '{"jsonrpc":"2.0","method":"ping","id":1}' | socat - "UNIX-CONNECT:$socket"
+else
+    echo "(socat is not installed)"
+fi
+
+step "junctionctl generate --model openai:sim-echo 'hi'   # an upstream that echoes the API key: it never reaches you"
+"$bin/junctionctl" generate --model openai:sim-echo 'hi' || echo "(exit status $?: the upstream's 400, key redacted)"
+step "a batch beyond max_batch_size, and an object past max_json_keys, are refused whole (-32600)"
+if command -v socat >/dev/null; then
+    python3 -c 'import json; print(json.dumps([{"jsonrpc": "2.0", "method": "ping", "id": i} for i in range(1001)]))' \
+        | socat - "UNIX-CONNECT:$socket" | cut -c1-200
+    python3 -c 'import json; print(json.dumps({"jsonrpc": "2.0", "method": "ping", "id": 1,
+        "params": {"x": {"k%d" % i: 0 for i in range(10001)}}}))' | socat - "UNIX-CONNECT:$socket" | cut -c1-200
 else
     echo "(socat is not installed)"
 fi
