@@ -87,3 +87,20 @@ public enum TokenEstimate {
         (text.utf8.count + 3) / 4
     }
 }
+
+extension ChatRequest {
+    /// The prompt in one canonical form — `{"system":…,"messages":[{"role":…,"content":…},…]}` with keys in that
+    /// order and no whitespace — whose SHA-256 the ledger keeps instead of the prompt (equal prompts, equal digests).
+    public var canonicalPrompt: [UInt8] {
+        var messages: [JSONValue] = []
+        messages.reserveCapacity(self.messages.count)
+        for message in self.messages {
+            messages.append(.object(["role": .string(message.role.rawValue), "content": .string(message.content)]))
+        }
+        let prompt: JSONValue = ["system": self.system.map(JSONValue.string) ?? .null, "messages": .array(messages)]
+        return Array(prompt.compactText.utf8)
+    }
+
+    /// The SHA-256 of `canonicalPrompt`, in hexadecimal.
+    public var promptSHA256: String { SHA256.hex(of: self.canonicalPrompt) }
+}

@@ -15,12 +15,25 @@ public struct Usage: Sendable, Equatable {
     public var cachedTokens: Int
     /// Reasoning ("thinking") tokens (also counted in `completionTokens`).
     public var reasoningTokens: Int
+    /// Prompt tokens written to the provider's cache (also counted in `promptTokens`).
+    public var cacheWriteTokens: Int
+    /// The part of `cacheWriteTokens` written at the 1-hour rate.
+    public var cacheWrite1hTokens: Int
 
-    public init(promptTokens: Int = 0, completionTokens: Int = 0, cachedTokens: Int = 0, reasoningTokens: Int = 0) {
+    public init(
+        promptTokens: Int = 0,
+        completionTokens: Int = 0,
+        cachedTokens: Int = 0,
+        reasoningTokens: Int = 0,
+        cacheWriteTokens: Int = 0,
+        cacheWrite1hTokens: Int = 0
+    ) {
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.cachedTokens = cachedTokens
         self.reasoningTokens = reasoningTokens
+        self.cacheWriteTokens = cacheWriteTokens
+        self.cacheWrite1hTokens = cacheWrite1hTokens
     }
 
     public var totalTokens: Int { self.promptTokens + self.completionTokens }

@@ -11,10 +11,17 @@ struct DaemonConfig: Sendable, Equatable {
     /// Named, ordered target lists; `default` serves requests that name neither a route nor a model.
     var routes: [RouteConfig] = []
     var resilience = ResilienceConfig()
+    var log = LogConfig()
 
     func provider(named name: String) -> ProviderConfig? {
         self.providers.first { $0.name == name }
     }
+}
+
+/// `[log]`: what the request log may hold.
+struct LogConfig: Sendable, Equatable {
+    /// Log each request's prompt text (canonical form) in its request-log entry; off: only its SHA-256.
+    var prompts = false
 }
 
 /// `[resilience]`: daemon-wide bounds of the resilience state.

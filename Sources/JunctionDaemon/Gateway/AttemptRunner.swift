@@ -33,11 +33,14 @@ struct AttemptRunner: Sendable {
         let outputSent: Bool
         /// Characters of answer text already sent as deltas.
         let sentCharacters: Int
+        /// What the provider billed although the attempt failed: set once it answered 2xx (nil: nothing).
+        let billed: BilledUsage?
 
-        init(error: ProviderError, outputSent: Bool, sentCharacters: Int = 0) {
+        init(error: ProviderError, outputSent: Bool, sentCharacters: Int = 0, billed: BilledUsage? = nil) {
             self.error = error
             self.outputSent = outputSent
             self.sentCharacters = sentCharacters
+            self.billed = billed
         }
     }
 
@@ -70,9 +73,14 @@ struct AttemptRunner: Sendable {
         let result: Result<Answer, Failure>
         do {
             if request.chat.stream {
-                result = try await self.stream(provider: provider, response: response, number: number, events: events)
+                result = try await self.stream(
+                    provider: provider, response: response, number: number, events: events,
+                    promptTokens: request.chat.estimatedPromptTokens
+                )
             } else {
-                result = try await self.unary(provider: provider, response: response)
+                result = try await self.unary(
+                    provider: provider, response: response, promptTokens: request.chat.estimatedPromptTokens
+                )
             }
         } catch {
             result = .failure(Self.failure(from: error))
@@ -91,7 +99,7 @@ struct AttemptRunner: Sendable {
         return .failure(
             Failure(
                 error: redactor.redact(failure.error), outputSent: failure.outputSent,
-                sentCharacters: failure.sentCharacters
+                sentCharacters: failure.sentCharacters, billed: failure.billed
             )
         )
     }
@@ -142,7 +150,8 @@ struct AttemptRunner: Sendable {
 
     private func unary(
         provider: ProviderRegistry.Provider,
-        response: HTTPResponse
+        response: HTTPResponse,
+        promptTokens: Int
     ) async throws -> Result<Answer, Failure> {
         var head: HTTPResponseHead?
         var body: [UInt8] = []
@@ -152,14 +161,17 @@ struct AttemptRunner: Sendable {
             case .body(let bytes): body += bytes
             }
         }
-        return Self.answer(head: head, body: body, provider: provider)
+        return Self.answer(head: head, body: body, provider: provider, promptTokens: promptTokens)
     }
 
     /// The whole response, parsed.
     @inline(never)  // keeps its temporaries out of the attempt's async frame
-    private static func answer(head: HTTPResponseHead?, body: [UInt8], provider: ProviderRegistry.Provider)
-        -> Result<Answer, Failure>
-    {
+    private static func answer(
+        head: HTTPResponseHead?,
+        body: [UInt8],
+        provider: ProviderRegistry.Provider,
+        promptTokens: Int
+    ) -> Result<Answer, Failure> {
         guard let head else {
             return .failure(Failure(error: ProviderError(kind: .malformed, message: "no response"), outputSent: false))
         }
@@ -176,7 +188,13 @@ struct AttemptRunner: Sendable {
                 )
             )
         case .failure(let error):
-            return .failure(Failure(error: error, outputSent: false))
+            // A 2xx answer that cannot be read was still billed: at least for the prompt.
+            return .failure(
+                Failure(
+                    error: error, outputSent: false,
+                    billed: BilledUsage.estimate(promptTokens: promptTokens, text: "")
+                )
+            )
         }
     }
 
@@ -186,9 +204,13 @@ struct AttemptRunner: Sendable {
         provider: ProviderRegistry.Provider,
         response: HTTPResponse,
         number: Int,
-        events: GenerateEventSink?
+        events: GenerateEventSink?,
+        promptTokens: Int
     ) async throws -> Result<Answer, Failure> {
-        let state = StreamState(decoder: provider.adapter.makeStreamDecoder(), started: self.clock.now, number: number)
+        let state = StreamState(
+            decoder: provider.adapter.makeStreamDecoder(), started: self.clock.now, number: number,
+            promptTokens: promptTokens
+        )
         do {
             for try await part in response {
                 if state.consume(part, response: response, clock: self.clock, events: events) { break }
@@ -196,6 +218,9 @@ struct AttemptRunner: Sendable {
         } catch let error as TransportError {
             // A stream that already finished and then lost its connection is complete; anything else is not.
             if state.finish == nil || state.usage == nil { return state.failed(error.providerError) }
+        } catch {
+            // Cancelled (the caller left): what the stream had produced was billed all the same.
+            return state.failed(ProviderError(kind: .transport(.other), message: "cancelled"))
         }
         return state.finish(provider: provider, logger: self.logger)
     }
@@ -220,10 +245,14 @@ private final class StreamState {
     /// An error event in the stream.
     var error: ProviderError?
 
-    init(decoder: any StreamDecoding, started: ContinuousClock.Instant, number: Int) {
+    /// The prompt's estimated tokens, for the billed estimate of a stream that fails before reporting usage.
+    let promptTokens: Int
+
+    init(decoder: any StreamDecoding, started: ContinuousClock.Instant, number: Int, promptTokens: Int) {
         self.decoder = decoder
         self.started = started
         self.number = number
+        self.promptTokens = promptTokens
     }
 
     /// Takes one part of the response; true when the stream is over (its end event, or an error event).
@@ -278,7 +307,27 @@ private final class StreamState {
     }
 
     func failed(_ error: ProviderError) -> Result<AttemptRunner.Answer, AttemptRunner.Failure> {
-        .failure(AttemptRunner.Failure(error: error, outputSent: self.sequence > 0, sentCharacters: self.text.count))
+        .failure(
+            AttemptRunner.Failure(
+                error: error, outputSent: self.sequence > 0, sentCharacters: self.text.count, billed: self.billed
+            )
+        )
+    }
+
+    /// What the provider billed for a stream that did not finish: nothing unless it answered 2xx; then the usage
+    /// it reported so far, else an estimate from the prompt and the text it sent.
+    private var billed: BilledUsage? {
+        guard let head = self.head, (200..<300).contains(head.status) else { return nil }
+        let estimate = BilledUsage.estimate(promptTokens: self.promptTokens, text: self.text, reasoning: self.reasoning)
+        guard var reported = self.usage else { return estimate }
+        // Usage reported so far (Anthropic's message_start) may count the prompt but not yet the output sent.
+        if reported.completionTokens >= estimate.usage.completionTokens {
+            return BilledUsage(usage: reported, estimated: false)
+        }
+        reported.completionTokens = estimate.usage.completionTokens
+        reported.reasoningTokens = max(reported.reasoningTokens, estimate.usage.reasoningTokens)
+        if reported.promptTokens == 0 { reported.promptTokens = self.promptTokens }
+        return BilledUsage(usage: reported, estimated: true)
     }
 
     /// The answer, or why the stream is not one.

@@ -13,6 +13,8 @@ final class Gateway: Sendable {
     private let reporter: OutcomeReporter
     private let clock: any GatewayClock
     private let random: @Sendable () -> Double
+    private let requestIDs: RequestIDs
+    private let wallClock: @Sendable () -> Int64
 
     init(
         configuration: @escaping @Sendable () -> ActiveConfiguration,
@@ -21,8 +23,12 @@ final class Gateway: Sendable {
         reporter: OutcomeReporter,
         clock: any GatewayClock = SystemClock(),
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        requestIDs: RequestIDs = RequestIDs(),
+        wallClock: @escaping @Sendable () -> Int64 = { WallClock.nowMilliseconds() },
         logger: Logger
     ) {
+        self.requestIDs = requestIDs
+        self.wallClock = wallClock
         self.configuration = configuration
         self.runner = AttemptRunner(executor: executor, clock: clock, logger: logger)
         self.resilience = resilience
@@ -67,6 +73,9 @@ final class Gateway: Sendable {
     /// Everything a running request holds, in one object: the async frames of a held stream keep only a
     /// reference to it, and the planning and bookkeeping run in synchronous methods beside them.
     private final class RequestRun {
+        let requestID: String
+        /// When the request started, in Unix milliseconds (the ledger's time, the budgets' period).
+        let wallStart: Int64
         let request: GenerateRequest
         let active: ActiveConfiguration
         let events: GenerateEventSink?
@@ -89,6 +98,8 @@ final class Gateway: Sendable {
         var current: Attempt?
 
         init(
+            requestID: String,
+            wallStart: Int64,
             request: GenerateRequest,
             active: ActiveConfiguration,
             events: GenerateEventSink?,
@@ -96,6 +107,8 @@ final class Gateway: Sendable {
             estimatedTokens: Int,
             planner: AttemptPlanner
         ) {
+            self.requestID = requestID
+            self.wallStart = wallStart
             self.request = request
             self.active = active
             self.events = events
@@ -111,6 +124,8 @@ final class Gateway: Sendable {
     private func start(_ request: GenerateRequest, events: GenerateEventSink?) throws -> RequestRun {
         let active = self.configuration()
         let started = self.clock.now
+        let requestID = self.requestIDs.next()
+        let wallStart = self.wallClock()
         let promptTokens = request.chat.estimatedPromptTokens
         let estimatedTokens = promptTokens + (request.chat.maxTokens ?? 1024)
         let plan: RoutingPlan
@@ -119,11 +134,12 @@ final class Gateway: Sendable {
                 request.selection, promptTokens: promptTokens, tokens: estimatedTokens, active: active, at: started
             )
         } catch {
-            let failure = GenerateFailure(kind: Self.failureKind(error))
+            let failure = GenerateFailure(kind: Self.failureKind(error), requestID: requestID)
             self.reporter.report(
                 RequestOutcome(
-                    caller: request.caller, label: request.label, client: request.client, selection: request.selection,
-                    stream: request.chat.stream, started: started, ended: self.clock.now, result: .failed(failure)
+                    requestID: requestID, request: request, wallStart: wallStart,
+                    promptSHA256: request.chat.promptSHA256, started: started,
+                    ended: self.clock.now, attempts: [], result: .failed(failure)
                 )
             )
             throw failure
@@ -134,7 +150,7 @@ final class Gateway: Sendable {
             deadline: started + (request.timeout ?? active.loaded.config.defaults.timeout)
         )
         let run = RequestRun(
-            request: request, active: active, events: events, started: started, estimatedTokens: estimatedTokens,
+            requestID: requestID, wallStart: wallStart, request: request, active: active, events: events, started: started, estimatedTokens: estimatedTokens,
             planner: planner
         )
         run.skipped = plan.skipped.map { SkippedTarget(target: $0.target, reason: $0.reason, at: started) }
@@ -233,10 +249,15 @@ final class Gateway: Sendable {
                 )
             )
             _ = self.reporter.report(reported)
+            let billed = answer.completion.usage.map { BilledUsage(usage: $0, estimated: false) }
+                ?? BilledUsage.estimate(
+                    promptTokens: run.request.chat.estimatedPromptTokens, text: answer.completion.text,
+                    reasoning: answer.completion.reasoning ?? ""
+                )
             run.attempts.append(
                 AttemptRecord(
                     target: target, error: nil, reason: nil, latency: outcome.latency, status: answer.status,
-                    wait: run.pendingWait
+                    wait: run.pendingWait, charge: self.charge(billed, attempt: attempt)
                 )
             )
             let now = self.clock.now
@@ -262,7 +283,7 @@ final class Gateway: Sendable {
             run.attempts.append(
                 AttemptRecord(
                     target: target, error: error, reason: reason, latency: outcome.latency, status: error.status,
-                    wait: run.pendingWait
+                    wait: run.pendingWait, charge: failure.billed.map { self.charge($0, attempt: attempt) }
                 )
             )
             run.pendingWait = .zero
@@ -279,6 +300,11 @@ final class Gateway: Sendable {
             )
             return nil
         }
+    }
+
+    /// What `billed` cost at the attempt's model's price (unknown when the model has none).
+    private func charge(_ billed: BilledUsage, attempt: Attempt) -> AttemptCharge {
+        AttemptCharge(billed: billed, price: attempt.provider.price(of: attempt.target.model))
     }
 
     private func candidate(_ target: TargetRef, active: ActiveConfiguration) -> AttemptPlanner.Candidate? {
@@ -307,6 +333,27 @@ final class Gateway: Sendable {
         guard let attempt = run.current else { return }
         run.current = nil
         _ = self.reporter.report(self.attemptOutcome(outcome, attempt, run: run, result: .abandoned))
+        // Kept for the ledger and the budgets: a cancelled request is charged what the provider billed.
+        let billed: BilledUsage?
+        let status: Int?
+        switch outcome.result {
+        case .success(let answer):
+            billed = answer.completion.usage.map { BilledUsage(usage: $0, estimated: false) }
+                ?? BilledUsage.estimate(
+                    promptTokens: run.request.chat.estimatedPromptTokens, text: answer.completion.text
+                )
+            status = answer.status
+        case .failure(let failure):
+            billed = failure.billed
+            status = failure.error.status
+        }
+        run.attempts.append(
+            AttemptRecord(
+                target: attempt.target, error: ProviderError(kind: .transport(.other), message: "cancelled"),
+                reason: "cancelled", latency: outcome.latency, status: status, wait: run.pendingWait,
+                charge: billed.map { self.charge($0, attempt: attempt) }, abandoned: true
+            )
+        )
     }
 
     /// The planner gave up: the failure, boxed for throwing (the value stays out of the async frame).
@@ -329,11 +376,11 @@ final class Gateway: Sendable {
 
     @inline(never)  // keeps its temporaries out of the caller's async frame
     private func report(_ run: RequestRun, result: RequestOutcome.Result) {
-        let request = run.request
         self.reporter.report(
             RequestOutcome(
-                caller: request.caller, label: request.label, client: request.client, selection: request.selection,
-                stream: request.chat.stream, started: run.started, ended: self.clock.now, result: result
+                requestID: run.requestID, request: run.request, wallStart: run.wallStart,
+                promptSHA256: run.request.chat.promptSHA256, started: run.started,
+                ended: self.clock.now, attempts: run.attempts, result: result
             )
         )
     }
@@ -352,6 +399,7 @@ final class Gateway: Sendable {
                 promptTokens: chat.estimatedPromptTokens, completionTokens: TokenEstimate.tokens(in: completion.text)
             )
         return GenerateResult(
+            requestID: run.requestID,
             completion: completion,
             usage: usage,
             usageEstimated: completion.usage == nil,
@@ -366,7 +414,7 @@ final class Gateway: Sendable {
 
     private func failure(_ failure: AttemptPlanner.Failure, run: RequestRun) -> GenerateFailure {
         var result = GenerateFailure(
-            kind: .noProviderAvailable, attempts: run.attempts, skipped: run.skipped,
+            kind: .noProviderAvailable, requestID: run.requestID, attempts: run.attempts, skipped: run.skipped,
             partialOutputCharacters: run.partialOutput ? run.partialCharacters : nil, lastError: run.lastError,
             latency: self.clock.now - run.started
         )

@@ -33,6 +33,8 @@ struct GenerateFailure: Error, Sendable {
     }
 
     var kind: Kind
+    /// The daemon-unique id of the request; nil only for a failure built outside a request (tests).
+    var requestID: String?
     var attempts: [AttemptRecord] = []
     var skipped: [SkippedTarget] = []
     /// Characters of answer text the caller received from attempts that failed (not retracted); nil: none.
@@ -40,4 +42,7 @@ struct GenerateFailure: Error, Sendable {
     var lastError: ProviderError?
     /// From the request's start to its failure, every attempt and wait included; nil when it failed at planning.
     var latency: Duration?
+
+    /// What the attempts that were billed cost, although no answer came of them.
+    var cost: RequestCost { RequestCost(attempts: self.attempts) }
 }

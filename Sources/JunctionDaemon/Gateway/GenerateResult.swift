@@ -10,6 +10,10 @@ struct AttemptRecord: Sendable, Equatable {
     var status: Int?
     /// Time spent waiting before this attempt (backoff, a provider's Retry-After, a rate window).
     var wait: Duration = .zero
+    /// What the provider billed for it and what that cost; nil: nothing was billed (it never answered 2xx).
+    var charge: AttemptCharge?
+    /// The caller left during this attempt.
+    var abandoned = false
 }
 
 /// A target passed over, with why and when that was decided.
@@ -21,6 +25,8 @@ struct SkippedTarget: Sendable, Equatable {
 
 /// An answer. A class, so that the held frames of a request carry a reference, not the value.
 final class GenerateResult: Sendable {
+    /// The daemon-unique id of the request (the ledger's key, in the journal too).
+    let requestID: String
     let completion: Completion
     let usage: Usage
     /// The provider reported no usage: `usage` is estimated.
@@ -32,8 +38,11 @@ final class GenerateResult: Sendable {
     let rateLimits: RateLimitSnapshot
     let attempts: [AttemptRecord]
     let skipped: [SkippedTarget]
+    /// What every billed attempt cost together.
+    let cost: RequestCost
 
     init(
+        requestID: String,
         completion: Completion,
         usage: Usage,
         usageEstimated: Bool,
@@ -44,6 +53,8 @@ final class GenerateResult: Sendable {
         attempts: [AttemptRecord],
         skipped: [SkippedTarget]
     ) {
+        self.requestID = requestID
+        self.cost = RequestCost(attempts: attempts)
         self.completion = completion
         self.usage = usage
         self.usageEstimated = usageEstimated

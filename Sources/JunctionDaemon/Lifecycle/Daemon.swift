@@ -144,7 +144,9 @@ public enum Daemon {
         let events = EventBus()
         let resilience = Resilience(events: events, logger: logger)
         resilience.configure(runtime.active, reloaded: false)
-        let reporter = OutcomeReporter(resilience: resilience, subscribers: [RequestLog(logger: logger)])
+        let reporter = OutcomeReporter(
+            resilience: resilience, subscribers: [RequestLog(logger: logger, logsPrompts: { runtime.config.log.prompts })]
+        )
         let gateway = Gateway(
             configuration: { runtime.active }, executor: transport, resilience: resilience, reporter: reporter,
             logger: logger

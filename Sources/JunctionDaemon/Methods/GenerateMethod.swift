@@ -60,14 +60,19 @@ enum GenerateMethod {
     @inline(never)  // keeps its temporaries out of the handler's async frame
     static func encode(_ result: GenerateResult, id: RequestID?) -> JSONValue {
         let completion = result.completion
+        let cost = result.cost
         var object: JSONObject = [
             "id": id?.json ?? .null,
+            "request_id": .string(result.requestID),
             "text": .string(completion.text),
             "finish_reason": .string(completion.finishReason.rawValue),
             "provider": .string(result.target.provider),
             "model": .string(completion.model.isEmpty ? result.target.model : completion.model),
             "usage": result.usage.json,
             "latency_ms": .int(result.latency.milliseconds),
+            "cost_usd": .usd(cost.total),
+            "cost_known": .bool(cost.total != nil),
+            "cost": cost.json,
         ]
         if result.usageEstimated { object["usage_estimated"] = true }
         if let ttft = result.ttft { object["ttft_ms"] = .int(ttft.milliseconds) }
@@ -92,6 +97,11 @@ enum GenerateMethod {
             object["error"] = .string(error.message)
         }
         if let reason = attempt.reason { object["reason"] = .string(reason) }
+        if let charge = attempt.charge {
+            object["billed_usage"] = charge.billed.usage.json
+            object["cost_usd"] = .usd(charge.cost?.total)
+            if charge.billed.estimated { object["billed_estimated"] = true }
+        }
         return .object(object)
     }
 
@@ -107,6 +117,13 @@ enum GenerateMethod {
     /// The JSON-RPC error for a failure: the only place where failure kinds become codes.
     static func error(_ failure: GenerateFailure, at now: ContinuousClock.Instant) -> RPCError {
         var data: JSONObject = ["attempts": .array(failure.attempts.map(self.encode))]
+        if let requestID = failure.requestID { data["request_id"] = .string(requestID) }
+        let cost = failure.cost
+        // Failed attempts can be billed (a stream cut after 40 tokens): the caller learns what it paid.
+        if failure.attempts.contains(where: { $0.charge != nil }) {
+            data["cost_usd"] = .usd(cost.total)
+            data["cost"] = cost.json
+        }
         // Every wait counts, the one after the last attempt too.
         if let latency = failure.latency { data["latency_ms"] = .int(latency.milliseconds) }
         if !failure.skipped.isEmpty { data["skipped"] = .array(failure.skipped.map { self.encode($0, at: now) }) }

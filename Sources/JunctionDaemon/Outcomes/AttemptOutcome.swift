@@ -53,13 +53,27 @@ struct RequestOutcome: Sendable {
         case cancelled
     }
 
-    var caller: PeerCredentials
-    /// The front end's label for the request (for logs): the JSON-RPC id, for example.
-    var label: String
-    var client: String?
-    var selection: RouteSelection
-    var stream: Bool
+    /// The daemon-unique id (the ledger's key).
+    var requestID: String
+    /// The request as the caller made it (who, which client label, the chat request).
+    var request: GenerateRequest
+    /// When it started, in Unix milliseconds.
+    var wallStart: Int64
+    /// The SHA-256 of the canonical prompt (`ChatRequest.canonicalPrompt`): the ledger and the log keep this, never
+    /// the prompt.
+    var promptSHA256: String
     var started: ContinuousClock.Instant
     var ended: ContinuousClock.Instant
+    /// Every attempt, with what each was billed: the abandoned one of a cancelled request too.
+    var attempts: [AttemptRecord]
     var result: Result
+
+    var caller: PeerCredentials { self.request.caller }
+    /// The front end's label for the request (for logs): the JSON-RPC id, for example.
+    var label: String { self.request.label }
+    var client: String? { self.request.client }
+    var selection: RouteSelection { self.request.selection }
+    var stream: Bool { self.request.chat.stream }
+    /// What every billed attempt cost together.
+    var cost: RequestCost { RequestCost(attempts: self.attempts) }
 }

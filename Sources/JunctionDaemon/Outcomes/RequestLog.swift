@@ -1,10 +1,19 @@
 import JunctionCore
 import Logging
 
-/// The request log: a notice for every failed attempt that moves the request on (with the stable reason), and
-/// one line per finished request (debug when answered, notice when it failed).
+/// The request log: a notice for every failed attempt that moves the request on (with the stable reason), and one
+/// entry per finished request, with the journal fields `REQUEST_ID`, `CLIENT_UID`, `CLIENT`, `PROVIDER`, `MODEL`,
+/// `OUTCOME`, `PROMPT_TOKENS`, `COMPLETION_TOKENS`, `COST_USD`, `LATENCY_MS` and `PROMPT_SHA256` (the prompt text
+/// only with `[log] prompts = true`); on stderr, one readable line.
 struct RequestLog: OutcomeSubscriber {
     let logger: Logger
+    /// `[log] prompts`, as configured now.
+    let logsPrompts: @Sendable () -> Bool
+
+    init(logger: Logger, logsPrompts: @escaping @Sendable () -> Bool = { false }) {
+        self.logger = logger
+        self.logsPrompts = logsPrompts
+    }
 
     func attemptFinished(_ outcome: AttemptOutcome) {
         guard case .failed(let failure) = outcome.result else { return }
@@ -19,26 +28,47 @@ struct RequestLog: OutcomeSubscriber {
     }
 
     func requestFinished(_ outcome: RequestOutcome) {
-        // Answered requests are logged at debug: build nothing when that is off (this runs on every request).
-        if case .answered = outcome.result, self.logger.logLevel > .debug { return }
-        var metadata: Logger.Metadata = [
-            "request_id": "\(outcome.label)", "client_uid": "\(outcome.caller.uid)",
-            "latency_ms": "\((outcome.ended - outcome.started).milliseconds)",
-        ]
-        if let client = outcome.client { metadata["client"] = "\(client)" }
+        let level: Logger.Level
+        let outcomeName: String
+        var provider = outcome.attempts.last?.target.provider
+        var model = outcome.attempts.last?.target.model
         switch outcome.result {
         case .answered(let result):
-            metadata["provider"] = "\(result.target.provider)"
-            metadata["model"] = "\(result.target.model)"
-            metadata["attempts"] = "\(result.attempts.count)"
-            self.logger.debug("request answered", metadata: metadata)
+            level = .info
+            outcomeName = "ok"
+            provider = result.target.provider
+            model = result.completion.model.isEmpty ? result.target.model : result.completion.model
         case .failed(let failure):
-            metadata["outcome"] = "\(failure.kind.name)"
-            metadata["attempts"] = "\(failure.attempts.count)"
-            metadata["skipped"] = "\(failure.skipped.count)"
-            self.logger.notice("request failed", metadata: metadata)
+            level = .notice
+            outcomeName = failure.kind.name
         case .cancelled:
-            self.logger.info("request cancelled", metadata: metadata)
+            level = .info
+            outcomeName = "cancelled"
         }
+        guard self.logger.logLevel <= level else { return }  // builds nothing when the level is off
+        let cost = outcome.cost
+        let latency = (outcome.ended - outcome.started).milliseconds
+        let costText = cost.total.map { JSONValue.usd($0).compactText } ?? "unknown"
+        var metadata: Logger.Metadata = [
+            "request_id": "\(outcome.requestID)", "rpc_id": "\(outcome.label)", "client_uid": "\(outcome.caller.uid)",
+            "outcome": "\(outcomeName)", "attempts": "\(outcome.attempts.count)",
+            "prompt_tokens": "\(cost.usage.promptTokens)", "completion_tokens": "\(cost.usage.completionTokens)",
+            "cost_usd": "\(costText)", "latency_ms": "\(latency)",
+            "prompt_sha256": "\(outcome.promptSHA256)",
+        ]
+        if let client = outcome.client { metadata["client"] = "\(client)" }
+        if let provider { metadata["provider"] = "\(provider)" }
+        if let model { metadata["model"] = "\(model)" }
+        if case .failed(let failure) = outcome.result, !failure.skipped.isEmpty {
+            metadata["skipped"] = "\(failure.skipped.count)"
+        }
+        if self.logsPrompts() {
+            metadata["prompt"] = "\(String(decoding: outcome.request.chat.canonicalPrompt, as: UTF8.self))"
+        }
+        let target = provider.map { "\($0):\(model ?? "-")" } ?? "no target"
+        let line =
+            "request \(outcomeName): \(target), \(cost.usage.promptTokens)+\(cost.usage.completionTokens) tokens, "
+                + "\(cost.total == nil ? "cost unknown" : "$" + costText), \(latency) ms"
+        self.logger.log(level: level, "\(line)", metadata: metadata)
     }
 }

@@ -1,0 +1,75 @@
+import JunctionCore
+
+/// What one attempt was billed and what that cost.
+struct AttemptCharge: Sendable, Equatable {
+    var billed: BilledUsage
+    /// nil: no price is known for the target's model.
+    var cost: CostBreakdown?
+    /// The price table the cost came from (`PricedModel.source`); nil when unknown.
+    var priceSource: String?
+
+    init(billed: BilledUsage, price: PricedModel?) {
+        self.billed = billed
+        self.cost = price.map { Pricing.cost(of: billed.usage, at: $0.price) }
+        self.priceSource = price?.source
+    }
+}
+
+/// What a request cost: the sum over every attempt the providers billed, the failed ones included.
+struct RequestCost: Sendable, Equatable {
+    /// Tokens billed over all attempts.
+    var usage = Usage()
+    var input: MicroUSD = 0
+    var cachedInput: MicroUSD = 0
+    var cacheWrite: MicroUSD = 0
+    var output: MicroUSD = 0
+    var reasoning: MicroUSD = 0
+    /// Of the known cost, what attempts that failed (or were abandoned) were billed.
+    var failedAttempts: MicroUSD = 0
+    /// Billed attempts whose model has no price: the total is unknown when there is one.
+    var unknownPriceAttempts = 0
+    /// The price tables used, in attempt order, without repeats.
+    var priceSources: [String] = []
+    /// Some billed usage was estimated (no usage reported).
+    var estimated = false
+
+    init() {}
+
+    init(attempts: [AttemptRecord]) {
+        for attempt in attempts {
+            guard let charge = attempt.charge else { continue }
+            self.add(charge, failed: attempt.error != nil)
+        }
+    }
+
+    /// The whole cost in micro-USD; nil when a billed attempt's price is unknown (never a silent 0).
+    var total: MicroUSD? {
+        self.unknownPriceAttempts > 0 ? nil : self.knownTotal
+    }
+
+    var knownTotal: MicroUSD { self.input + self.cachedInput + self.cacheWrite + self.output + self.reasoning }
+
+    var priceVersion: String? { self.priceSources.isEmpty ? nil : self.priceSources.joined(separator: ",") }
+
+    mutating func add(_ charge: AttemptCharge, failed: Bool) {
+        let usage = charge.billed.usage
+        self.usage.promptTokens += usage.promptTokens
+        self.usage.completionTokens += usage.completionTokens
+        self.usage.cachedTokens += usage.cachedTokens
+        self.usage.cacheWriteTokens += usage.cacheWriteTokens
+        self.usage.cacheWrite1hTokens += usage.cacheWrite1hTokens
+        self.usage.reasoningTokens += usage.reasoningTokens
+        self.estimated = self.estimated || charge.billed.estimated
+        guard let cost = charge.cost else {
+            self.unknownPriceAttempts += 1
+            return
+        }
+        self.input += cost.input
+        self.cachedInput += cost.cachedInput
+        self.cacheWrite += cost.cacheWrite
+        self.output += cost.output
+        self.reasoning += cost.reasoning
+        if failed { self.failedAttempts += cost.total }
+        if let source = charge.priceSource, !self.priceSources.contains(source) { self.priceSources.append(source) }
+    }
+}
