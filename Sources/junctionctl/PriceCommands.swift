@@ -31,8 +31,11 @@ struct Prices: ParsableCommand {
                     rows.append(self.row(long, name: "  > \(long["above_tokens"]?.intValue ?? 0) prompt tokens"))
                 }
             }
-            print(Table.render(rows).split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }
-                .joined(separator: "\n"))
+            // Indented under the provider; a tier row's empty last column leaves no trailing blanks.
+            let lines = Table.render(rows).split(separator: "\n", omittingEmptySubsequences: false).map { line in
+                "  " + line.reversed().drop { $0 == " " }.reversed()
+            }
+            print(lines.joined(separator: "\n"))
         }
     }
 
