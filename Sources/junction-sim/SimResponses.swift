@@ -171,7 +171,8 @@ enum SimResponses {
                         "message": [
                             "id": .string(id), "type": "message", "role": "assistant", "model": .string(model), "content": [],
                             "stop_reason": .null,
-                            "usage": set?.anthropicInput(outputTokens: 1) ?? ["input_tokens": .int(prompt), "output_tokens": 1],
+                            "usage": set?.anthropicInput(outputTokens: 1)
+                                ?? ["input_tokens": .int(prompt), "output_tokens": 1],
                         ],
                     ]
                 )

@@ -39,7 +39,9 @@ struct SimUsage: Sendable, Equatable {
         if usage.cached + usage.cacheWrite > usage.prompt {
             throw SimUsageProblem(message: "cached + cache_write exceed prompt")
         }
-        if usage.cacheWrite1h > usage.cacheWrite { throw SimUsageProblem(message: "cache_write_1h exceeds cache_write") }
+        if usage.cacheWrite1h > usage.cacheWrite {
+            throw SimUsageProblem(message: "cache_write_1h exceeds cache_write")
+        }
         if usage.reasoning > usage.completion { throw SimUsageProblem(message: "reasoning exceeds completion") }
         return usage
     }

@@ -79,7 +79,7 @@ extension ConfigLoader {
         provider.priority = table.int("priority", in: 0...1_000) ?? provider.priority
         provider.enabled = table.bool("enabled") ?? provider.enabled
         for model in table.tables("models") {
-            model.rejectUnknownKeys(allowed: ["id", "context_window"].reduce(into: Set(Self.priceKeys)) { $0.insert($1) })
+            model.rejectUnknownKeys(allowed: Set(["id", "context_window"] + Self.priceKeys))
             let contextWindow = model.int("context_window", in: 1...100_000_000)
             let price = Self.readPrice(model)
             guard let id = model.string("id"), !id.isEmpty else {

@@ -15,7 +15,8 @@ enum PriceMethods {
                 return [
                     "as_of": .string(table.asOf),
                     "providers": .array(
-                        registry.providers.filter { only == nil || $0.name == only }.map { self.describe($0, table: table) }
+                        registry.providers.filter { only == nil || $0.name == only }
+                            .map { self.describe($0, table: table) }
                     ),
                 ]
             }
@@ -40,7 +41,10 @@ enum PriceMethods {
         }
         for entry in table.entries(for: kind) where !shown.contains(entry.model) {
             rows.append(
-                self.row(model: entry.model, priced: PricedModel(price: entry.price, source: table.version), configured: false)
+                self.row(
+                    model: entry.model, priced: PricedModel(price: entry.price, source: table.version),
+                    configured: false
+                )
             )
         }
         var object: JSONObject = [
@@ -57,7 +61,9 @@ enum PriceMethods {
         return .object(object)
     }
 
-    private static func row(model: String, priced: PricedModel?, configured: Bool, pricedAs: String? = nil) -> JSONValue {
+    private static func row(
+        model: String, priced: PricedModel?, configured: Bool, pricedAs: String? = nil
+    ) -> JSONValue {
         var object: JSONObject = ["model": .string(model), "configured": .bool(configured)]
         guard let priced else {
             object["source"] = "unknown"
