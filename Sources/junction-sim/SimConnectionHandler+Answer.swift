@@ -54,7 +54,9 @@ extension SimConnectionHandler {
             let delay: Int
             if case .slowFirstToken(let milliseconds) = fault { delay = milliseconds } else { delay = 0 }
             let body = SimResponses.completion(
-                call.format, dialect: call.dialect, model: call.model, id: call.id, prompt: call.prompt, maxTokens: call.maxTokens)
+                call.format, dialect: call.dialect, model: call.model, id: call.id, prompt: call.prompt,
+                maxTokens: call.maxTokens, usage: self.state.usage(forModel: call.model)
+            )
             if delay > 0 {
                 self.streamSequence = sequence
                 self.after(context, .milliseconds(Int64(delay))) {
@@ -69,7 +71,8 @@ extension SimConnectionHandler {
 
         var (events, tokenEvents) = SimResponses.stream(
             call.format, dialect: call.dialect, model: call.model, id: call.id, prompt: call.prompt, maxTokens: call.maxTokens,
-            malformed: fault == .malformedEvent, sentinel: fault != .missingSentinel
+            malformed: fault == .malformedEvent, sentinel: fault != .missingSentinel,
+            usage: self.state.usage(forModel: call.model)
         )
         var ending = "complete"
         switch fault {

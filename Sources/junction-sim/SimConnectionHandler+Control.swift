@@ -17,7 +17,7 @@ extension SimConnectionHandler {
         self.state.log(method: "GET", path: path, format: "models", model: "", stream: false, fault: .none, outcome: "ok")
     }
 
-    /// `/_sim/…`: the request log, resets and fault rules.
+    /// `/_sim/…`: the request log, resets, fault rules and reported usage.
     func control(path: String, method: HTTPMethod, json: JSONValue?, context: ChannelHandlerContext) {
         switch (method, path) {
         case (.GET, "/_sim/log"):
@@ -40,6 +40,23 @@ extension SimConnectionHandler {
                 self.state.configure(model: model, rule: nil)
             }
             self.respond(context, status: 200, json: ["model": .string(model), "fault": json?["fault"] ?? .null])
+        case (.POST, "/_sim/usage"):
+            guard let model = json?["model"]?.stringValue else {
+                self.respond(context, status: 400, json: ["error": "model is required"])
+                return
+            }
+            guard let given = json?["usage"], given != .null else {
+                self.state.setUsage(model: model, usage: nil)
+                self.respond(context, status: 200, json: ["model": .string(model), "usage": .null])
+                return
+            }
+            do {
+                let usage = try SimUsage.parse(given)
+                self.state.setUsage(model: model, usage: usage)
+                self.respond(context, status: 200, json: ["model": .string(model), "usage": usage.json])
+            } catch {
+                self.respond(context, status: 400, json: ["error": .string(error.message)])
+            }
         case (.GET, "/_sim/health"):
             self.respond(context, status: 200, json: ["ok": true])
         default:

@@ -69,7 +69,11 @@ enum SimResponses {
 
     // MARK: Non-streamed answers
 
-    static func completion(_ format: SimFormat, dialect: SimFormat.Dialect, model: String, id: String, prompt: Int, maxTokens: Int?) -> JSONValue {
+    /// `usage`, when set for the model, replaces the simulator's own counts.
+    static func completion(
+        _ format: SimFormat, dialect: SimFormat.Dialect, model: String, id: String, prompt: Int, maxTokens: Int?,
+        usage set: SimUsage? = nil
+    ) -> JSONValue {
         let (tokens, finish) = SimAnswer.plan(maxTokens: maxTokens)
         let text = tokens.joined()
         switch format {
@@ -78,6 +82,7 @@ enum SimResponses {
                 "prompt_tokens": .int(prompt), "completion_tokens": .int(tokens.count), "total_tokens": .int(prompt + tokens.count),
             ]
             if dialect == .deepseek { usage["prompt_cache_hit_tokens"] = 0 }
+            if let set, case .object(let native) = set.openAI(dialect) { usage = native }
             return [
                 "id": .string(id), "object": "chat.completion", "created": .int(self.now()), "model": .string(model),
                 "choices": [["index": 0, "message": ["role": "assistant", "content": .string(text)], "finish_reason": .string(finish)]],
@@ -88,7 +93,8 @@ enum SimResponses {
                 "id": .string(id), "type": "message", "role": "assistant", "model": .string(model),
                 "content": [["type": "text", "text": .string(text)]],
                 "stop_reason": .string(finish == "length" ? "max_tokens" : "end_turn"), "stop_sequence": .null,
-                "usage": ["input_tokens": .int(prompt), "output_tokens": .int(tokens.count)],
+                "usage": set?.anthropicInput(outputTokens: set?.completion ?? 0)
+                    ?? ["input_tokens": .int(prompt), "output_tokens": .int(tokens.count)],
             ]
         case .gemini:
             return [
@@ -98,7 +104,7 @@ enum SimResponses {
                         "finishReason": .string(finish == "length" ? "MAX_TOKENS" : "STOP"), "index": 0,
                     ]
                 ],
-                "usageMetadata": [
+                "usageMetadata": set?.gemini ?? [
                     "promptTokenCount": .int(prompt), "candidatesTokenCount": .int(tokens.count),
                     "totalTokenCount": .int(prompt + tokens.count),
                 ],
@@ -119,7 +125,8 @@ enum SimResponses {
         prompt: Int,
         maxTokens: Int?,
         malformed: Bool,
-        sentinel: Bool
+        sentinel: Bool,
+        usage set: SimUsage? = nil
     ) -> (events: [String], tokenEvents: [Int]) {
         let (tokens, finish) = SimAnswer.plan(maxTokens: maxTokens)
         var events: [String] = []
@@ -150,6 +157,7 @@ enum SimResponses {
                 "prompt_tokens": .int(prompt), "completion_tokens": .int(tokens.count), "total_tokens": .int(prompt + tokens.count),
             ]
             if dialect == .deepseek { usage["prompt_cache_hit_tokens"] = 0 }
+            if let set, case .object(let native) = set.openAI(dialect) { usage = native }
             events.append(
                 data(["id": .string(id), "object": "chat.completion.chunk", "model": .string(model), "choices": [], "usage": .object(usage)])
             )
@@ -162,7 +170,9 @@ enum SimResponses {
                         "type": "message_start",
                         "message": [
                             "id": .string(id), "type": "message", "role": "assistant", "model": .string(model), "content": [],
-                            "stop_reason": .null, "usage": ["input_tokens": .int(prompt), "output_tokens": 1],
+                            "stop_reason": .null,
+                            "usage": set?.anthropicInput(outputTokens: 1)
+                                ?? ["input_tokens": .int(prompt), "output_tokens": 1],
                         ],
                     ]
                 )
@@ -183,7 +193,7 @@ enum SimResponses {
                     [
                         "type": "message_delta",
                         "delta": ["stop_reason": .string(finish == "length" ? "max_tokens" : "end_turn"), "stop_sequence": .null],
-                        "usage": ["output_tokens": .int(tokens.count)],
+                        "usage": ["output_tokens": .int(set?.completion ?? tokens.count)],
                     ]
                 )
             )
@@ -196,7 +206,7 @@ enum SimResponses {
                 var chunk: JSONObject = ["modelVersion": .string(model), "responseId": .string(id)]
                 if index == tokens.count - 1 {
                     candidate["finishReason"] = .string(finish == "length" ? "MAX_TOKENS" : "STOP")
-                    chunk["usageMetadata"] = [
+                    chunk["usageMetadata"] = set?.gemini ?? [
                         "promptTokenCount": .int(prompt), "candidatesTokenCount": .int(tokens.count),
                         "totalTokenCount": .int(prompt + tokens.count),
                     ]

@@ -1,7 +1,7 @@
 import JunctionCore
 import NIOConcurrencyHelpers
 
-/// What the simulator remembers: the request log, the faults set through the control endpoint, and how many
+/// What the simulator remembers: the request log, the faults and usages set through the control endpoint, and how many
 /// requests each faulted model has had (for `@COUNT` and timed outages).
 final class SimState: Sendable {
     struct Record: Sendable {
@@ -23,6 +23,7 @@ final class SimState: Sendable {
         var configured: [String: SimFaultRule] = [:]
         var counts: [String: Int] = [:]
         var firstSeen: [String: ContinuousClock.Instant] = [:]
+        var usages: [String: SimUsage] = [:]
     }
 
     let started = ContinuousClock.now
@@ -51,6 +52,15 @@ final class SimState: Sendable {
             storage.counts[model] = 0
             storage.firstSeen[model] = nil
         }
+    }
+
+    /// The usage to report for `model`, when one was set; nil: the simulator's own counts.
+    func usage(forModel model: String) -> SimUsage? {
+        self.storage.withLockedValue { $0.usages[model] }
+    }
+
+    func setUsage(model: String, usage: SimUsage?) {
+        self.storage.withLockedValue { $0.usages[model] = usage }
     }
 
     @discardableResult

@@ -18,8 +18,8 @@ struct JunctionCtl: AsyncParsableCommand {
         abstract: "Control and query a running junctiond.",
         version: JunctionVersion.current,
         subcommands: [
-            Status.self, Ping.self, Reload.self, Generate.self, Models.self, Providers.self, Health.self, Plan.self, Probe.self,
-            Watch.self,
+            Status.self, Ping.self, Reload.self, Generate.self, Models.self, Providers.self, Prices.self, Health.self,
+            Plan.self, Probe.self, Watch.self,
             Breaker.self, ProviderCommand.self, Call.self, Schema.self,
         ]
     )

@@ -222,7 +222,7 @@ struct AdapterFixtureTests {
         #expect(self.text(events) == "Hi there")
         #expect(events.contains(.metadata(model: "claude-3-5-haiku", requestID: "msg_1")))
         #expect(events.contains(.finish(.length)))
-        #expect(events.contains(.usage(Usage(promptTokens: 15, completionTokens: 7, cachedTokens: 3))))
+        #expect(events.contains(.usage(Usage(promptTokens: 15, completionTokens: 7, cachedTokens: 3, cacheWriteTokens: 2))))
         #expect(events.last == .end)
     }
 

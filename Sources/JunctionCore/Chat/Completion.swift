@@ -7,33 +7,36 @@ public enum FinishReason: String, Sendable, Equatable {
     case error
 }
 
-/// Token counts of one answer.
+/// Token counts of one answer, normalised across providers: the adapters map each provider's fields onto these
+/// meanings, so that pricing never needs to know where the numbers came from.
 public struct Usage: Sendable, Equatable {
+    /// All input tokens: uncached, cache reads and cache writes.
     public var promptTokens: Int
+    /// All output tokens, reasoning included.
     public var completionTokens: Int
-    /// Prompt tokens served from the provider's cache (also counted in `promptTokens`).
+    /// Prompt tokens read from the provider's cache (inside `promptTokens`).
     public var cachedTokens: Int
-    /// Reasoning ("thinking") tokens (also counted in `completionTokens`).
-    public var reasoningTokens: Int
-    /// Prompt tokens written to the provider's cache (also counted in `promptTokens`).
+    /// Prompt tokens written to the provider's cache, at any duration (inside `promptTokens`).
     public var cacheWriteTokens: Int
-    /// The part of `cacheWriteTokens` written at the 1-hour rate.
+    /// The part of `cacheWriteTokens` written at the 1-hour rate (Anthropic's `ephemeral_1h_input_tokens`).
     public var cacheWrite1hTokens: Int
+    /// Reasoning ("thinking") tokens (inside `completionTokens`).
+    public var reasoningTokens: Int
 
     public init(
         promptTokens: Int = 0,
         completionTokens: Int = 0,
         cachedTokens: Int = 0,
-        reasoningTokens: Int = 0,
         cacheWriteTokens: Int = 0,
-        cacheWrite1hTokens: Int = 0
+        cacheWrite1hTokens: Int = 0,
+        reasoningTokens: Int = 0
     ) {
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.cachedTokens = cachedTokens
-        self.reasoningTokens = reasoningTokens
         self.cacheWriteTokens = cacheWriteTokens
         self.cacheWrite1hTokens = cacheWrite1hTokens
+        self.reasoningTokens = reasoningTokens
     }
 
     public var totalTokens: Int { self.promptTokens + self.completionTokens }
@@ -44,6 +47,7 @@ public struct Usage: Sendable, Equatable {
             "completion_tokens": .int(self.completionTokens),
             "total_tokens": .int(self.totalTokens),
             "cached_tokens": .int(self.cachedTokens),
+            "cache_write_tokens": .int(self.cacheWriteTokens),
             "reasoning_tokens": .int(self.reasoningTokens),
         ]
     }

@@ -1,5 +1,4 @@
 import JunctionCore
-import JunctionCore
 
 extension ConfigLoader {
     /// `[providers.NAME]` with its `[[providers.NAME.models]]`.
@@ -80,24 +79,66 @@ extension ConfigLoader {
         provider.priority = table.int("priority", in: 0...1_000) ?? provider.priority
         provider.enabled = table.bool("enabled") ?? provider.enabled
         for model in table.tables("models") {
-            model.rejectUnknownKeys(allowed: ["id", "context_window", "input_usd_per_mtok", "output_usd_per_mtok"])
+            model.rejectUnknownKeys(allowed: Set(["id", "context_window"] + Self.priceKeys))
             let contextWindow = model.int("context_window", in: 1...100_000_000)
-            let inputPrice = model.number("input_usd_per_mtok", minimum: 0)
-            let outputPrice = model.number("output_usd_per_mtok", minimum: 0)
+            let price = Self.readPrice(model)
             guard let id = model.string("id"), !id.isEmpty else {
                 model.problem("id", "is required")
                 continue
             }
-            provider.models.append(
-                ModelConfig(
-                    id: id,
-                    contextWindow: contextWindow,
-                    inputUSDPerMillionTokens: inputPrice,
-                    outputUSDPerMillionTokens: outputPrice
+            if let kind, !price.isEmpty, price.input == nil || price.output == nil,
+                PriceTable.builtIn.price(of: id, kind: kind) == nil
+            {
+                let missing = price.input == nil ? "input_usd_per_mtok" : "output_usd_per_mtok"
+                model.problem(
+                    missing,
+                    "is required: \(kind.rawValue) model \"\(id)\" has no built-in price, so give both "
+                        + "input_usd_per_mtok and output_usd_per_mtok (or no price keys: its cost is then unknown)"
                 )
-            )
+            }
+            provider.models.append(ModelConfig(id: id, contextWindow: contextWindow, price: price))
         }
         guard kind != nil, baseURL != nil else { return nil }
         return provider
+    }
+}
+
+extension ConfigLoader {
+    /// The price keys of `[[providers.NAME.models]]`, USD per million tokens.
+    static let priceKeys = [
+        "input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok", "cache_write_usd_per_mtok",
+        "cache_write_1h_usd_per_mtok", "reasoning_usd_per_mtok",
+    ]
+
+    /// Reads the price keys, rounding each to the nearest micro-USD per million tokens. A negative or
+    /// absurd figure is a problem naming the key.
+    static func readPrice(_ model: ConfigTable) -> ConfiguredPrice {
+        func rate(_ key: String) -> MicroUSD? {
+            let negative: Bool
+            switch model.value(key) {
+            case .int(let number)?: negative = number < 0
+            case .double(let number)?: negative = number < 0
+            default: negative = false
+            }
+            if negative {
+                model.problem(key, "must not be negative: write the price in USD per million tokens, e.g. 2.5")
+                return nil
+            }
+            guard let usd = model.number(key, minimum: 0) else { return nil }
+            // Far above any real price; keeps token × rate arithmetic far from Int overflow.
+            guard usd <= 1_000_000 else {
+                model.problem(key, "must be at most 1000000 (USD per million tokens), got \(usd)")
+                return nil
+            }
+            return MicroUSDText.micro(usd: usd)
+        }
+        return ConfiguredPrice(
+            input: rate("input_usd_per_mtok"),
+            output: rate("output_usd_per_mtok"),
+            cachedInput: rate("cached_input_usd_per_mtok"),
+            cacheWrite: rate("cache_write_usd_per_mtok"),
+            cacheWrite1h: rate("cache_write_1h_usd_per_mtok"),
+            reasoning: rate("reasoning_usd_per_mtok")
+        )
     }
 }

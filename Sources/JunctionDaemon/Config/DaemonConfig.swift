@@ -130,8 +130,21 @@ struct HeaderConfig: Sendable, Equatable {
 struct ModelConfig: Sendable, Equatable {
     var id: String
     var contextWindow: Int?
-    var inputUSDPerMillionTokens: Double?
-    var outputUSDPerMillionTokens: Double?
+    /// Configured prices, converted from the file's USD per million tokens to micro-USD per million tokens.
+    /// Each one set overrides that field of the built-in price (`ProviderRegistry.Provider.price(of:)`).
+    var price = ConfiguredPrice()
+}
+
+/// The `*_usd_per_mtok` keys of one `[[providers.NAME.models]]`, in micro-USD per million tokens.
+struct ConfiguredPrice: Sendable, Equatable {
+    var input: MicroUSD?
+    var output: MicroUSD?
+    var cachedInput: MicroUSD?
+    var cacheWrite: MicroUSD?
+    var cacheWrite1h: MicroUSD?
+    var reasoning: MicroUSD?
+
+    var isEmpty: Bool { self == ConfiguredPrice() }
 }
 
 /// Where a provider's API key comes from. The key itself is read when needed and never stored in the config

@@ -15,6 +15,7 @@ enum MethodCatalog {
         CoreMethods.all(runtime: runtime, reloader: reloader, resilience: resilience)
             + ProviderMethods.all(runtime: runtime, gateway: gateway, transport: transport, resilience: resilience)
             + RouteMethods.all(gateway: gateway)
+            + PriceMethods.all(runtime: runtime)
             + HealthMethods.all(
                 runtime: runtime, resilience: resilience, prober: Prober(transport: transport, resilience: resilience), events: events
             )

@@ -56,8 +56,12 @@ enum ProviderMethods {
                 config.models.map { model in
                     var object: JSONObject = ["id": .string(model.id)]
                     if let window = model.contextWindow { object["context_window"] = .int(window) }
-                    if let price = model.inputUSDPerMillionTokens { object["input_usd_per_mtok"] = .double(price) }
-                    if let price = model.outputUSDPerMillionTokens { object["output_usd_per_mtok"] = .double(price) }
+                    if let price = model.price.input {
+                        object["input_usd_per_mtok"] = .number(MicroUSDText.decimal(price))
+                    }
+                    if let price = model.price.output {
+                        object["output_usd_per_mtok"] = .number(MicroUSDText.decimal(price))
+                    }
                     return .object(object)
                 }
             ),

@@ -54,14 +54,9 @@ public struct AnthropicAdapter: ProviderAdapter {
 
     static func usage(_ json: JSONValue?) -> Usage? {
         guard let json, case .object = json else { return nil }
-        let input = json["input_tokens"]?.intValue ?? 0
-        let created = json["cache_creation_input_tokens"]?.intValue ?? 0
-        let read = json["cache_read_input_tokens"]?.intValue ?? 0
-        return Usage(
-            promptTokens: input + created + read,
-            completionTokens: json["output_tokens"]?.intValue ?? 0,
-            cachedTokens: read
-        )
+        var parts = AnthropicUsageParts()
+        parts.merge(json)
+        return parts.usage
     }
 
     public func parseCompletion(_ head: HTTPResponseHead, body: [UInt8], now: Double) -> Result<Completion, ProviderError> {
@@ -136,7 +131,7 @@ public struct AnthropicAdapter: ProviderAdapter {
 struct AnthropicStreamDecoder: StreamDecoding {
     private var parser = SSEParser()
     private(set) var malformedEvents = 0
-    private var usage = Usage()
+    private var usage = AnthropicUsageParts()
 
     mutating func feed(_ bytes: [UInt8]) -> [StreamEvent] {
         var events: [StreamEvent] = []
@@ -149,23 +144,21 @@ struct AnthropicStreamDecoder: StreamDecoding {
             case "message_start":
                 let message = json["message"]
                 events.append(.metadata(model: message?["model"]?.stringValue, requestID: message?["id"]?.stringValue))
-                if let usage = AnthropicAdapter.usage(message?["usage"]) {
-                    self.usage = usage
-                    events.append(.usage(usage))
+                if let usage = message?["usage"], case .object = usage {
+                    self.usage = AnthropicUsageParts()
+                    self.usage.merge(usage)
+                    events.append(.usage(self.usage.usage))
                 }
             case "content_block_delta":
                 let delta = json["delta"]
                 if let text = delta?["text"]?.stringValue, !text.isEmpty { events.append(.delta(text)) }
                 if let thinking = delta?["thinking"]?.stringValue, !thinking.isEmpty { events.append(.reasoning(thinking)) }
             case "message_delta":
-                // Usage here is cumulative; input counts may be absent (then the message_start ones stand).
+                // Usage here is cumulative; fields it leaves out (often the input ones) keep their
+                // message_start values.
                 if let update = json["usage"], case .object = update {
-                    if let output = update["output_tokens"]?.intValue { self.usage.completionTokens = output }
-                    if update["input_tokens"] != nil, let full = AnthropicAdapter.usage(update) {
-                        self.usage.promptTokens = full.promptTokens
-                        self.usage.cachedTokens = full.cachedTokens
-                    }
-                    events.append(.usage(self.usage))
+                    self.usage.merge(update)
+                    events.append(.usage(self.usage.usage))
                 }
                 if let finish = WireFormat.finishReason(json["delta"]?["stop_reason"]?.stringValue) {
                     events.append(.finish(finish))
@@ -184,5 +177,42 @@ struct AnthropicStreamDecoder: StreamDecoding {
             }
         }
         return events
+    }
+}
+
+/// Anthropic's usage fields as sent. `input_tokens` exclude cache reads (`cache_read_input_tokens`) and cache
+/// writes (`cache_creation_input_tokens`, split by duration in `cache_creation.ephemeral_5m_input_tokens` /
+/// `ephemeral_1h_input_tokens`); `output_tokens` include thinking, which Anthropic does not count apart.
+struct AnthropicUsageParts {
+    var input = 0
+    var cacheRead = 0
+    var cacheWrite = 0
+    var cacheWrite1h = 0
+    var output = 0
+
+    /// Takes every field `json` has; the others keep their values.
+    mutating func merge(_ json: JSONValue) {
+        if let input = json["input_tokens"]?.intValue { self.input = input }
+        if let read = json["cache_read_input_tokens"]?.intValue { self.cacheRead = read }
+        let durations = json["cache_creation"]
+        let fiveMinutes = durations?["ephemeral_5m_input_tokens"]?.intValue
+        let oneHour = durations?["ephemeral_1h_input_tokens"]?.intValue
+        if let oneHour { self.cacheWrite1h = oneHour }
+        if let written = json["cache_creation_input_tokens"]?.intValue {
+            self.cacheWrite = written
+        } else if fiveMinutes != nil || oneHour != nil {
+            self.cacheWrite = (fiveMinutes ?? 0) + (oneHour ?? 0)
+        }
+        if let output = json["output_tokens"]?.intValue { self.output = output }
+    }
+
+    var usage: Usage {
+        Usage(
+            promptTokens: self.input + self.cacheRead + self.cacheWrite,
+            completionTokens: self.output,
+            cachedTokens: self.cacheRead,
+            cacheWriteTokens: self.cacheWrite,
+            cacheWrite1hTokens: min(self.cacheWrite1h, self.cacheWrite)
+        )
     }
 }

@@ -51,11 +51,14 @@ public struct GeminiAdapter: ProviderAdapter {
         )
     }
 
+    /// `promptTokenCount` includes cached content (`cachedContentTokenCount`); tool-use prompt tokens
+    /// (`toolUsePromptTokenCount`) and thinking (`thoughtsTokenCount`) are counted apart and added here, so that
+    /// prompt and completion hold every billed token.
     static func usage(_ json: JSONValue?) -> Usage? {
         guard let json, case .object = json else { return nil }
         let thoughts = json["thoughtsTokenCount"]?.intValue ?? 0
         return Usage(
-            promptTokens: json["promptTokenCount"]?.intValue ?? 0,
+            promptTokens: (json["promptTokenCount"]?.intValue ?? 0) + (json["toolUsePromptTokenCount"]?.intValue ?? 0),
             completionTokens: (json["candidatesTokenCount"]?.intValue ?? 0) + thoughts,
             cachedTokens: json["cachedContentTokenCount"]?.intValue ?? 0,
             reasoningTokens: thoughts

@@ -76,16 +76,31 @@ public struct OpenAICompatibleAdapter: ProviderAdapter {
         )
     }
 
+    /// Normalises the usage object of OpenAI and the servers that copy it. `prompt_tokens` already include cache
+    /// reads (`prompt_tokens_details.cached_tokens`) and DashScope's explicit-cache writes
+    /// (`prompt_tokens_details.cache_creation_input_tokens`); reasoning is inside `completion_tokens`
+    /// (`completion_tokens_details.reasoning_tokens`). DeepSeek splits the prompt into
+    /// `prompt_cache_hit_tokens` and `prompt_cache_miss_tokens`: the prompt is their sum, the hits are cached.
     static func usage(_ json: JSONValue) -> Usage? {
         guard case .object = json else { return nil }
-        let cached = json["prompt_tokens_details"]?["cached_tokens"]?.intValue
-            ?? json["prompt_cache_hit_tokens"]?.intValue  // DeepSeek
-            ?? 0
+        let details = json["prompt_tokens_details"]
+        var prompt = json["prompt_tokens"]?.intValue ?? 0
+        var cached = details?["cached_tokens"]?.intValue ?? 0
+        if let hit = json["prompt_cache_hit_tokens"]?.intValue {
+            cached = hit
+            if let miss = json["prompt_cache_miss_tokens"]?.intValue { prompt = hit + miss }
+        }
+        let cacheWrite =
+            details?["cache_creation_input_tokens"]?.intValue
+            ?? details?["cache_creation"]?["ephemeral_5m_input_tokens"]?.intValue ?? 0
+        let completion = json["completion_tokens"]?.intValue ?? 0
+        let reasoning = json["completion_tokens_details"]?["reasoning_tokens"]?.intValue ?? 0
         return Usage(
-            promptTokens: json["prompt_tokens"]?.intValue ?? 0,
-            completionTokens: json["completion_tokens"]?.intValue ?? 0,
+            promptTokens: prompt,
+            completionTokens: completion,
             cachedTokens: cached,
-            reasoningTokens: json["completion_tokens_details"]?["reasoning_tokens"]?.intValue ?? 0
+            cacheWriteTokens: cacheWrite,
+            reasoningTokens: min(reasoning, completion)
         )
     }
 

@@ -108,6 +108,14 @@ final class SimProcess: @unchecked Sendable {
         _ = try runCommand("/usr/bin/curl", ["-s", "-X", "POST", "-d", body.compactText, "\(self.baseURL)/_sim/faults"])
     }
 
+    /// Makes the simulator report `usage` for `model` (every dialect in its own fields); nil: its own counts again.
+    /// Keys: prompt, cached, cache_write, cache_write_1h, completion, reasoning (see SimUsage).
+    func setUsage(model: String, usage: JSONValue?) throws {
+        let body: JSONValue = ["model": .string(model), "usage": usage ?? .null]
+        let result = try runCommand("/usr/bin/curl", ["-s", "-f", "-X", "POST", "-d", body.compactText, "\(self.baseURL)/_sim/usage"])
+        guard result.status == 0 else { throw DaemonFailed(message: "junction-sim refused the usage: \(result.stdout)") }
+    }
+
     deinit {
         if self.process.isRunning {
             self.process.terminate()
