@@ -1,0 +1,12 @@
+/// A budget's spend crossed one of its `alert_at` thresholds: fires once per threshold and period.
+public struct BudgetAlert: Sendable, Equatable {
+    public var budget: String
+    /// `.day` (of `daily_usd`) or `.month` (of `monthly_usd`).
+    public var period: BudgetPeriod
+    /// The fraction crossed, from `alert_at`.
+    public var threshold: Double
+    public var spent: MicroUSD
+    public var limit: MicroUSD
+    /// When the period ends (Unix ms).
+    public var resetsAt: Int64
+}
