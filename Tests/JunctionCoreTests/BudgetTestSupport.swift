@@ -11,15 +11,3 @@ func usd(_ dollars: Double) -> MicroUSD { MicroUSDText.micro(usd: dollars) }
 let alice = BudgetCaller(uid: 1000, gid: 100)
 let bob = BudgetCaller(uid: 1001, gid: 100)
 let admin = BudgetCaller(uid: 0, gid: 0, isAdmin: true)
-
-extension BudgetAdmission {
-    var reservation: BudgetReservation? {
-        guard case .admitted(let reservation) = self else { return nil }
-        return reservation
-    }
-
-    var refusal: BudgetRefusal? {
-        guard case .refused(let refusal) = self else { return nil }
-        return refusal
-    }
-}

@@ -2,6 +2,18 @@
 public enum BudgetAdmission: Sendable, Equatable {
     case admitted(BudgetReservation)
     case refused(BudgetRefusal)
+
+    /// The reservation, if admitted.
+    public var reservation: BudgetReservation? {
+        guard case .admitted(let reservation) = self else { return nil }
+        return reservation
+    }
+
+    /// The refusal, if refused.
+    public var refusal: BudgetRefusal? {
+        guard case .refused(let refusal) = self else { return nil }
+        return refusal
+    }
 }
 
 /// What an admitted request holds on the budgets that matched it, until it is settled.

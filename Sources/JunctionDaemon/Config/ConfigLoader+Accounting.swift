@@ -38,9 +38,14 @@ extension ConfigLoader {
             )
         }
         var rule = BudgetRule(name: name)
+        // A bad match makes the budget unusable, but reading goes on so that every mistake is reported at once.
+        var matchIsValid = true
         if table.value("match") != nil {
-            guard let match = table.table("match").flatMap(Self.readBudgetMatch) else { return nil }
-            rule.match = match
+            if let match = table.table("match").flatMap(Self.readBudgetMatch) {
+                rule.match = match
+            } else {
+                matchIsValid = false
+            }
         }
         rule.dailyUSD = table.usd("daily_usd")
         rule.monthlyUSD = table.usd("monthly_usd")
@@ -63,7 +68,7 @@ extension ConfigLoader {
             )
             return nil
         }
-        return rule
+        return matchIsValid ? rule : nil
     }
 
     /// `match = { uid = 1000 }`, `{ gid = 100 }` or `{ client = "batch" }`: exactly one of them.
