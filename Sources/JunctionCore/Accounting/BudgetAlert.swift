@@ -9,4 +9,14 @@ public struct BudgetAlert: Sendable, Equatable {
     public var limit: MicroUSD
     /// When the period ends (Unix ms).
     public var resetsAt: Int64
+
+    public init(budget: String, period: BudgetPeriod, threshold: Double, spent: MicroUSD, limit: MicroUSD,
+                resetsAt: Int64) {
+        self.budget = budget
+        self.period = period
+        self.threshold = threshold
+        self.spent = spent
+        self.limit = limit
+        self.resetsAt = resetsAt
+    }
 }

@@ -33,6 +33,7 @@ public struct BudgetBook: Sendable {
     /// it, reserving it on all matching budgets (exempt ones count it without checking it); otherwise refuses it
     /// and reserves nothing. Of several limits it breaks, the refusal names the one that stays closed longest.
     public mutating func admit(_ caller: BudgetCaller, estimate: BudgetEstimate, at now: Int64) -> BudgetAdmission {
+        let estimate = BudgetEstimate(microUSD: estimate.microUSD.map { max(0, $0) }, tokens: max(0, estimate.tokens))
         let matching = self.states.indices.filter { self.states[$0].rule.match.matches(caller) }
         var refusals: [BudgetRefusal] = []
         for index in matching {
@@ -53,9 +54,7 @@ public struct BudgetBook: Sendable {
         }
         let id = self.nextReservationID
         self.nextReservationID += 1
-        let hold = BudgetHold(
-            microUSD: max(0, estimate.microUSD ?? 0), tokens: max(0, estimate.tokens), admittedAt: now
-        )
+        let hold = BudgetHold(microUSD: estimate.microUSD ?? 0, tokens: estimate.tokens, admittedAt: now)
         for index in matching { self.states[index].hold(id, hold) }
         return .admitted(
             BudgetReservation(
