@@ -11,9 +11,9 @@ struct BudgetPeriodTests {
         caller: BudgetCaller = alice
     ) throws -> [BudgetAlert] {
         let reservation = try #require(
-            book.admit(caller, estimate: BudgetEstimate(microUSD: usd(dollars), tokens: 100), at: time).reservation
+            book.admit(caller, estimate: estimate(usd(dollars), tokens: 100), at: time).reservation
         )
-        return book.settle(reservation, actual: BudgetSpend(microUSD: usd(dollars), tokens: 100), at: time)
+        return book.settle(reservation, actual: actual(usd(dollars), tokens: 100), at: time)
     }
 
     @Test func utcDaysAndMonths() {
@@ -77,12 +77,13 @@ struct BudgetPeriodTests {
             _ = try self.spend(&book, 1, at: midnight - 3_600_000)
             // The last millisecond of the day is still the old day: full.
             let full = try #require(
-                book.admit(alice, estimate: BudgetEstimate(microUSD: 1, tokens: 1), at: midnight - 1).refusal
+                book.admit(alice, estimate: estimate(1), at: midnight - 1).refusal
             )
             #expect(full.resetsAt == midnight)
             // At midnight exactly, a new day.
-            #expect(book.admit(alice, estimate: BudgetEstimate(microUSD: usd(1), tokens: 1), at: midnight).reservation != nil)
-            #expect(book.status(for: alice, at: midnight).first?.day == PeriodBounds(start: midnight, end: midnight + 86_400_000))
+            #expect(book.admit(alice, estimate: estimate(usd(1)), at: midnight).reservation != nil)
+            let day = book.status(for: alice, at: midnight).first?.day
+            #expect(day == PeriodBounds(start: midnight, end: midnight + 86_400_000))
         }
     }
 
@@ -90,16 +91,16 @@ struct BudgetPeriodTests {
         var book = BudgetBook(rules: [BudgetRule(name: "team-a", dailyUSD: usd(5), monthlyUSD: usd(100))])
         let lateEvening = ms("2026-12-02T23:59:30Z")
         let running = try #require(
-            book.admit(alice, estimate: BudgetEstimate(microUSD: usd(4), tokens: 100), at: lateEvening).reservation
+            book.admit(alice, estimate: estimate(usd(4), tokens: 100), at: lateEvening).reservation
         )
         let midnight = ms("2026-12-03T00:00:00Z")
         // Still running after midnight: its worst case stays reserved in the new day.
         let status = try #require(book.status(for: alice, at: midnight).first)
         #expect(status.dayUsage == BudgetUsage())
         #expect(status.dailyUSD?.reserved == usd(4))
-        #expect(book.admit(alice, estimate: BudgetEstimate(microUSD: usd(1.5), tokens: 1), at: midnight).refusal != nil)
+        #expect(book.admit(alice, estimate: estimate(usd(1.5)), at: midnight).refusal != nil)
         // Settled after midnight, it is charged to the day it started in (as the ledger dates it), and to the month.
-        _ = book.settle(running, actual: BudgetSpend(microUSD: usd(3), tokens: 80), at: midnight + 10_000)
+        _ = book.settle(running, actual: actual(usd(3), tokens: 80), at: midnight + 10_000)
         let after = try #require(book.status(for: alice, at: midnight + 10_001).first)
         #expect(after.dayUsage.microUSD == 0)
         #expect(after.dayUsage.tokens == 0)
@@ -114,13 +115,15 @@ struct BudgetPeriodTests {
         var book = BudgetBook(rules: [BudgetRule(name: "team-a", monthlyUSD: usd(10))], calendar: calendar)
         _ = try self.spend(&book, 10, at: ms("2026-12-31T23:00:00-05:00"))
         let refusal = try #require(
-            book.admit(alice, estimate: BudgetEstimate(microUSD: 1, tokens: 1), at: ms("2027-01-01T04:59:59.999Z")).refusal
+            book.admit(alice, estimate: estimate(1), at: ms("2027-01-01T04:59:59.999Z")).refusal
         )
         #expect(refusal.resetsAt == ms("2027-01-01T00:00:00-05:00"))
         #expect(refusal.message.contains("resets at 2027-01-01T00:00:00-05:00"))
-        #expect(book.admit(alice, estimate: BudgetEstimate(microUSD: 1, tokens: 1), at: ms("2027-01-01T05:00:00Z")).reservation != nil)
+        #expect(book.admit(alice, estimate: estimate(1), at: ms("2027-01-01T05:00:00Z")).reservation != nil)
         let january = try #require(book.status(for: alice, at: ms("2027-01-01T05:00:00Z")).first)
-        #expect(january.month == PeriodBounds(start: ms("2027-01-01T00:00:00-05:00"), end: ms("2027-02-01T00:00:00-05:00")))
+        #expect(
+            january.month == PeriodBounds(start: ms("2027-01-01T00:00:00-05:00"), end: ms("2027-02-01T00:00:00-05:00"))
+        )
         #expect(january.monthUsage.microUSD == 0)
     }
 }
@@ -131,9 +134,9 @@ struct BudgetAlertTests {
 
     private func spend(_ book: inout BudgetBook, _ dollars: Double, at time: Int64) throws -> [BudgetAlert] {
         let reservation = try #require(
-            book.admit(alice, estimate: BudgetEstimate(microUSD: usd(dollars), tokens: 100), at: time).reservation
+            book.admit(alice, estimate: estimate(usd(dollars), tokens: 100), at: time).reservation
         )
-        return book.settle(reservation, actual: BudgetSpend(microUSD: usd(dollars), tokens: 100), at: time)
+        return book.settle(reservation, actual: actual(usd(dollars), tokens: 100), at: time)
     }
 
     @Test func eachThresholdFiresOncePerPeriodAndAgainInTheNext() throws {
@@ -195,7 +198,7 @@ struct BudgetAlertTests {
         #expect(try self.spend(&after, 1, at: self.noon + 13).map(\.threshold) == [0.8])
         // The seeded spend limits as before the restart.
         let refusal = try #require(
-            after.admit(alice, estimate: BudgetEstimate(microUSD: usd(2.5), tokens: 1), at: self.noon + 14).refusal
+            after.admit(alice, estimate: estimate(usd(2.5)), at: self.noon + 14).refusal
         )
         #expect(refusal.spent == usd(8))
     }
@@ -203,8 +206,8 @@ struct BudgetAlertTests {
     @Test func seedingCountsTheDaysRequests() throws {
         var book = BudgetBook(rules: [BudgetRule(name: "team-a", dailyRequests: 100)])
         book.seed(budget: "team-a", day: BudgetUsage(requests: 99), month: BudgetUsage(requests: 500), at: self.noon)
-        #expect(book.admit(alice, estimate: BudgetEstimate(microUSD: 0, tokens: 1), at: self.noon).reservation != nil)
-        #expect(book.admit(alice, estimate: BudgetEstimate(microUSD: 0, tokens: 1), at: self.noon).refusal?.spent == 100)
+        #expect(book.admit(alice, estimate: estimate(0), at: self.noon).reservation != nil)
+        #expect(book.admit(alice, estimate: estimate(0), at: self.noon).refusal?.spent == 100)
     }
 
     @Test func moneyTextShowsCentsAndOnlyTheDecimalsThatMatter() {

@@ -121,7 +121,8 @@ struct ConfigAccountingTests {
         )
         #expect(found == [
             "test.toml:2: budgets.a.daily_usd: must be an amount of US dollars such as 5 or 0.25, got a string",
-            "test.toml:3: budgets.a.monthly_usd: must be at least 0.000001 (US dollars); leave the key out for no limit",
+            "test.toml:3: budgets.a.monthly_usd: must be at least 0.000001 (US dollars); leave the key out for no "
+                + "limit",
             "test.toml:4: budgets.a.daily_tokens: must be between 1 and 1000000000000, got 0",
             "test.toml:5: budgets.a.rpm: must be an integer, got a float",
             "test.toml:6: budgets.a.exempt_admins: must be true or false, got a string",

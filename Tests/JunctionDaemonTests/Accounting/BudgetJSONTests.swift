@@ -10,13 +10,19 @@ struct BudgetJSONTests {
 
     private let caller = BudgetCaller(uid: 1000, gid: 100)
 
+    private func estimate(_ microUSD: MicroUSD?, tokens: Int = 1) -> BudgetEstimate {
+        BudgetEstimate(microUSD: microUSD, tokens: tokens)
+    }
+
     @Test func aUSDRefusalIsA32003WithTheIssuesDataFields() throws {
         let calendar = try #require(ZonedPeriodCalendar(identifier: "America/New_York"))
-        var book = BudgetBook(rules: [BudgetRule(name: "team-a", match: .uid(1000), dailyUSD: 5_000_000)], calendar: calendar)
+        var book = BudgetBook(
+            rules: [BudgetRule(name: "team-a", match: .uid(1000), dailyUSD: 5_000_000)], calendar: calendar
+        )
         let now = self.ms("2026-12-02T12:00:00-05:00")
-        let first = try #require(book.admit(self.caller, estimate: BudgetEstimate(microUSD: 4_980_000, tokens: 1), at: now).reservation)
+        let first = try #require(book.admit(self.caller, estimate: self.estimate(4_980_000), at: now).reservation)
         _ = book.settle(first, actual: BudgetSpend(microUSD: 4_980_000, tokens: 1), at: now)
-        let refusal = try #require(book.admit(self.caller, estimate: BudgetEstimate(microUSD: 30_000, tokens: 1), at: now).refusal)
+        let refusal = try #require(book.admit(self.caller, estimate: self.estimate(30_000), at: now).refusal)
         let error = refusal.rpcError(calendar: calendar)
         #expect(error.code == -32003)
         #expect(error.message.contains("resets at 2026-12-03T00:00:00-05:00"))
@@ -30,8 +36,8 @@ struct BudgetJSONTests {
     @Test func countRefusalsCarryCountsAndUnknownPricesNoReset() throws {
         var book = BudgetBook(rules: [BudgetRule(name: "b", dailyUSD: 1_000_000, rpm: 1)])
         let now = self.ms("2026-12-02T12:00:00Z")
-        _ = try #require(book.admit(self.caller, estimate: BudgetEstimate(microUSD: 1, tokens: 1), at: now).reservation)
-        let rpm = try #require(book.admit(self.caller, estimate: BudgetEstimate(microUSD: 1, tokens: 1), at: now).refusal)
+        _ = try #require(book.admit(self.caller, estimate: self.estimate(1), at: now).reservation)
+        let rpm = try #require(book.admit(self.caller, estimate: self.estimate(1), at: now).refusal)
         #expect(
             rpm.rpcError(calendar: FixedOffsetCalendar.utc).data?.compactText
                 == #"{"budget":"b","period":"minute","kind":"rpm","limit_requests":1,"admitted_requests":1,"#
@@ -52,9 +58,11 @@ struct BudgetJSONTests {
             ]
         )
         let now = self.ms("2026-12-02T12:00:00Z")
-        let done = try #require(book.admit(self.caller, estimate: BudgetEstimate(microUSD: 500_000, tokens: 2_000), at: now).reservation)
+        let done = try #require(
+            book.admit(self.caller, estimate: self.estimate(500_000, tokens: 2_000), at: now).reservation
+        )
         _ = book.settle(done, actual: BudgetSpend(microUSD: 250_000, tokens: 1_500), at: now)
-        _ = try #require(book.admit(self.caller, estimate: BudgetEstimate(microUSD: 500_000, tokens: 2_000), at: now).reservation)
+        _ = try #require(book.admit(self.caller, estimate: self.estimate(500_000, tokens: 2_000), at: now).reservation)
         let status = try #require(book.status(for: self.caller, at: now + 1).first)
         #expect(
             status.json(calendar: FixedOffsetCalendar.utc).compactText

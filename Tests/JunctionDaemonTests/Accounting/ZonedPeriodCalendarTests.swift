@@ -33,7 +33,8 @@ struct ZonedPeriodCalendarTests {
             == PeriodBounds(start: self.ms("2026-12-01T00:00:00-05:00"), end: self.ms("2026-12-02T00:00:00-05:00")))
         #expect(calendar.day(containing: self.ms("2026-12-02T05:00:00Z"))
             == PeriodBounds(start: self.ms("2026-12-02T00:00:00-05:00"), end: self.ms("2026-12-03T00:00:00-05:00")))
-        #expect(calendar.day(containing: self.ms("2026-07-04T12:00:00-04:00")).start == self.ms("2026-07-04T00:00:00-04:00"))
+        let summer = calendar.day(containing: self.ms("2026-07-04T12:00:00-04:00"))
+        #expect(summer.start == self.ms("2026-07-04T00:00:00-04:00"))
         #expect(calendar.utcOffsetSeconds(at: self.ms("2026-07-04T12:00:00Z")) == -4 * 3600)
         #expect(calendar.rfc3339(self.ms("2026-12-03T05:00:00Z")) == "2026-12-03T00:00:00-05:00")
     }
@@ -41,10 +42,12 @@ struct ZonedPeriodCalendarTests {
     @Test func theSpringForwardDayHas23HoursAndTheFallBackDay25() throws {
         let calendar = try self.newYork()
         let spring = calendar.day(containing: self.ms("2026-03-08T12:00:00-04:00"))
-        #expect(spring == PeriodBounds(start: self.ms("2026-03-08T00:00:00-05:00"), end: self.ms("2026-03-09T00:00:00-04:00")))
+        #expect(spring.start == self.ms("2026-03-08T00:00:00-05:00"))
+        #expect(spring.end == self.ms("2026-03-09T00:00:00-04:00"))
         #expect(spring.end - spring.start == 23 * 3_600_000)
         let fall = calendar.day(containing: self.ms("2026-11-01T01:30:00-05:00"))
-        #expect(fall == PeriodBounds(start: self.ms("2026-11-01T00:00:00-04:00"), end: self.ms("2026-11-02T00:00:00-05:00")))
+        #expect(fall.start == self.ms("2026-11-01T00:00:00-04:00"))
+        #expect(fall.end == self.ms("2026-11-02T00:00:00-05:00"))
         #expect(fall.end - fall.start == 25 * 3_600_000)
         // The hour that happens twice belongs to the one day.
         #expect(calendar.day(containing: self.ms("2026-11-01T01:30:00-04:00")) == fall)
@@ -83,7 +86,8 @@ struct ZonedPeriodCalendarTests {
             let lastMillisecond = book.admit(caller, estimate: BudgetEstimate(microUSD: 1, tokens: 1), at: midnight - 1)
             #expect(lastMillisecond.refusal?.resetsAt == midnight)
             #expect(lastMillisecond.refusal?.message.contains("resets at \(text)") == true)
-            #expect(book.admit(caller, estimate: BudgetEstimate(microUSD: 1, tokens: 1), at: midnight).reservation != nil)
+            let afterMidnight = book.admit(caller, estimate: BudgetEstimate(microUSD: 1, tokens: 1), at: midnight)
+            #expect(afterMidnight.reservation != nil)
         }
     }
 
