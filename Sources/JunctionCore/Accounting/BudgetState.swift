@@ -73,24 +73,22 @@ struct BudgetState: Sendable, Equatable {
             refuse(.day, .requests, limit: limit, spent: self.dayUsage.requests, reserved: 0, requested: 1,
                    resetsAt: self.day.end)
         }
-        let usdLimits: [(BudgetPeriod, MicroUSD?, BudgetUsage, PeriodBounds)] = [
-            (.day, self.rule.dailyUSD, self.dayUsage, self.day),
-            (.month, self.rule.monthlyUSD, self.monthUsage, self.month),
-        ]
-        for (period, limit, usage, bounds) in usdLimits {
-            guard let limit else { continue }
+        func checkUSD(_ period: BudgetPeriod, limit: MicroUSD?, spent: MicroUSD, resetsAt: Int64) {
+            guard let limit else { return }
             guard let cost = estimate.microUSD else {
                 if unknownPrice == .refuse {
-                    refuse(period, .unknownPrice, limit: limit, spent: usage.microUSD, reserved: self.reservedMicroUSD,
+                    refuse(period, .unknownPrice, limit: limit, spent: spent, reserved: self.reservedMicroUSD,
                            requested: 0, resetsAt: nil)
                 }
-                continue
+                return
             }
-            if usage.microUSD + self.reservedMicroUSD + cost > limit {
-                refuse(period, .usd, limit: limit, spent: usage.microUSD, reserved: self.reservedMicroUSD,
-                       requested: cost, resetsAt: cost > limit ? nil : bounds.end)
+            if spent + self.reservedMicroUSD + cost > limit {
+                refuse(period, .usd, limit: limit, spent: spent, reserved: self.reservedMicroUSD, requested: cost,
+                       resetsAt: cost > limit ? nil : resetsAt)
             }
         }
+        checkUSD(.day, limit: self.rule.dailyUSD, spent: self.dayUsage.microUSD, resetsAt: self.day.end)
+        checkUSD(.month, limit: self.rule.monthlyUSD, spent: self.monthUsage.microUSD, resetsAt: self.month.end)
         if let limit = self.rule.dailyTokens, self.dayUsage.tokens + self.reservedTokens + estimate.tokens > limit {
             refuse(.day, .tokens, limit: limit, spent: self.dayUsage.tokens, reserved: self.reservedTokens,
                    requested: estimate.tokens, resetsAt: estimate.tokens > limit ? nil : self.day.end)
