@@ -62,6 +62,21 @@ struct BudgetBookTests {
         #expect(status.reservedMicroUSD == 0)
     }
 
+    @Test func hugeAndNegativeAmountsAreClampedNotOverflowed() throws {
+        var book = self.book(BudgetRule(name: "rate", rpm: 1_000))
+        let first = try #require(book.admit(alice, estimate: estimate(.max, tokens: .max), at: self.noon).reservation)
+        let second = try #require(book.admit(alice, estimate: estimate(-5, tokens: -5), at: self.noon).reservation)
+        #expect(first.microUSD == BudgetBook.largestAmount)
+        #expect(first.tokens == BudgetBook.largestAmount)
+        #expect(second.microUSD == 0)
+        _ = book.settle(first, actual: actual(.max, tokens: .max), at: self.noon)
+        _ = book.settle(second, actual: actual(-5, tokens: -5), at: self.noon)
+        let status = try #require(book.statusOfAll(at: self.noon).first)
+        #expect(status.dayUsage.microUSD == BudgetBook.largestAmount)
+        #expect(status.dayUsage.tokens == BudgetBook.largestAmount)
+        #expect(status.reservedMicroUSD == 0)
+    }
+
     @Test func aCallerNoBudgetMatchesIsAdmittedWithAnEmptyReservation() throws {
         var book = self.book(BudgetRule(name: "team-a", match: .uid(1000), dailyUSD: usd(1)))
         let reservation = try #require(

@@ -132,6 +132,12 @@ struct ConfigAccountingTests {
         #expect(self.problems("[budgets.a]\ndaily_usd = 1e12\n") == [
             "test.toml:2: budgets.a.daily_usd: must be at most 1000000000 (US dollars)"
         ])
+        // Neither a huge negative amount nor one below a micro-dollar is a crash or a zero limit.
+        #expect(self.problems("[budgets.a]\ndaily_usd = -1e300\nmonthly_usd = 0.0000001\n") == [
+            "test.toml:2: budgets.a.daily_usd: must be at least 0.000001 (US dollars); leave the key out for no limit",
+            "test.toml:3: budgets.a.monthly_usd: must be at least 0.000001 (US dollars); leave the key out for no "
+                + "limit",
+        ])
     }
 
     @Test func aBudgetMustLimitSomething() {

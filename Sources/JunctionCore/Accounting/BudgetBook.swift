@@ -13,6 +13,10 @@ public struct BudgetBook: Sendable {
     private var states: [BudgetState]
     private var nextReservationID: UInt64 = 1
 
+    /// The most one request may reserve or be charged, in micro-USD ($70 million) and in tokens: amounts are
+    /// clamped to it, so that no sum of them can overflow, whatever a caller's `max_tokens`.
+    static let largestAmount = 1 << 46
+
     public init(
         rules: [BudgetRule],
         calendar: any PeriodCalendar = FixedOffsetCalendar.utc,
@@ -33,7 +37,9 @@ public struct BudgetBook: Sendable {
     /// it, reserving it on all matching budgets (exempt ones count it without checking it); otherwise refuses it
     /// and reserves nothing. Of several limits it breaks, the refusal names the one that stays closed longest.
     public mutating func admit(_ caller: BudgetCaller, estimate: BudgetEstimate, at now: Int64) -> BudgetAdmission {
-        let estimate = BudgetEstimate(microUSD: estimate.microUSD.map { max(0, $0) }, tokens: max(0, estimate.tokens))
+        let estimate = BudgetEstimate(
+            microUSD: estimate.microUSD.map(Self.clamped), tokens: Self.clamped(estimate.tokens)
+        )
         let matching = self.states.indices.filter { self.states[$0].rule.match.matches(caller) }
         var refusals: [BudgetRefusal] = []
         for index in matching {
@@ -72,6 +78,7 @@ public struct BudgetBook: Sendable {
     /// finished after it does not count in the new period. Returns the alerts the charge fires. Settling twice
     /// (or a reservation of a budget removed since) does nothing.
     public mutating func settle(_ reservation: BudgetReservation, actual: BudgetSpend, at now: Int64) -> [BudgetAlert] {
+        let actual = BudgetSpend(microUSD: actual.microUSD.map(Self.clamped), tokens: Self.clamped(actual.tokens))
         var alerts: [BudgetAlert] = []
         for name in reservation.budgets {
             guard let index = self.index(of: name) else { continue }
@@ -149,6 +156,10 @@ public struct BudgetBook: Sendable {
             return kept
         }
         return book
+    }
+
+    private static func clamped(_ amount: Int) -> Int {
+        min(max(0, amount), Self.largestAmount)
     }
 
     private func index(of name: String) -> Int? {

@@ -118,8 +118,8 @@ struct BudgetState: Sendable, Equatable {
         self.rollOver(to: now, calendar: calendar)
         self.reservedMicroUSD -= hold.microUSD
         self.reservedTokens -= hold.tokens
-        let cost = max(0, actual.microUSD ?? 0)
-        let tokens = max(0, actual.tokens)
+        let cost = actual.microUSD ?? 0
+        let tokens = actual.tokens
         if hold.admittedAt >= self.day.start {
             self.dayUsage.microUSD += cost
             self.dayUsage.tokens += tokens

@@ -144,11 +144,11 @@ extension ConfigTable {
             self.problem(key, "must be at most 1000000000 (US dollars)")
             return nil
         }
-        let micro = MicroUSDText.micro(usd: dollars)
-        guard micro > 0 else {
+        // Checked before converting: a huge negative amount does not fit an Int.
+        guard dollars > 0, MicroUSDText.micro(usd: dollars) > 0 else {
             self.problem(key, "must be at least 0.000001 (US dollars); leave the key out for no limit")
             return nil
         }
-        return micro
+        return MicroUSDText.micro(usd: dollars)
     }
 }
