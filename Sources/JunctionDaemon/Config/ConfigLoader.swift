@@ -108,7 +108,17 @@ enum ConfigLoader {
                 if let parsed = Self.readRoute(name: name, route, providers: declared) { config.routes.append(parsed) }
             }
         }
-        root.rejectUnknownKeys(allowed: ["server", "defaults", "resilience", "providers", "routes", "log"])
+        if let accounting = root.table("accounting") { config.accounting = Self.readAccounting(accounting) }
+        if let budgets = root.table("budgets") {
+            let line = { (name: String) in report.locator.line(of: "budgets.\(name)") ?? .max }
+            for name in budgets.keys.sorted(by: { (line($0), $0) < (line($1), $1) }) {
+                guard let budget = budgets.table(name) else { continue }
+                if let parsed = Self.readBudget(name: name, budget) { config.accounting.budgets.append(parsed) }
+            }
+        }
+        root.rejectUnknownKeys(
+            allowed: ["server", "defaults", "resilience", "providers", "routes", "accounting", "budgets", "log"]
+        )
         if !report.problems.isEmpty { throw ConfigErrors(problems: report.problemsInFileOrder) }
 
         var warnings: [String] = []

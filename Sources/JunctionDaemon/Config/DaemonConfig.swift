@@ -12,6 +12,8 @@ struct DaemonConfig: Sendable, Equatable {
     var routes: [RouteConfig] = []
     var resilience = ResilienceConfig()
     var log = LogConfig()
+    /// `[accounting]` and `[budgets.NAME]`.
+    var accounting = AccountingConfig()
 
     func provider(named name: String) -> ProviderConfig? {
         self.providers.first { $0.name == name }

@@ -1,0 +1,1 @@
+../../../Sources/JunctionDaemon/Accounting/ZonedPeriodCalendar.swift
