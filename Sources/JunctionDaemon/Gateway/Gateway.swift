@@ -15,6 +15,8 @@ final class Gateway: Sendable {
     private let random: @Sendable () -> Double
     private let requestIDs: RequestIDs
     private let wallClock: @Sendable () -> Int64
+    /// The admission stage (budgets); nil: every request may spend.
+    private let budgets: Budgets?
 
     init(
         configuration: @escaping @Sendable () -> ActiveConfiguration,
@@ -23,11 +25,13 @@ final class Gateway: Sendable {
         reporter: OutcomeReporter,
         clock: any GatewayClock = SystemClock(),
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        budgets: Budgets? = nil,
         requestIDs: RequestIDs = RequestIDs(),
         wallClock: @escaping @Sendable () -> Int64 = { WallClock.nowMilliseconds() },
         logger: Logger
     ) {
         self.requestIDs = requestIDs
+        self.budgets = budgets
         self.wallClock = wallClock
         self.configuration = configuration
         self.runner = AttemptRunner(executor: executor, clock: clock, logger: logger)
@@ -47,8 +51,17 @@ final class Gateway: Sendable {
         at now: ContinuousClock.Instant? = nil
     ) throws(RoutingError) -> RoutingPlan {
         let active = active ?? self.configuration()
-        let now = now ?? self.clock.now
         let groups = try RoutingPlanner.candidates(active.routing, for: selection)
+        return self.plan(groups, promptTokens: promptTokens, tokens: tokens, active: active, at: now ?? self.clock.now)
+    }
+
+    private func plan(
+        _ groups: [[TargetRef]],
+        promptTokens: Int?,
+        tokens: Int,
+        active: ActiveConfiguration,
+        at now: ContinuousClock.Instant
+    ) -> RoutingPlan {
         let views = self.resilience.views(of: groups.flatMap { $0 }, tokens: tokens, at: now)
         return RoutingPlanner.plan(
             active.routing, candidates: groups, promptTokens: promptTokens, views: views, random: self.random, at: now
@@ -96,6 +109,8 @@ final class Gateway: Sendable {
         var pendingWait: Duration = .zero
         /// The attempt in flight, between `admit` and `settle`.
         var current: Attempt?
+        /// What admission reserved on the caller's budgets.
+        var reservation: BudgetReservation?
 
         init(
             requestID: String,
@@ -126,33 +141,48 @@ final class Gateway: Sendable {
         let started = self.clock.now
         let requestID = self.requestIDs.next()
         let wallStart = self.wallClock()
-        let promptTokens = request.chat.estimatedPromptTokens
-        let estimatedTokens = promptTokens + (request.chat.maxTokens ?? 1024)
-        let plan: RoutingPlan
-        do {
-            plan = try self.plan(
-                request.selection, promptTokens: promptTokens, tokens: estimatedTokens, active: active, at: started
-            )
-        } catch {
-            let failure = GenerateFailure(kind: Self.failureKind(error), requestID: requestID)
+        let failed = { (kind: GenerateFailure.Kind) -> GenerateFailure in
+            let failure = GenerateFailure(kind: kind, requestID: requestID)
             self.reporter.report(
                 RequestOutcome(
                     requestID: requestID, request: request, wallStart: wallStart,
-                    promptSHA256: request.chat.promptSHA256, started: started,
-                    ended: self.clock.now, attempts: [], result: .failed(failure)
+                    promptSHA256: request.chat.promptSHA256, started: started, ended: self.clock.now, attempts: [],
+                    reservation: nil, result: .failed(failure)
                 )
             )
-            throw failure
+            return failure
         }
+        let groups: [[TargetRef]]
+        do {
+            groups = try RoutingPlanner.candidates(active.routing, for: request.selection)
+        } catch {
+            throw failed(Self.failureKind(error))
+        }
+        // Admission, before planning: the worst case is reserved on the caller's budgets, or nothing is sent.
+        var admitted = request
+        var reservation: BudgetReservation?
+        if let budgets = self.budgets {
+            switch budgets.admit(request, targets: groups.flatMap { $0 }, active: active) {
+            case .failure(let refusal):
+                throw failed(.budgetExhausted(refusal))
+            case .success(let admission):
+                admitted = admission.request
+                reservation = admission.reservation
+            }
+        }
+        let promptTokens = admitted.chat.estimatedPromptTokens
+        let estimatedTokens = promptTokens + (admitted.chat.maxTokens ?? 1024)
+        let plan = self.plan(groups, promptTokens: promptTokens, tokens: estimatedTokens, active: active, at: started)
         let planner = AttemptPlanner(
             candidates: plan.eligible.compactMap { self.candidate($0, active: active) },
             fallback: plan.allOpenFallback.flatMap { self.candidate($0, active: active) },
-            deadline: started + (request.timeout ?? active.loaded.config.defaults.timeout)
+            deadline: started + (admitted.timeout ?? active.loaded.config.defaults.timeout)
         )
         let run = RequestRun(
-            requestID: requestID, wallStart: wallStart, request: request, active: active, events: events, started: started, estimatedTokens: estimatedTokens,
-            planner: planner
+            requestID: requestID, wallStart: wallStart, request: admitted, active: active, events: events,
+            started: started, estimatedTokens: estimatedTokens, planner: planner
         )
+        run.reservation = reservation
         run.skipped = plan.skipped.map { SkippedTarget(target: $0.target, reason: $0.reason, at: started) }
         return run
     }
@@ -380,7 +410,7 @@ final class Gateway: Sendable {
             RequestOutcome(
                 requestID: run.requestID, request: run.request, wallStart: run.wallStart,
                 promptSHA256: run.request.chat.promptSHA256, started: run.started,
-                ended: self.clock.now, attempts: run.attempts, result: result
+                ended: self.clock.now, attempts: run.attempts, reservation: run.reservation, result: result
             )
         )
     }

@@ -18,6 +18,8 @@ struct GenerateFailure: Error, Sendable {
         case noProviderAvailable
         /// The daemon itself is short of a resource (file descriptors): no provider was to blame.
         case outOfFileDescriptors
+        /// A budget of the caller has no room for the request's worst case: nothing was sent.
+        case budgetExhausted(BudgetRefusal)
 
         var name: String {
             switch self {
@@ -28,6 +30,7 @@ struct GenerateFailure: Error, Sendable {
             case .upstream: "upstream_error"
             case .noProviderAvailable: "no_provider_available"
             case .outOfFileDescriptors: "out_of_file_descriptors"
+            case .budgetExhausted: "budget_exhausted"
             }
         }
     }

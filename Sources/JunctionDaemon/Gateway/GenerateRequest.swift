@@ -11,19 +11,31 @@ final class GenerateRequest: Sendable {
     let caller: PeerCredentials
     /// The front end's name for the request in logs (the JSON-RPC id, for example); opaque to the gateway.
     let label: String
+    /// The caller may call `admin.*` (budgets with `exempt_admins` do not limit it).
+    let callerIsAdmin: Bool
 
     init(
         chat: ChatRequest,
         timeout: Duration? = nil,
         client: String? = nil,
         caller: PeerCredentials = PeerCredentials(uid: 0, gid: 0, pid: 0),
-        label: String = "-"
+        label: String = "-",
+        callerIsAdmin: Bool = false
     ) {
+        self.callerIsAdmin = callerIsAdmin
         self.chat = chat
         self.timeout = timeout
         self.client = client
         self.caller = caller
         self.label = label
+    }
+
+    /// The same request with another chat request (admission capping `max_tokens`).
+    func with(chat: ChatRequest) -> GenerateRequest {
+        GenerateRequest(
+            chat: chat, timeout: self.timeout, client: self.client, caller: self.caller, label: self.label,
+            callerIsAdmin: self.callerIsAdmin
+        )
     }
 
     var selection: RouteSelection { RouteSelection(route: self.chat.route, model: self.chat.model) }

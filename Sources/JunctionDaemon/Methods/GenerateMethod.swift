@@ -5,23 +5,23 @@ import JunctionRPC
 /// `generate.restart` notifications tagged with the request id; the result or `GenerateFailure` → the JSON-RPC
 /// result or error. The only place that knows how a generate looks on the wire.
 enum GenerateMethod {
-    static func method(gateway: Gateway) -> RPCMethod {
+    static func method(gateway: Gateway, budgets: Budgets?) -> RPCMethod {
         RPCMethod("generate") { params, context in
             let request = try self.request(params, context: context)
             do {
                 let result = try await gateway.generate(request, events: self.sink(for: request, context: context))
-                return self.encode(result, id: context.id)
+                return self.encode(result, id: context.id, budget: budgets?.status(for: request) ?? [])
             } catch {
-                throw self.wire(error)
+                throw self.wire(error, calendar: budgets?.calendar)
             }
         }
     }
 
     /// A `GenerateFailure` as its JSON-RPC error; anything else (cancellation) as it is.
     @inline(never)  // keeps its temporaries out of the handler's async frame
-    private static func wire(_ error: any Error) -> any Error {
+    private static func wire(_ error: any Error, calendar: (any PeriodCalendar)?) -> any Error {
         guard let failure = error as? GenerateFailure else { return error }
-        return self.error(failure, at: .now)
+        return self.error(failure, at: .now, calendar: calendar ?? FixedOffsetCalendar.utc)
     }
 
     /// Synchronous, so that the parsed params do not stay in the held request's async frame.
@@ -30,7 +30,7 @@ enum GenerateMethod {
         let options = try GenerateParams.parse(params)
         return GenerateRequest(
             chat: options.request, timeout: options.timeout, client: options.client, caller: context.peer,
-            label: context.id?.description ?? "-"
+            label: context.id?.description ?? "-", callerIsAdmin: context.isAdmin
         )
     }
 
@@ -58,7 +58,7 @@ enum GenerateMethod {
     }
 
     @inline(never)  // keeps its temporaries out of the handler's async frame
-    static func encode(_ result: GenerateResult, id: RequestID?) -> JSONValue {
+    static func encode(_ result: GenerateResult, id: RequestID?, budget: JSONValue = []) -> JSONValue {
         let completion = result.completion
         let cost = result.cost
         var object: JSONObject = [
@@ -73,6 +73,7 @@ enum GenerateMethod {
             "cost_usd": .usd(cost.total),
             "cost_known": .bool(cost.total != nil),
             "cost": cost.json,
+            "budget": budget,
         ]
         if result.usageEstimated { object["usage_estimated"] = true }
         if let ttft = result.ttft { object["ttft_ms"] = .int(ttft.milliseconds) }
@@ -115,7 +116,11 @@ enum GenerateMethod {
     }
 
     /// The JSON-RPC error for a failure: the only place where failure kinds become codes.
-    static func error(_ failure: GenerateFailure, at now: ContinuousClock.Instant) -> RPCError {
+    static func error(
+        _ failure: GenerateFailure,
+        at now: ContinuousClock.Instant,
+        calendar: any PeriodCalendar = FixedOffsetCalendar.utc
+    ) -> RPCError {
         var data: JSONObject = ["attempts": .array(failure.attempts.map(self.encode))]
         if let requestID = failure.requestID { data["request_id"] = .string(requestID) }
         let cost = failure.cost
@@ -139,6 +144,13 @@ enum GenerateMethod {
             data["message"] = .string(last.message)
         }
         switch failure.kind {
+        case .budgetExhausted(let refusal):
+            var error = refusal.rpcError(calendar: calendar)
+            if case .object(var details) = error.data, let requestID = failure.requestID {
+                details["request_id"] = .string(requestID)
+                error.data = .object(details)
+            }
+            return error
         case .invalidRequest(let field, let message):
             return .invalidParams(field: field, problem: message)
         case .nothingConfigured(let message):

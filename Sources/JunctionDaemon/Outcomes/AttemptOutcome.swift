@@ -66,6 +66,8 @@ struct RequestOutcome: Sendable {
     var ended: ContinuousClock.Instant
     /// Every attempt, with what each was billed: the abandoned one of a cancelled request too.
     var attempts: [AttemptRecord]
+    /// What admission reserved on the caller's budgets (nil: none matched); settled by the budgets' subscriber.
+    var reservation: BudgetReservation?
     var result: Result
 
     var caller: PeerCredentials { self.request.caller }

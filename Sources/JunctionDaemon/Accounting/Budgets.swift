@@ -1,0 +1,213 @@
+import JunctionCore
+import Logging
+import NIOConcurrencyHelpers
+
+/// The budget book's shell: the admission stage before planning (reserve the worst case, or refuse), settlement
+/// when the request's outcome is reported (the true cost, failed billed attempts included), and the alerts that
+/// settlement fires (an `event` on topic `budget.alert` and a journal notice). The book itself is a pure value in
+/// Core; this class holds it under a lock that every call holds for microseconds.
+final class Budgets: OutcomeSubscriber {
+    /// Output tokens reserved (and sent as `max_tokens`) when neither the request, a budget's
+    /// `max_tokens_per_request` nor the model's context window bound them: without a bound no reservation could
+    /// be a worst case.
+    static let defaultOutputReservation = 4096
+
+    /// What the ledger counted for a budget's rows since a time (Unix ms); nil when the ledger cannot say.
+    typealias SpendSource = @Sendable (_ match: BudgetMatch, _ since: Int64) -> BudgetUsage?
+
+    private struct State {
+        var book: BudgetBook
+        var config: AccountingConfig
+    }
+
+    private let state: NIOLockedValueBox<State>
+    private let events: EventBus?
+    private let logger: Logger
+    private let wallClock: @Sendable () -> Int64
+    private let spend = NIOLockedValueBox<SpendSource?>(nil)
+
+    init(
+        config: AccountingConfig,
+        events: EventBus?,
+        logger: Logger,
+        wallClock: @escaping @Sendable () -> Int64 = { WallClock.nowMilliseconds() }
+    ) {
+        let book = BudgetBook(rules: config.budgets, calendar: config.periodCalendar, unknownPrice: config.unknownPrice)
+        self.state = NIOLockedValueBox(State(book: book, config: config))
+        self.events = events
+        self.logger = logger
+        self.wallClock = wallClock
+    }
+
+    /// The calendar periods are counted in (for RFC 3339 times in answers).
+    var calendar: any PeriodCalendar { self.state.withLockedValue { $0.book.calendar } }
+
+    var isEmpty: Bool { self.state.withLockedValue { $0.config.budgets.isEmpty } }
+
+    /// Where budgets are seeded from (the ledger); seeds every budget not seeded yet.
+    func attachSpendSource(_ source: @escaping SpendSource) {
+        self.spend.withLockedValue { $0 = source }
+        self.seedUnseeded()
+    }
+
+    /// A reload: budgets whose name and match are unchanged keep their counts; new ones are seeded from the ledger.
+    func configure(_ config: AccountingConfig) {
+        self.state.withLockedValue { state in
+            guard state.config != config else { return }
+            state.book = state.book.replacingRules(
+                config.budgets, calendar: config.periodCalendar, unknownPrice: config.unknownPrice
+            )
+            state.config = config
+        }
+        self.seedUnseeded()
+    }
+
+    /// Seeds the budgets that have no counts yet from the ledger: the current day's and month's rows they match.
+    /// The ledger is read outside the lock; a request admitted meanwhile is counted in the book's own counts and,
+    /// once written, in the ledger — seeding replaces the book's counts, so it runs before the server listens.
+    private func seedUnseeded() {
+        guard let source = self.spend.withLockedValue({ $0 }) else { return }
+        let now = self.wallClock()
+        let (rules, calendar) = self.state.withLockedValue { state in
+            (state.book.rules.filter { state.book.unseededBudgets.contains($0.name) }, state.book.calendar)
+        }
+        for rule in rules {
+            let day = source(rule.match, calendar.day(containing: now).start)
+            let month = source(rule.match, calendar.month(containing: now).start)
+            guard let day, let month else {
+                self.logger.warning(
+                    "budget not seeded from the ledger: it counts from zero", metadata: ["budget": "\(rule.name)"]
+                )
+                continue
+            }
+            self.state.withLockedValue { state in
+                _ = state.book.seed(budget: rule.name, day: day, month: month, at: now)
+            }
+        }
+    }
+
+    // MARK: - Admission
+
+    /// A request that may go: possibly with `max_tokens` capped or set (so the provider cannot exceed what was
+    /// reserved), and the reservation to settle when it ends (nil: no budget matches it).
+    struct Admission {
+        var request: GenerateRequest
+        var reservation: BudgetReservation?
+    }
+
+    /// The admission stage: reserves `request`'s worst case on every budget that matches its caller, or refuses it.
+    /// The worst case is the estimated prompt tokens at the highest input price among `targets` plus the output
+    /// tokens (min of `max_tokens`, the budget's cap and the model's room in its context window) at the highest
+    /// output price; unknown when a target has no price.
+    func admit(
+        _ request: GenerateRequest,
+        targets: [TargetRef],
+        active: ActiveConfiguration
+    ) -> Result<Admission, BudgetRefusal> {
+        let caller = Self.caller(of: request)
+        // No budget matches (the common case without budgets): nothing to price or reserve.
+        let cap: Int?? = self.state.withLockedValue { state in
+            guard state.config.budgets.contains(where: { $0.match.matches(caller) }) else { return .none }
+            return .some(state.book.effectiveMaxTokens(requested: request.chat.maxTokens, caller: caller))
+        }
+        guard case .some(let maxTokens) = cap else { return .success(Admission(request: request, reservation: nil)) }
+        let promptTokens = request.chat.estimatedPromptTokens
+        let providers = targets.map { active.registry.provider(named: $0.provider) }
+        let room = zip(targets, providers).compactMap { target, provider in
+            provider?.contextWindow(of: target.model).map { max(1, $0 - promptTokens) }
+        }.max()
+        // The output a reservation covers: the request's (or the budget's) max_tokens, else the room left in the
+        // largest context window, else the default — which is then sent as max_tokens so that the provider cannot
+        // exceed it. Room in a context window is not sent: it may be above the model's output limit.
+        let outputTokens = [maxTokens, room].compactMap { $0 }.min() ?? Self.defaultOutputReservation
+        let sentMaxTokens = maxTokens ?? (room == nil ? outputTokens : nil)
+        var input: MicroUSD? = 0
+        var output: MicroUSD? = 0
+        for (target, provider) in zip(targets, providers) {
+            guard let price = provider?.price(of: target.model)?.price else {
+                input = nil
+                output = nil
+                break
+            }
+            input = max(input ?? 0, Pricing.worstCase(promptTokens: promptTokens, outputTokens: 0, at: price))
+            output = max(output ?? 0, Pricing.worstCase(promptTokens: 0, outputTokens: outputTokens, at: price))
+        }
+        let estimate = BudgetEstimate(
+            microUSD: input.flatMap { input in output.map { input + $0 } }, tokens: promptTokens + outputTokens
+        )
+        let now = self.wallClock()
+        let admission = self.state.withLockedValue { $0.book.admit(caller, estimate: estimate, at: now) }
+        switch admission {
+        case .refused(let refusal):
+            return .failure(refusal)
+        case .admitted(let reservation):
+            var admitted = request
+            if request.chat.maxTokens != sentMaxTokens {
+                var chat = request.chat
+                chat.maxTokens = sentMaxTokens
+                admitted = request.with(chat: chat)
+            }
+            return .success(Admission(request: admitted, reservation: reservation))
+        }
+    }
+
+    static func caller(of request: GenerateRequest) -> BudgetCaller {
+        BudgetCaller(
+            uid: request.caller.uid, gid: request.caller.gid, client: request.client, isAdmin: request.callerIsAdmin
+        )
+    }
+
+    // MARK: - Settlement
+
+    func attemptFinished(_ outcome: AttemptOutcome) {}
+
+    /// Settles the reservation to the true cost: every billed attempt, failed and abandoned ones included (a
+    /// cancelled request is charged what the provider billed).
+    func requestFinished(_ outcome: RequestOutcome) {
+        guard let reservation = outcome.reservation else { return }
+        let cost = outcome.cost
+        let now = self.wallClock()
+        let (alerts, calendar) = self.state.withLockedValue { state in
+            (
+                state.book.settle(
+                    reservation, actual: BudgetSpend(microUSD: cost.total, tokens: cost.usage.totalTokens), at: now
+                ),
+                state.book.calendar
+            )
+        }
+        for alert in alerts { self.announce(alert, calendar: calendar) }
+    }
+
+    private func announce(_ alert: BudgetAlert, calendar: any PeriodCalendar) {
+        let payload = alert.json(calendar: calendar)
+        self.logger.notice(
+            "budget \(alert.budget): \(Int((alert.threshold * 100).rounded())) % of the \(alert.period.rawValue)'s "
+                + "limit spent (\(MicroUSDText.text(alert.spent)) of \(MicroUSDText.text(alert.limit)))",
+            metadata: [
+                "budget": "\(alert.budget)", "period": "\(alert.period.rawValue)", "threshold": "\(alert.threshold)",
+                "spent_usd": "\(MicroUSDText.usd(alert.spent))", "limit_usd": "\(MicroUSDText.usd(alert.limit))",
+                "resets_at": "\(calendar.rfc3339(alert.resetsAt))",
+            ]
+        )
+        if case .object(let object) = payload { self.events?.publish(topic: "budget.alert", object) }
+    }
+
+    // MARK: - Status
+
+    /// The budgets that match `request`'s caller, as `generate` results show them (`budget`).
+    func status(for request: GenerateRequest) -> JSONValue {
+        self.status(for: Self.caller(of: request), all: false)
+    }
+
+    /// `quota.get`: the budgets that match `caller`, or every budget for an administrator asking for all.
+    func status(for caller: BudgetCaller, all: Bool) -> JSONValue {
+        let now = self.wallClock()
+        let (statuses, calendar) = self.state.withLockedValue { state in
+            guard !state.config.budgets.isEmpty else { return ([BudgetStatus](), state.book.calendar) }
+            return (
+                all ? state.book.statusOfAll(at: now) : state.book.status(for: caller, at: now), state.book.calendar
+            )
+        }
+        return .array(statuses.map { $0.json(calendar: calendar) })
+    }
+}
