@@ -82,6 +82,7 @@ enum ConfigLoader {
         if let server = root.table("server") { config.server = Self.readServer(server) }
         if let defaults = root.table("defaults") { config.defaults = Self.readDefaults(defaults) }
         if let resilience = root.table("resilience") { config.resilience = Self.readResilience(resilience) }
+        if let ledger = root.table("ledger") { config.ledger = Self.readLedger(ledger) }
         let providersTable = root.table("providers")
         if let providers = providersTable {
             // The TOML library returns keys sorted; keep the order of the file, which is the order people mean.
@@ -107,7 +108,7 @@ enum ConfigLoader {
                 if let parsed = Self.readRoute(name: name, route, providers: declared) { config.routes.append(parsed) }
             }
         }
-        root.rejectUnknownKeys(allowed: ["server", "defaults", "resilience", "providers", "routes"])
+        root.rejectUnknownKeys(allowed: ["server", "defaults", "resilience", "ledger", "providers", "routes"])
         if !report.problems.isEmpty { throw ConfigErrors(problems: report.problemsInFileOrder) }
 
         var warnings: [String] = []

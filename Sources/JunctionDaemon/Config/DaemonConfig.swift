@@ -11,6 +11,8 @@ struct DaemonConfig: Sendable, Equatable {
     /// Named, ordered target lists; `default` serves requests that name neither a route nor a model.
     var routes: [RouteConfig] = []
     var resilience = ResilienceConfig()
+    /// `[ledger]`: where requests and their cost are recorded.
+    var ledger = LedgerConfig()
 
     func provider(named name: String) -> ProviderConfig? {
         self.providers.first { $0.name == name }
