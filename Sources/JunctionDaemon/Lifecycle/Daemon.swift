@@ -149,6 +149,7 @@ public enum Daemon {
             configuration: { runtime.active }, executor: transport, resilience: resilience, reporter: reporter,
             logger: logger
         )
+        let ledger = LedgerWriter.open(config: loaded.config.ledger, environment: environment, uid: getuid(), logger: logger)
         let reloaderBox = NIOLockedValueBox<ConfigReloader?>(nil)
         let dispatcher = RPCDispatcher(
             methods: MethodCatalog.all(
@@ -157,7 +158,9 @@ public enum Daemon {
                 gateway: gateway,
                 transport: transport,
                 resilience: resilience,
-                events: events
+                events: events,
+                ledger: ledger,
+                utcOffsetSeconds: { _ in 0 }
             ),
             adminPolicy: runtime.adminPolicy,
             logger: logger
@@ -232,6 +235,8 @@ public enum Daemon {
                         ),
                         successTerminationBehavior: .ignore
                     ),
+                    // Before the server: at shutdown the server drains first, then the ledger writes what is queued.
+                    .init(service: ledger),
                     .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
                 ],
                 logger: logger

@@ -10,14 +10,17 @@ enum MethodCatalog {
         gateway: Gateway,
         transport: Transport,
         resilience: Resilience,
-        events: EventBus
+        events: EventBus,
+        ledger: LedgerWriter,
+        utcOffsetSeconds: @escaping @Sendable (Int64) -> Int
     ) -> [RPCMethod] {
-        CoreMethods.all(runtime: runtime, reloader: reloader, resilience: resilience)
+        CoreMethods.all(runtime: runtime, reloader: reloader, resilience: resilience, ledger: ledger)
             + ProviderMethods.all(runtime: runtime, gateway: gateway, transport: transport, resilience: resilience)
             + RouteMethods.all(gateway: gateway)
             + HealthMethods.all(
                 runtime: runtime, resilience: resilience, prober: Prober(transport: transport, resilience: resilience), events: events
             )
+            + UsageMethods.all(ledger: ledger, utcOffsetSeconds: utcOffsetSeconds)
     }
 }
 
@@ -26,7 +29,8 @@ enum CoreMethods {
     static func all(
         runtime: DaemonRuntime,
         reloader: @escaping @Sendable () -> ConfigReloader?,
-        resilience: Resilience
+        resilience: Resilience,
+        ledger: LedgerWriter
     ) -> [RPCMethod] {
         [
             RPCMethod("ping") { params, _ in
@@ -48,7 +52,7 @@ enum CoreMethods {
             },
             RPCMethod("daemon.status") { params, _ in
                 _ = try Params(params, known: [])
-                return self.status(runtime, adminDisabled: resilience.adminDisabledProviders())
+                return self.status(runtime, adminDisabled: resilience.adminDisabledProviders(), ledger: ledger.status)
             },
             RPCMethod("admin.reload") { params, _ in
                 _ = try Params(params, known: [])
@@ -76,7 +80,7 @@ enum CoreMethods {
         ]
     }
 
-    static func status(_ runtime: DaemonRuntime, adminDisabled: Set<String>) -> JSONValue {
+    static func status(_ runtime: DaemonRuntime, adminDisabled: Set<String>, ledger: LedgerStatus) -> JSONValue {
         let loaded = runtime.current
         let providers = loaded.config.providers
         let enabled = providers.filter { $0.enabled && !adminDisabled.contains($0.name) }
@@ -100,6 +104,7 @@ enum CoreMethods {
             "log_sink": .string(runtime.logSink == .journal ? "journal" : "stderr"),
             "watchdog_ms": runtime.watchdogInterval.map { .int($0.milliseconds) } ?? .null,
             "libcurl": .string(CurlRuntime.versionDescription),
+            "ledger": ledger.json,
         ]
     }
 }
