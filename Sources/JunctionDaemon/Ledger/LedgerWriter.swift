@@ -134,10 +134,6 @@ final class LedgerWriter: Service, Sendable {
         var nextPrune = ContinuousClock.now
         var pruneCutoff: Int64?
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            let wasFailing = self.queue.withLockedValue { $0.failing }
-            await self.flush(store)
-            self.reportTransitions(wasFailing: wasFailing, failures: &failures)
-            self.reportDrops(&drops, force: false)
             // Retention: one chunk per turn, so that rows keep being written while a large backlog is deleted.
             let now = ContinuousClock.now
             if pruneCutoff == nil, now >= nextPrune {
@@ -146,6 +142,10 @@ final class LedgerWriter: Service, Sendable {
             }
             if let cutoff = pruneCutoff, await !self.pruneChunk(store, before: cutoff) { pruneCutoff = nil }
             await self.waitForWork(skip: pruneCutoff != nil)
+            let wasFailing = self.queue.withLockedValue { $0.failing }
+            await self.flush(store)
+            self.reportTransitions(wasFailing: wasFailing, failures: &failures)
+            self.reportDrops(&drops, force: false)
         }
         await self.finalFlush(store)
         self.reportDrops(&drops, force: true)
