@@ -85,7 +85,9 @@ struct LedgerStoreTests {
             requests: [
                 .sample("a", time: Self.noon, uid: 1000, client: "editor", provider: "openai", model: "gpt-4o"),
                 .sample("b", time: Self.noon + 1, uid: 1000, client: "editor", model: "gpt-4o-mini"),
-                .sample("c", time: Self.noon + Self.hour, uid: 1001, client: nil, provider: "anthropic", model: "claude"),
+                .sample(
+                    "c", time: Self.noon + Self.hour, uid: 1001, client: nil, provider: "anthropic", model: "claude"
+                ),
                 .sample(
                     "d", time: Self.noon + 13 * Self.hour, uid: 1001, client: "ci", route: "cheap",
                     provider: "anthropic", model: "claude", outcome: "rate_limited", tokens: (0, 0), cost: nil

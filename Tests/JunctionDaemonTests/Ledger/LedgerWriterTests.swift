@@ -111,7 +111,9 @@ struct LedgerWriterTests {
         #expect(writer.status.droppedRows == 50)
         try await self.running(writer) {
             try await eventually("the queued rows are written") { writer.status.writtenRows == 100 }
-            try await eventually("the drops are logged") { self.log.text.contains("ledger dropped 50 rows (queue full)") }
+            try await eventually("the drops are logged") {
+                self.log.text.contains("ledger dropped 50 rows (queue full)")
+            }
         }
         #expect(try await rowCount(try #require(writer.store), "requests") == 100)
     }
@@ -150,11 +152,14 @@ struct LedgerWriterTests {
             self.record(writer, 200..<300, client: wide)
             #expect(writer.status.droppedRows == 100)
             try await eventually("the drops are logged with their reason") {
-                self.log.text.contains("ledger dropped 100 rows (queue full while writes fail: database or disk is full")
+                let reason = "queue full while writes fail: database or disk is full"
+                return self.log.text.contains("ledger dropped 100 rows (\(reason)")
             }
             #expect(self.log.text.contains("ledger writes failing"))
             // Room again: the kept rows go in, and the state says so.
-            try await store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = 1000000") }
+            try await store.pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA max_page_count = 1000000")
+            }
             try await eventually("the kept rows are written") { writer.status.writtenRows == 200 }
             #expect(writer.status.state == .ok)
             try await eventually("the recovery is logged") { self.log.text.contains("ledger writes recovered") }
@@ -218,7 +223,9 @@ struct LedgerWriterTests {
         let now: Int64 = 1_763_640_000_000
         let rows = (0..<7).map { LedgerRequestRow.sample("r\($0)", time: now - Int64($0) * 43_200_000) }
         try await store.insert(requests: rows, attempts: [])
-        let writer = LedgerWriter(store: store, path: path, settings: settings, logger: self.log.logger, wallClock: { now })
+        let writer = LedgerWriter(
+            store: store, path: path, settings: settings, logger: self.log.logger, wallClock: { now }
+        )
         try await self.running(writer) {
             // Kept: 0, 12 and 24 hours old (the cutoff is exactly a day back, and `before` is exclusive).
             try await eventually("old rows are pruned, chunk by chunk") { try await rowCount(store, "requests") == 3 }
