@@ -97,6 +97,16 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        // scripts/bench-ledger.sh: the ledger writer's sustained throughput.
+        .executableTarget(
+            name: "ledger-bench",
+            dependencies: [
+                "JunctionDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "scripts/ledger-bench"
+        ),
         .testTarget(name: "JunctionCoreTests", dependencies: ["JunctionCore"]),
         .testTarget(name: "JunctionRPCTests", dependencies: ["JunctionRPC", "JunctionCore"]),
         .testTarget(name: "JunctionProvidersTests", dependencies: ["JunctionProviders", "JunctionCore"]),

@@ -71,7 +71,8 @@ enum UsageTable {
                 "REQUESTS", "ERRORS", "PROMPT", "COMPLETION", "CACHED", "CACHE WRITE", "REASONING", "COST USD",
             ]
         ]
-        for row in result["rows"]?.arrayValue ?? [] {
+        // Without groups the one row is the totals.
+        for row in groups.isEmpty ? [] : result["rows"]?.arrayValue ?? [] {
             rows.append(groups.map { Self.text(row[$0]) } + Self.sums(row))
         }
         let totals = result["totals"] ?? .null
@@ -92,7 +93,10 @@ enum UsageTable {
             "reasoning_tokens",
         ].map { Self.text(row[$0]) }
         var cost = row["cost_usd"].map(Self.text) ?? "-"
-        if let unknown = row["cost_unknown"]?.intValue, unknown > 0 { cost += " (+\(unknown) unknown)" }
+        let unknown = row["cost_unknown"]?.intValue ?? 0
+        if unknown > 0 {
+            cost = unknown == row["requests"]?.intValue ? "unknown" : cost + " (+\(unknown) unknown)"
+        }
         return counts + [cost]
     }
 

@@ -72,6 +72,11 @@ extension EndToEnd {
             #expect(lines.contains { $0.hasPrefix("openai     gpt-4o  4") && $0.hasSuffix("0.006000") })
             #expect(lines.contains { $0.hasPrefix("TOTAL") && $0.contains("0.006000 (+1 unknown)") })
             #expect(table.stdout.contains("cost unknown for 1 request (no price for the model)"))
+            #expect(lines.contains { $0.hasPrefix("anthropic  claude") && $0.hasSuffix("unknown") })
+            // Without groups: the totals alone.
+            let totals = try self.ctl(["usage", "--socket", daemon.socket]).stdout.split(separator: "\n")
+            #expect(totals.count == 4)
+            #expect(totals[2].hasPrefix("5         1       500"))
             // Global options before the subcommand, and the default subcommand named.
             let json = try self.ctl(["--socket", daemon.socket, "--json", "usage", "summary", "--since", "2h"])
             #expect(try JSONValue.parse(json.stdout)["totals"]?["requests"] == .int(5))
