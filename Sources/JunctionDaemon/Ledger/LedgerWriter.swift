@@ -130,7 +130,7 @@ final class LedgerWriter: Service, Sendable {
             return
         }
         var drops = OncePerInterval(interval: self.settings.dropReportInterval)
-        var failures = OncePerInterval(interval: self.settings.dropReportInterval)
+        var failures = FailureReports(limiter: OncePerInterval(interval: self.settings.dropReportInterval))
         var nextPrune = ContinuousClock.now
         var pruneCutoff: Int64?
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
@@ -151,10 +151,12 @@ final class LedgerWriter: Service, Sendable {
         self.reportDrops(&drops, force: true)
     }
 
-    /// Writes what is queued, batch by batch, until the queue is empty or a write fails.
+    /// Writes what is queued, batch by batch, until the queue is empty or a write fails. At most a queue's worth
+    /// per turn: under a load the disk cannot keep up with, the loop still comes round to its reports.
     private func flush(_ store: LedgerStore) async {
-        while true {
-            let batch = self.queue.withLockedValue { $0.take(self.settings.batchSize) }
+        let batchSize = self.settings.batchSize
+        for _ in 0...(self.settings.queueCapacity / batchSize) {
+            let batch = self.queue.withLockedValue { $0.take(batchSize) }
             guard !batch.isEmpty else { return }
             do {
                 try await store.insert(batch)
@@ -169,7 +171,7 @@ final class LedgerWriter: Service, Sendable {
                 }
                 return
             }
-            if batch.count < self.settings.batchSize { return }
+            if batch.count < batchSize { return }
         }
     }
 
@@ -180,7 +182,8 @@ final class LedgerWriter: Service, Sendable {
         while true {
             await self.flush(store)
             let done = self.queue.withLockedValue { $0.queued == 0 }
-            if done || ContinuousClock.now >= deadline { break }
+            // Cancelled (not a graceful stop): GRDB refuses new work, so waiting for it is pointless.
+            if done || ContinuousClock.now >= deadline || Task.isCancelled { break }
             try? await Task.sleep(for: min(self.settings.flushInterval, .milliseconds(100)))
         }
         let status = self.queue.withLockedValue { queue in
@@ -232,15 +235,23 @@ final class LedgerWriter: Service, Sendable {
         self.queue.withLockedValue { $0.sleeper = nil }
     }
 
+    /// Whether a failure was announced, so that only an announced one is followed by "recovered".
+    private struct FailureReports {
+        var limiter: OncePerInterval
+        var announced = false
+    }
+
     /// A warning when writes start failing (at most once per interval), a notice when they recover.
-    private func reportTransitions(wasFailing: Bool, failures: inout OncePerInterval) {
+    private func reportTransitions(wasFailing: Bool, failures: inout FailureReports) {
         let (failing, error) = self.queue.withLockedValue { ($0.failing, $0.lastError) }
-        if failing, !wasFailing, failures.occurred(at: .now) != nil {
+        if failing, !wasFailing, failures.limiter.occurred(at: .now) != nil {
+            failures.announced = true
             self.logger.warning(
                 "ledger writes failing; requests are still answered and their rows are kept while the queue has room",
                 metadata: ["reason": "\(error ?? "unknown")", "path": "\(self.path ?? "-")"]
             )
-        } else if wasFailing, !failing {
+        } else if wasFailing, !failing, failures.announced {
+            failures.announced = false
             self.logger.notice("ledger writes recovered", metadata: ["path": "\(self.path ?? "-")"])
         }
     }

@@ -149,7 +149,10 @@ public enum Daemon {
             configuration: { runtime.active }, executor: transport, resilience: resilience, reporter: reporter,
             logger: logger
         )
-        let ledger = LedgerWriter.open(config: loaded.config.ledger, environment: environment, uid: getuid(), logger: logger)
+        // Opened before the socket: a ledger that cannot be opened is reported, and the daemon serves without it.
+        let ledger = LedgerWriter.open(
+            config: loaded.config.ledger, environment: environment, uid: getuid(), logger: logger
+        )
         let reloaderBox = NIOLockedValueBox<ConfigReloader?>(nil)
         let dispatcher = RPCDispatcher(
             methods: MethodCatalog.all(

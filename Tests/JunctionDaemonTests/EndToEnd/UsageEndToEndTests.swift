@@ -52,7 +52,9 @@ extension EndToEnd {
                 "usage.get", params: ["since": "1h", "where": ["client": "ci", "outcome": "error"]]
             )
             #expect(filtered["totals"]?["requests"] == .int(1))
-            #expect(throws: RPCError.self) { try client.call("usage.get", params: ["since": "24h", "group_by": ["team"]]) }
+            #expect(throws: RPCError.self) {
+                try client.call("usage.get", params: ["since": "24h", "group_by": ["team"]])
+            }
             do {
                 _ = try client.call("usage.get", params: ["since": "yesterday"])
                 Issue.record("a malformed since was accepted")
@@ -88,11 +90,13 @@ extension EndToEnd {
             #expect(csv.status == 0, "\(csv.stderr)")
             let lines = csv.stdout.split(separator: "\n").map(String.init)
             #expect(lines.count == 6)
-            #expect(lines[0].hasPrefix("request_id,time,time_ms,uid,gid,pid,client,route,requested_model,provider,model"))
+            #expect(lines[0].hasPrefix("request_id,time,time_ms,uid,gid,pid,client,route,requested_model,provider,"))
             #expect(lines[1].hasPrefix("a,"))
             #expect(lines[1].contains(#","say ""hi"", then go","#))
             #expect(lines.dropFirst().map { String($0.prefix(1)) } == ["a", "b", "c", "d", "e"])
-            let jsonl = try self.ctl(["usage", "export", "--socket", daemon.socket, "--since", "7d", "--format", "jsonl"])
+            let jsonl = try self.ctl(
+                ["usage", "export", "--socket", daemon.socket, "--since", "7d", "--format", "jsonl"]
+            )
             let objects = try jsonl.stdout.split(separator: "\n").map { try JSONValue.parse(String($0)) }
             #expect(objects.map { $0["request_id"]?.stringValue } == ["a", "b", "c", "d", "e"])
             #expect(objects[2]["cost_usd"] == .null)
@@ -106,8 +110,8 @@ extension EndToEnd {
             func asNobody(_ arguments: [String]) throws -> CommandResult {
                 try runCommand(
                     "/usr/bin/setpriv",
-                    ["--reuid=nobody", "--regid=nogroup", "--clear-groups", binaryDirectory() + "/junctionctl", "--socket", daemon.socket]
-                        + arguments
+                    ["--reuid=nobody", "--regid=nogroup", "--clear-groups", binaryDirectory() + "/junctionctl"]
+                        + ["--socket", daemon.socket] + arguments
                 )
             }
             let usage = try asNobody(["call", "usage.get", #"{"since": "24h", "group_by": ["uid"]}"#, "--json"])
