@@ -1,3 +1,4 @@
+import Dispatch
 import GRDB
 
 /// The ledger's SQLite database: one row per request in `requests`, one per billed attempt in `attempts`.
@@ -29,6 +30,9 @@ final class LedgerStore: Sendable {
         configuration.journalMode = .wal
         configuration.busyMode = .timeout(Double(busyTimeout.milliseconds) / 1_000)
         configuration.maximumReaderCount = 2
+        // GRDB's queues default to userInitiated, for which libdispatch asks a negative nice: refused under the
+        // unit's LimitNICE= (a notice per process in the journal), and not what bookkeeping should have anyway.
+        configuration.qos = .utility
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
