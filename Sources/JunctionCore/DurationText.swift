@@ -1,5 +1,5 @@
 /// Durations as Junction's configuration writes them: a sequence of number-unit pairs such as `30s`, `250ms`,
-/// `5m`, `1h30m` or `1.5s`. Units: `us`, `ms`, `s`, `m`, `h`.
+/// `5m`, `1h30m`, `1.5s` or `90d`. Units: `us`, `ms`, `s`, `m`, `h`, `d` (24 hours).
 public enum DurationText {
     /// Parses `text`, returning nil when it is not a well-formed, non-negative duration.
     public static func parse(_ text: String) -> Duration? {
@@ -19,6 +19,7 @@ public enum DurationText {
             case "s": scale = 1_000_000
             case "m": scale = 60_000_000
             case "h": scale = 3_600_000_000
+            case "d": scale = 86_400_000_000
             default: return nil
             }
             totalMicroseconds += value * scale

@@ -50,6 +50,8 @@ public enum RPCErrorCode: Int, CaseIterable, Sendable {
     case timeout = -32007
     case overloaded = -32008
     case configInvalid = -32009
+    /// The ledger is disabled, could not be opened, or could not answer (usage.get, usage.export).
+    case ledgerUnavailable = -32010
 }
 
 extension RPCError {

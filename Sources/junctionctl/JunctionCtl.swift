@@ -20,7 +20,7 @@ struct JunctionCtl: AsyncParsableCommand {
         subcommands: [
             Status.self, Ping.self, Reload.self, Generate.self, Models.self, Providers.self, Prices.self, Health.self,
             Plan.self, Probe.self, Watch.self,
-            Breaker.self, ProviderCommand.self, Call.self, Schema.self,
+            Breaker.self, ProviderCommand.self, UsageCommand.self, Quota.self, Call.self, Schema.self,
         ]
     )
 
@@ -72,7 +72,11 @@ extension JunctionCtl {
         }
         guard let subcommand = rest.first else { return arguments }
         // Two-word commands (`breaker reset`, `provider enable`) take the options after their second word.
-        if ["breaker", "provider"].contains(subcommand), rest.count > 1 {
+        // `usage` alone is a command too (its default `summary`): only its named subcommands take two words.
+        let second = rest.count > 1 ? rest[rest.startIndex + 1] : nil
+        let twoWords = ["breaker", "provider"].contains(subcommand)
+            || (subcommand == "usage" && ["export", "summary"].contains(second))
+        if twoWords, rest.count > 1 {
             return [subcommand, rest[rest.startIndex + 1]] + leading + Array(rest.dropFirst(2))
         }
         return [subcommand] + leading + Array(rest.dropFirst())

@@ -24,12 +24,28 @@ enum StatusTable {
             ("log", "\(text("log_level")) → \(text("log_sink"))"),
             ("watchdog", watchdog),
             ("libcurl", text("libcurl")),
+            ("ledger", Self.ledger(status["ledger"])),
         ]
         var lines = ["junctiond \(text("version"))  pid \(text("pid"))  up \(uptime)"]
         for (label, value) in rows {
             lines.append("  " + label + String(repeating: " ", count: max(1, 14 - label.count)) + value)
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `ok, 1204 rows written, 0 dropped, 3 queued (/var/lib/junction/ledger.sqlite)`, or why it is not writing.
+    static func ledger(_ ledger: JSONValue?) -> String {
+        guard let ledger, let state = ledger["state"]?.stringValue else { return "-" }
+        let path = ledger["path"]?.stringValue.map { " (\($0))" } ?? ""
+        switch state {
+        case "disabled": return "disabled"
+        case "unavailable": return "unavailable: \(ledger["last_error"]?.stringValue ?? "unknown error")\(path)"
+        default:
+            var text = "\(state), \(ledger["written_rows"]?.intValue ?? 0) rows written, "
+                + "\(ledger["dropped_rows"]?.intValue ?? 0) dropped, \(ledger["queued"]?.intValue ?? 0) queued"
+            if state == "failing", let error = ledger["last_error"]?.stringValue { text += ": \(error)" }
+            return text + path
+        }
     }
 }
 

@@ -13,12 +13,14 @@ struct DurationTextTests {
         ("100us", .microseconds(100)),
         (" 2s ", .seconds(2)),
         ("0s", .zero),
+        ("90d", .seconds(90 * 86_400)),
+        ("1d12h", .seconds(36 * 3_600)),
     ])
     func parses(text: String, expected: Duration) {
         #expect(DurationText.parse(text) == expected)
     }
 
-    @Test(arguments: ["", "30", "s", "5 m", "-1s", "1d", "10sec", "1.2.3s"])
+    @Test(arguments: ["", "30", "s", "5 m", "-1s", "1w", "10sec", "1.2.3s"])
     func rejects(text: String) {
         #expect(DurationText.parse(text) == nil)
     }

@@ -13,7 +13,7 @@ final class Budgets: OutcomeSubscriber {
     static let defaultOutputReservation = 4096
 
     /// What the ledger counted for a budget's rows since a time (Unix ms); nil when the ledger cannot say.
-    typealias SpendSource = @Sendable (_ match: BudgetMatch, _ since: Int64) -> BudgetUsage?
+    typealias SpendSource = @Sendable (_ match: BudgetMatch, _ since: Int64) async -> BudgetUsage?
 
     private struct State {
         var book: BudgetBook
@@ -45,9 +45,9 @@ final class Budgets: OutcomeSubscriber {
     var isEmpty: Bool { self.state.withLockedValue { $0.config.budgets.isEmpty } }
 
     /// Where budgets are seeded from (the ledger); seeds every budget not seeded yet.
-    func attachSpendSource(_ source: @escaping SpendSource) {
+    func attachSpendSource(_ source: @escaping SpendSource) async {
         self.spend.withLockedValue { $0 = source }
-        self.seedUnseeded()
+        await self.seedUnseeded()
     }
 
     /// A reload: budgets whose name and match are unchanged keep their counts; new ones are seeded from the ledger.
@@ -59,21 +59,23 @@ final class Budgets: OutcomeSubscriber {
             )
             state.config = config
         }
-        self.seedUnseeded()
+        // A budget added by a reload counts what the ledger already holds for it; until the read returns (a few
+        // milliseconds) it counts from zero.
+        guard !self.state.withLockedValue({ $0.book.unseededBudgets.isEmpty }) else { return }
+        Task { await self.seedUnseeded() }
     }
 
     /// Seeds the budgets that have no counts yet from the ledger: the current day's and month's rows they match.
-    /// The ledger is read outside the lock; a request admitted meanwhile is counted in the book's own counts and,
-    /// once written, in the ledger — seeding replaces the book's counts, so it runs before the server listens.
-    private func seedUnseeded() {
+    /// At start this runs before the socket listens; seeding replaces a budget's counts with the ledger's.
+    private func seedUnseeded() async {
         guard let source = self.spend.withLockedValue({ $0 }) else { return }
         let now = self.wallClock()
         let (rules, calendar) = self.state.withLockedValue { state in
             (state.book.rules.filter { state.book.unseededBudgets.contains($0.name) }, state.book.calendar)
         }
         for rule in rules {
-            let day = source(rule.match, calendar.day(containing: now).start)
-            let month = source(rule.match, calendar.month(containing: now).start)
+            let day = await source(rule.match, calendar.day(containing: now).start)
+            let month = await source(rule.match, calendar.month(containing: now).start)
             guard let day, let month else {
                 self.logger.warning(
                     "budget not seeded from the ledger: it counts from zero", metadata: ["budget": "\(rule.name)"]
@@ -88,11 +90,11 @@ final class Budgets: OutcomeSubscriber {
 
     // MARK: - Admission
 
-    /// A request that may go: possibly with `max_tokens` capped or set (so the provider cannot exceed what was
-    /// reserved), and the reservation to settle when it ends (nil: no budget matches it).
-    struct Admission {
-        var request: GenerateRequest
-        var reservation: BudgetReservation?
+    /// Admitted: the request to run — possibly with `max_tokens` capped or set, so that the provider cannot exceed
+    /// what was reserved — and the reservation to settle when it ends (nil: no budget matches it). Or refused.
+    enum Admission {
+        case admitted(GenerateRequest, BudgetReservation?)
+        case refused(BudgetRefusal)
     }
 
     /// The admission stage: reserves `request`'s worst case on every budget that matches its caller, or refuses it.
@@ -103,14 +105,14 @@ final class Budgets: OutcomeSubscriber {
         _ request: GenerateRequest,
         targets: [TargetRef],
         active: ActiveConfiguration
-    ) -> Result<Admission, BudgetRefusal> {
+    ) -> Admission {
         let caller = Self.caller(of: request)
         // No budget matches (the common case without budgets): nothing to price or reserve.
         let cap: Int?? = self.state.withLockedValue { state in
             guard state.config.budgets.contains(where: { $0.match.matches(caller) }) else { return .none }
             return .some(state.book.effectiveMaxTokens(requested: request.chat.maxTokens, caller: caller))
         }
-        guard case .some(let maxTokens) = cap else { return .success(Admission(request: request, reservation: nil)) }
+        guard case .some(let maxTokens) = cap else { return .admitted(request, nil) }
         let promptTokens = request.chat.estimatedPromptTokens
         let providers = targets.map { active.registry.provider(named: $0.provider) }
         let room = zip(targets, providers).compactMap { target, provider in
@@ -139,7 +141,7 @@ final class Budgets: OutcomeSubscriber {
         let admission = self.state.withLockedValue { $0.book.admit(caller, estimate: estimate, at: now) }
         switch admission {
         case .refused(let refusal):
-            return .failure(refusal)
+            return .refused(refusal)
         case .admitted(let reservation):
             var admitted = request
             if request.chat.maxTokens != sentMaxTokens {
@@ -147,7 +149,7 @@ final class Budgets: OutcomeSubscriber {
                 chat.maxTokens = sentMaxTokens
                 admitted = request.with(chat: chat)
             }
-            return .success(Admission(request: admitted, reservation: reservation))
+            return .admitted(admitted, reservation)
         }
     }
 
@@ -180,9 +182,11 @@ final class Budgets: OutcomeSubscriber {
 
     private func announce(_ alert: BudgetAlert, calendar: any PeriodCalendar) {
         let payload = alert.json(calendar: calendar)
+        let percent = Int((alert.threshold * 100).rounded())
+        let line = "budget \(alert.budget): \(percent) % of the \(alert.period.rawValue)'s limit spent "
+            + "(\(MicroUSDText.text(alert.spent)) of \(MicroUSDText.text(alert.limit)))"
         self.logger.notice(
-            "budget \(alert.budget): \(Int((alert.threshold * 100).rounded())) % of the \(alert.period.rawValue)'s "
-                + "limit spent (\(MicroUSDText.text(alert.spent)) of \(MicroUSDText.text(alert.limit)))",
+            "\(line)",
             metadata: [
                 "budget": "\(alert.budget)", "period": "\(alert.period.rawValue)", "threshold": "\(alert.threshold)",
                 "spent_usd": "\(MicroUSDText.usd(alert.spent))", "limit_usd": "\(MicroUSDText.usd(alert.limit))",
@@ -209,5 +213,25 @@ final class Budgets: OutcomeSubscriber {
             )
         }
         return .array(statuses.map { $0.json(calendar: calendar) })
+    }
+}
+
+extension LedgerStore {
+    /// What the ledger holds for a budget's match since `since`: admitted requests only (those refused by a budget
+    /// or unroutable never reached admission). nil when the database cannot be read (the budget counts from zero
+    /// and the daemon says so).
+    func spend(since: Int64, matching match: BudgetMatch) async -> BudgetUsage? {
+        let spend: LedgerSpend
+        do {
+            switch match {
+            case .global: spend = try await self.spend(since: since, uid: nil, gid: nil, client: nil)
+            case .uid(let uid): spend = try await self.spend(since: since, uid: uid, gid: nil, client: nil)
+            case .gid(let gid): spend = try await self.spend(since: since, uid: nil, gid: gid, client: nil)
+            case .client(let client): spend = try await self.spend(since: since, uid: nil, gid: nil, client: client)
+            }
+        } catch {
+            return nil
+        }
+        return BudgetUsage(microUSD: spend.microUSD, tokens: spend.tokens, requests: spend.requests)
     }
 }

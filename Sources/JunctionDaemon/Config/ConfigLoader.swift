@@ -83,6 +83,7 @@ enum ConfigLoader {
         if let defaults = root.table("defaults") { config.defaults = Self.readDefaults(defaults) }
         if let resilience = root.table("resilience") { config.resilience = Self.readResilience(resilience) }
         if let log = root.table("log") { config.log = Self.readLog(log) }
+        if let ledger = root.table("ledger") { config.ledger = Self.readLedger(ledger) }
         let providersTable = root.table("providers")
         if let providers = providersTable {
             // The TOML library returns keys sorted; keep the order of the file, which is the order people mean.
@@ -117,7 +118,7 @@ enum ConfigLoader {
             }
         }
         root.rejectUnknownKeys(
-            allowed: ["server", "defaults", "resilience", "providers", "routes", "accounting", "budgets", "log"]
+            allowed: ["server", "defaults", "resilience", "providers", "routes", "accounting", "budgets", "log", "ledger"]
         )
         if !report.problems.isEmpty { throw ConfigErrors(problems: report.problemsInFileOrder) }
 

@@ -14,6 +14,8 @@ struct DaemonConfig: Sendable, Equatable {
     var log = LogConfig()
     /// `[accounting]` and `[budgets.NAME]`.
     var accounting = AccountingConfig()
+    /// `[ledger]`: where requests and their cost are recorded.
+    var ledger = LedgerConfig()
 
     func provider(named name: String) -> ProviderConfig? {
         self.providers.first { $0.name == name }

@@ -163,11 +163,11 @@ final class Gateway: Sendable {
         var reservation: BudgetReservation?
         if let budgets = self.budgets {
             switch budgets.admit(request, targets: groups.flatMap { $0 }, active: active) {
-            case .failure(let refusal):
+            case .refused(let refusal):
                 throw failed(.budgetExhausted(refusal))
-            case .success(let admission):
-                admitted = admission.request
-                reservation = admission.reservation
+            case .admitted(let request, let held):
+                admitted = request
+                reservation = held
             }
         }
         let promptTokens = admitted.chat.estimatedPromptTokens

@@ -80,6 +80,10 @@ final class ConfigReloader: Sendable {
             {
                 self.logger.notice("socket path, mode and group changes take effect at the next restart")
             }
+            // The writer, its file and its queue are made once, at start.
+            if previous.ledger != loaded.config.ledger {
+                self.logger.notice("[ledger] changes take effect at the next restart")
+            }
             self.logger.info(
                 "configuration reloaded",
                 metadata: ["providers": "\(loaded.config.providers.count)", "source": "\(loaded.path ?? "defaults")"]

@@ -144,12 +144,28 @@ public enum Daemon {
         let events = EventBus()
         let resilience = Resilience(events: events, logger: logger)
         resilience.configure(runtime.active, reloaded: false)
+        // Opened before the socket: a ledger that cannot be opened is reported, and the daemon serves without it.
+        let ledger = LedgerWriter.open(
+            config: loaded.config.ledger, environment: environment, uid: getuid(), logger: logger
+        )
+        let budgets = Budgets(config: loaded.config.accounting, events: events, logger: logger)
+        if let store = ledger.store {
+            // Seeded before the socket listens: a restart does not reset what the current periods have spent.
+            await budgets.attachSpendSource { match, since in await store.spend(since: since, matching: match) }
+        }
+        let unknownPrices = UnknownPrices(logger: logger)
+        // One outcome report, every consumer a subscriber: budgets settle first (so that the result shows what is
+        // left), then the ledger, the request log and the unknown-price warnings.
         let reporter = OutcomeReporter(
-            resilience: resilience, subscribers: [RequestLog(logger: logger, logsPrompts: { runtime.config.log.prompts })]
+            resilience: resilience,
+            subscribers: [
+                budgets, LedgerRecorder(writer: ledger),
+                RequestLog(logger: logger, logsPrompts: { runtime.config.log.prompts }), unknownPrices,
+            ]
         )
         let gateway = Gateway(
             configuration: { runtime.active }, executor: transport, resilience: resilience, reporter: reporter,
-            logger: logger
+            budgets: budgets, logger: logger
         )
         let reloaderBox = NIOLockedValueBox<ConfigReloader?>(nil)
         let dispatcher = RPCDispatcher(
@@ -159,7 +175,11 @@ public enum Daemon {
                 gateway: gateway,
                 transport: transport,
                 resilience: resilience,
-                events: events
+                events: events,
+                ledger: ledger,
+                budgets: budgets,
+                unknownPrices: unknownPrices,
+                utcOffsetSeconds: { at in budgets.calendar.utcOffsetSeconds(at: at) }
             ),
             adminPolicy: runtime.adminPolicy,
             logger: logger
@@ -234,6 +254,8 @@ public enum Daemon {
                         ),
                         successTerminationBehavior: .ignore
                     ),
+                    // Before the server: at shutdown the server drains first, then the ledger writes what is queued.
+                    .init(service: ledger),
                     .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
                 ],
                 logger: logger

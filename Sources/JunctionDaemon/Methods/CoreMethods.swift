@@ -10,15 +10,25 @@ enum MethodCatalog {
         gateway: Gateway,
         transport: Transport,
         resilience: Resilience,
-        events: EventBus
+        events: EventBus,
+        ledger: LedgerWriter,
+        budgets: Budgets,
+        unknownPrices: UnknownPrices,
+        utcOffsetSeconds: @escaping @Sendable (Int64) -> Int
     ) -> [RPCMethod] {
-        CoreMethods.all(runtime: runtime, reloader: reloader, resilience: resilience)
-            + ProviderMethods.all(runtime: runtime, gateway: gateway, transport: transport, resilience: resilience)
+        CoreMethods.all(
+            runtime: runtime, reloader: reloader, resilience: resilience, ledger: ledger, unknownPrices: unknownPrices
+        )
+            + ProviderMethods.all(
+                runtime: runtime, gateway: gateway, budgets: budgets, transport: transport, resilience: resilience
+            )
+            + QuotaMethods.all(budgets: budgets, runtime: runtime)
             + RouteMethods.all(gateway: gateway)
             + PriceMethods.all(runtime: runtime)
             + HealthMethods.all(
                 runtime: runtime, resilience: resilience, prober: Prober(transport: transport, resilience: resilience), events: events
             )
+            + UsageMethods.all(ledger: ledger, utcOffsetSeconds: utcOffsetSeconds)
     }
 }
 
@@ -27,7 +37,9 @@ enum CoreMethods {
     static func all(
         runtime: DaemonRuntime,
         reloader: @escaping @Sendable () -> ConfigReloader?,
-        resilience: Resilience
+        resilience: Resilience,
+        ledger: LedgerWriter,
+        unknownPrices: UnknownPrices
     ) -> [RPCMethod] {
         [
             RPCMethod("ping") { params, _ in
@@ -49,7 +61,10 @@ enum CoreMethods {
             },
             RPCMethod("daemon.status") { params, _ in
                 _ = try Params(params, known: [])
-                return self.status(runtime, adminDisabled: resilience.adminDisabledProviders())
+                return self.status(
+                    runtime, adminDisabled: resilience.adminDisabledProviders(), ledger: ledger.status,
+                    unknownPrices: unknownPrices.targets
+                )
             },
             RPCMethod("admin.reload") { params, _ in
                 _ = try Params(params, known: [])
@@ -77,7 +92,12 @@ enum CoreMethods {
         ]
     }
 
-    static func status(_ runtime: DaemonRuntime, adminDisabled: Set<String>) -> JSONValue {
+    static func status(
+        _ runtime: DaemonRuntime,
+        adminDisabled: Set<String>,
+        ledger: LedgerStatus,
+        unknownPrices: [TargetRef] = []
+    ) -> JSONValue {
         let loaded = runtime.current
         let providers = loaded.config.providers
         let enabled = providers.filter { $0.enabled && !adminDisabled.contains($0.name) }
@@ -101,6 +121,10 @@ enum CoreMethods {
             "log_sink": .string(runtime.logSink == .journal ? "journal" : "stderr"),
             "watchdog_ms": runtime.watchdogInterval.map { .int($0.milliseconds) } ?? .null,
             "libcurl": .string(CurlRuntime.versionDescription),
+            "ledger": ledger.json,
+            // Billed models without a price: their cost is recorded as unknown until one is configured.
+            "unknown_price_models": .int(unknownPrices.count),
+            "unknown_price_targets": .array(unknownPrices.map { .string($0.description) }),
         ]
     }
 }

@@ -8,10 +8,16 @@ import NIOConcurrencyHelpers
 
 /// `generate`, `tokens.count`, `models.list`, `providers.list`.
 enum ProviderMethods {
-    static func all(runtime: DaemonRuntime, gateway: Gateway, transport: Transport, resilience: Resilience) -> [RPCMethod] {
+    static func all(
+        runtime: DaemonRuntime,
+        gateway: Gateway,
+        budgets: Budgets?,
+        transport: Transport,
+        resilience: Resilience
+    ) -> [RPCMethod] {
         let modelCache = ModelListCache()
         return [
-            GenerateMethod.method(gateway: gateway),
+            GenerateMethod.method(gateway: gateway, budgets: budgets),
             RPCMethod("tokens.count") { params, _ in
                 try await self.countTokens(params, runtime: runtime, transport: transport)
             },

@@ -12,6 +12,9 @@ struct RequestContext: Sendable {
     var id: RequestID?
     /// The connection the request arrived on (for `cancel` and for notifications such as stream deltas).
     var connection: RPCConnection
+    /// Whether the caller is an administrator (root, the daemon's user, the admin group): set by the dispatcher
+    /// from its admin policy before the handler runs. Non-admin callers see only their own uid's usage.
+    var isAdmin = false
 }
 
 /// One RPC method: its name and the code that answers it.
@@ -60,6 +63,8 @@ final class RPCDispatcher: Sendable {
 
     func dispatch(_ request: RPCRequest, context: RequestContext) async -> Result<JSONValue, RPCError> {
         self.dispatched.add(1, ordering: .relaxed)
+        var context = context
+        context.isAdmin = self.adminPolicy.withLockedValue({ $0 }).permits(context.peer)
         guard let method = self.admitted(request, context: context) else {
             return .failure(self.refusal(request, context: context))
         }
@@ -73,7 +78,7 @@ final class RPCDispatcher: Sendable {
     /// The method, when it exists and the caller may call it.
     private func admitted(_ request: RPCRequest, context: RequestContext) -> RPCMethod? {
         guard let method = self.methods[request.method] else { return nil }
-        if method.requiresAdmin, !self.adminPolicy.withLockedValue({ $0 }).permits(context.peer) { return nil }
+        if method.requiresAdmin, !context.isAdmin { return nil }
         return method
     }
 

@@ -38,7 +38,11 @@ extension EndToEnd {
                     configuration: { runtime.active }, executor: transport, resilience: resilience,
                     reporter: OutcomeReporter(resilience: resilience, subscribers: []), logger: Logger(label: "test")
                 ),
-                transport: transport, resilience: resilience, events: events
+                transport: transport, resilience: resilience, events: events,
+                ledger: LedgerWriter(store: nil, path: nil, settings: .init(), logger: Logger(label: "test")),
+                budgets: Budgets(config: AccountingConfig(), events: events, logger: Logger(label: "test")),
+                unknownPrices: UnknownPrices(logger: Logger(label: "test")),
+                utcOffsetSeconds: { _ in 0 }
             )
             let registered = Set(catalog.map(\.name))
             let documented = Set(self.methods.compactMap { $0["name"]?.stringValue })

@@ -78,7 +78,8 @@ final class DaemonProcess: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: self.logPath, contents: nil)
         self.process.executableURL = URL(fileURLWithPath: binaryDirectory() + "/junctiond")
         self.process.arguments = ["--config", self.configPath, "--socket", self.socket] + arguments
-        var env = ["PATH": "/usr/bin:/bin", "HOME": self.directory.path]
+        // STATE_DIRECTORY: each daemon keeps its ledger in its own directory (as root it would use /var/lib).
+        var env = ["PATH": "/usr/bin:/bin", "HOME": self.directory.path, "STATE_DIRECTORY": self.directory.path]
         env.merge(sanitizerEnvironment()) { $1 }
         env.merge(environment) { $1 }
         self.process.environment = env
