@@ -3,7 +3,7 @@ import NIOConcurrencyHelpers
 
 /// Delivers `event` notifications to the connections that subscribed to their topic (`events.subscribe`).
 final class EventBus: Sendable {
-    static let topics: Set<String> = ["provider.status", "breaker.state"]
+    static let topics: Set<String> = ["provider.status", "breaker.state", "budget.alert"]
 
     private let subscribers = NIOLockedValueBox<[ObjectIdentifier: (connection: RPCConnection, topics: Set<String>)]>([:])
 
