@@ -50,6 +50,9 @@ struct ConfigLoaderTests {
         #expect(loaded.config.providers[0].models.first?.contextWindow == 128000)
         #expect(loaded.config.providers[0].key == .environment("OPENAI_API_KEY"))
         #expect(loaded.config.providers[2].kind == .openaiCompatible)
+        #expect(loaded.config.accounting.budgets.map(\.name) == ["team-a", "everyone"])
+        #expect(loaded.config.accounting.budgets[0].match == .uid(1000))
+        #expect(loaded.config.accounting.budgets[1].match == .global)
     }
 
     @Test func readsEveryServerKey() throws {
