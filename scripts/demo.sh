@@ -50,6 +50,17 @@ targets = ["openai:gpt-4o-mini", "anthropic:claude-3-5-haiku-latest"]
 # The primary cuts its stream after 4 tokens; Junction restarts the answer on the fallback.
 [routes.flaky]
 targets = ["openai:sim-cut-4", "gemini:gemini-2.0-flash"]
+
+# Every request is recorded with its cost; here in the demo's own directory.
+[ledger]
+path = "$workdir/ledger.sqlite"
+
+# A budget for the client label "batch": a tenth of a cent a day, so that the demo runs into it.
+[budgets.batch]
+match = { client = "batch" }
+daily_usd = 0.001
+max_tokens_per_request = 64
+alert_at = [0.5, 1.0]
 TOML
 chmod 600 "$config"
 export DEMO_OPENAI_KEY=sk-demo-0123456789 DEMO_ANTHROPIC_KEY=sk-ant-demo-0123456789 DEMO_GEMINI_KEY=demo-gemini-0123456789
@@ -79,6 +90,23 @@ step "junctionctl provider disable openai && junctionctl plan   # where would a 
 "$bin/junctionctl" provider enable openai
 step "junctionctl call tokens.count '{\"text\": \"How many tokens is this?\", \"model\": \"anthropic:claude-3-5-haiku-latest\"}'"
 "$bin/junctionctl" call tokens.count '{"text": "How many tokens is this?", "model": "anthropic:claude-3-5-haiku-latest"}'
+step "junctionctl prices --provider anthropic   # the built-in, dated price table (USD per 1M tokens)"
+"$bin/junctionctl" prices --provider anthropic | head -12
+step "curl $sim/_sim/usage ...; junctionctl generate --model anthropic:claude-3-5-haiku-latest   # cache reads and writes, priced"
+curl -s -d '{"model": "claude-3-5-haiku-latest", "usage": {"prompt": 12000, "cached": 8000, "cache_write": 3000, "completion": 400}}' \
+    "$sim/_sim/usage" > /dev/null
+"$bin/junctionctl" generate --model anthropic:claude-3-5-haiku-latest "Summarise our policy"
+curl -s -d '{"model": "claude-3-5-haiku-latest", "usage": {"prompt": 40000, "completion": 2000}}' "$sim/_sim/usage" > /dev/null
+step "junctionctl generate --client batch ... (x3)   # a budget of \$0.001 a day: reserved before sending, then refused"
+for _ in 1 2 3; do
+    "$bin/junctionctl" generate --client batch --model anthropic:claude-3-5-haiku-latest "Summarise" \
+        || echo "(exit status $?: -32003, refused before anything was sent)"
+done
+step "junctionctl quota --client batch"; "$bin/junctionctl" quota --client batch
+sleep 0.3  # the ledger writes every 250 ms
+step "junctionctl usage --since 1h --by provider,model"; "$bin/junctionctl" usage --since 1h --by provider,model
+step "junctionctl usage export --since 1h --format csv | cut -d, -f1-12 | head -4"
+"$bin/junctionctl" usage export --since 1h --format csv | cut -d, -f1-12 | head -4
 step "junctionctl call nope";         "$bin/junctionctl" call nope || echo "(exit status $?: the daemon answered with an error)"
 step "echo '{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1}' | socat - UNIX-CONNECT:\$JUNCTION_SOCKET"
 if command -v socat >/dev/null; then

@@ -30,6 +30,9 @@ struct Generate: ParsableCommand {
     @Flag(help: "Print the answer as it is generated.")
     var stream = false
 
+    @Option(help: "A client label for the request (budgets may match it; the ledger records it).")
+    var client: String?
+
     func validate() throws {
         if self.model != nil && self.route != nil { throw ValidationError("give --model or --route, not both") }
         if let maxTokens = self.maxTokens, maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1") }
@@ -49,6 +52,7 @@ struct Generate: ParsableCommand {
         if let system = self.system { params["system"] = .string(system) }
         if let maxTokens = self.maxTokens { params["max_tokens"] = .int(maxTokens) }
         if self.stream { params["stream"] = true }
+        if let client = self.client { params["client"] = .string(client) }
         var printed = false
         let result = try self.global.call("generate", params: .object(params)) { method, notification in
             guard !self.global.json else { return }
@@ -71,10 +75,13 @@ struct Generate: ParsableCommand {
         if !self.stream { writeStdout(result["text"]?.stringValue ?? "") }
         writeStdout("\n")
         let usage = result["usage"]
+        let cost = result["cost_usd"]?.doubleValue.map { "$" + (result["cost_usd"]?.compactText ?? "\($0)") }
+            ?? "cost unknown"
         writeStderr(
             "— \(result["provider"]?.stringValue ?? "?"):\(result["model"]?.stringValue ?? "?"), "
                 + "\(usage?["prompt_tokens"]?.intValue ?? 0)+\(usage?["completion_tokens"]?.intValue ?? 0) tokens, "
-                + "\(result["latency_ms"]?.intValue ?? 0) ms, finish: \(result["finish_reason"]?.stringValue ?? "?")\n"
+                + "\(cost), \(result["latency_ms"]?.intValue ?? 0) ms, finish: \(result["finish_reason"]?.stringValue ?? "?"), "
+                + "request \(result["request_id"]?.stringValue ?? "?")\n"
         )
     }
 }

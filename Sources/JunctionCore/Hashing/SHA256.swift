@@ -13,6 +13,12 @@ public struct SHA256: Sendable {
 
     /// Feeds bytes; call `finalize()` once at the end.
     public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        // Whole blocks straight from contiguous input (a prompt of a megabyte is hashed without a copy per byte).
+        let handled: Bool? = bytes.withContiguousStorageIfAvailable { buffer in
+            self.update(buffer)
+            return true
+        }
+        if handled == true { return }
         for byte in bytes {
             self.pending.append(byte)
             self.length &+= 1
@@ -21,6 +27,24 @@ public struct SHA256: Sendable {
                 self.pending.removeAll(keepingCapacity: true)
             }
         }
+    }
+
+    private mutating func update(_ buffer: UnsafeBufferPointer<UInt8>) {
+        var offset = 0
+        self.length &+= UInt64(buffer.count)
+        if !self.pending.isEmpty {
+            let take = min(64 - self.pending.count, buffer.count)
+            self.pending.append(contentsOf: buffer[0..<take])
+            offset = take
+            guard self.pending.count == 64 else { return }
+            self.compress(self.pending)
+            self.pending.removeAll(keepingCapacity: true)
+        }
+        while buffer.count - offset >= 64 {
+            self.compress(UnsafeBufferPointer(rebasing: buffer[offset..<(offset + 64)]))
+            offset += 64
+        }
+        self.pending.append(contentsOf: buffer[offset...])
     }
 
     /// The 32-byte digest.
