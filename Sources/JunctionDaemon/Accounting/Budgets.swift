@@ -7,9 +7,8 @@ import NIOConcurrencyHelpers
 /// settlement fires (an `event` on topic `budget.alert` and a journal notice). The book itself is a pure value in
 /// Core; this class holds it under a lock that every call holds for microseconds.
 final class Budgets: OutcomeSubscriber {
-    /// Output tokens reserved (and sent as `max_tokens`) when neither the request, a budget's
-    /// `max_tokens_per_request` nor the model's context window bound them: without a bound no reservation could
-    /// be a worst case.
+    /// Output tokens reserved (and sent as `max_tokens`) when neither the request nor a budget's
+    /// `max_tokens_per_request` bounds them: without a bound no reservation could be a worst case.
     static let defaultOutputReservation = 4096
 
     /// What the ledger counted for a budget's rows since a time (Unix ms); nil when the ledger cannot say.
@@ -118,11 +117,11 @@ final class Budgets: OutcomeSubscriber {
         let room = zip(targets, providers).compactMap { target, provider in
             provider?.contextWindow(of: target.model).map { max(1, $0 - promptTokens) }
         }.max()
-        // The output a reservation covers: the request's (or the budget's) max_tokens, else the room left in the
-        // largest context window, else the default — which is then sent as max_tokens so that the provider cannot
-        // exceed it. Room in a context window is not sent: it may be above the model's output limit.
-        let outputTokens = [maxTokens, room].compactMap { $0 }.min() ?? Self.defaultOutputReservation
-        let sentMaxTokens = maxTokens ?? (room == nil ? outputTokens : nil)
+        // The output a reservation covers: the request's (or the budget's) max_tokens, else the default — at most
+        // the room left in the largest context window — which is then sent as max_tokens, so that the provider
+        // cannot produce more than was reserved. (Room in a 1M-token window is no worst case anyone can reserve.)
+        let outputTokens = maxTokens.map { min($0, room ?? $0) } ?? min(Self.defaultOutputReservation, room ?? .max)
+        let sentMaxTokens = maxTokens ?? outputTokens
         var input: MicroUSD? = 0
         var output: MicroUSD? = 0
         for (target, provider) in zip(targets, providers) {
@@ -171,13 +170,22 @@ final class Budgets: OutcomeSubscriber {
         let now = self.wallClock()
         let (alerts, calendar) = self.state.withLockedValue { state in
             (
-                state.book.settle(
-                    reservation, actual: BudgetSpend(microUSD: cost.total, tokens: cost.usage.totalTokens), at: now
-                ),
+                state.book.settle(reservation, actual: Self.spend(of: cost, reservation: reservation), at: now),
                 state.book.calendar
             )
         }
         for alert in alerts { self.announce(alert, calendar: calendar) }
+    }
+
+    /// What a finished request is charged: its known cost, plus the reservation for every attempt whose bill is
+    /// unknown (sent, then timed out or abandoned before any answer: the provider may have billed it in full).
+    /// Only a request with no known part at all settles as unknown.
+    static func spend(of cost: RequestCost, reservation: BudgetReservation) -> BudgetSpend {
+        let unknownBills = cost.unknownBillAttempts * reservation.microUSD
+        let known = cost.knownTotal + unknownBills
+        let unknown = cost.total == nil && known == 0
+        let tokens = cost.usage.totalTokens + cost.unknownBillAttempts * reservation.tokens
+        return BudgetSpend(microUSD: unknown ? nil : known, tokens: tokens)
     }
 
     private func announce(_ alert: BudgetAlert, calendar: any PeriodCalendar) {

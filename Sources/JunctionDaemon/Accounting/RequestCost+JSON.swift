@@ -33,6 +33,7 @@ extension RequestCost {
             "price_version": self.priceVersion.map(JSONValue.string) ?? .null,
         ]
         if self.unknownPriceAttempts > 0 { object["unknown_price_attempts"] = .int(self.unknownPriceAttempts) }
+        if self.unknownBillAttempts > 0 { object["unknown_bill_attempts"] = .int(self.unknownBillAttempts) }
         if self.estimated { object["estimated"] = true }
         return .object(object)
     }

@@ -7,11 +7,33 @@ struct AttemptCharge: Sendable, Equatable {
     var cost: CostBreakdown?
     /// The price table the cost came from (`PricedModel.source`); nil when unknown.
     var priceSource: String?
+    /// The request was sent and no answer came (a timeout, the caller leaving): the provider may have billed it
+    /// in full, and nobody can say what. Its cost is unknown; budgets charge the reservation for it.
+    var billUnknown = false
 
     init(billed: BilledUsage, price: PricedModel?) {
         self.billed = billed
         self.cost = price.map { Pricing.cost(of: billed.usage, at: $0.price) }
         self.priceSource = price?.source
+    }
+
+    /// An attempt whose bill is unknown: `billed` holds the prompt estimate only.
+    init(unknownBill billed: BilledUsage) {
+        self.billed = billed
+        self.cost = nil
+        self.priceSource = nil
+        self.billUnknown = true
+    }
+
+    /// Whether a failure without any answer may still have been billed: the request reached the provider and the
+    /// wait for its answer ended (a timeout, the caller leaving). Refused connections, DNS and TLS failures and
+    /// HTTP errors are not billed.
+    static func mayHaveBeenBilled(_ error: ProviderError) -> Bool {
+        guard error.status == nil, case .transport(let failure) = error.kind else { return false }
+        switch failure {
+        case .firstByteTimeout, .ttftTimeout, .deadline, .other: return true
+        default: return false
+        }
     }
 }
 
@@ -28,6 +50,8 @@ struct RequestCost: Sendable, Equatable {
     var failedAttempts: MicroUSD = 0
     /// Billed attempts whose model has no price: the total is unknown when there is one.
     var unknownPriceAttempts = 0
+    /// Attempts sent but never answered, whose bill nobody knows (`AttemptCharge.billUnknown`).
+    var unknownBillAttempts = 0
     /// The price tables used, in attempt order, without repeats.
     var priceSources: [String] = []
     /// Some billed usage was estimated (no usage reported).
@@ -44,7 +68,7 @@ struct RequestCost: Sendable, Equatable {
 
     /// The whole cost in micro-USD; nil when a billed attempt's price is unknown (never a silent 0).
     var total: MicroUSD? {
-        self.unknownPriceAttempts > 0 ? nil : self.knownTotal
+        self.unknownPriceAttempts > 0 || self.unknownBillAttempts > 0 ? nil : self.knownTotal
     }
 
     var knownTotal: MicroUSD { self.input + self.cachedInput + self.cacheWrite + self.output + self.reasoning }
@@ -60,6 +84,10 @@ struct RequestCost: Sendable, Equatable {
         self.usage.cacheWrite1hTokens += usage.cacheWrite1hTokens
         self.usage.reasoningTokens += usage.reasoningTokens
         self.estimated = self.estimated || charge.billed.estimated
+        if charge.billUnknown {
+            self.unknownBillAttempts += 1
+            return
+        }
         guard let cost = charge.cost else {
             self.unknownPriceAttempts += 1
             return

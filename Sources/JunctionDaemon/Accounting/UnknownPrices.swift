@@ -20,7 +20,8 @@ final class UnknownPrices: OutcomeSubscriber {
     func attemptFinished(_ outcome: AttemptOutcome) {}
 
     func requestFinished(_ outcome: RequestOutcome) {
-        for attempt in outcome.attempts where attempt.charge != nil && attempt.charge?.cost == nil {
+        for attempt in outcome.attempts {
+            guard let charge = attempt.charge, charge.cost == nil, !charge.billUnknown else { continue }
             let first = self.seen.withLockedValue { $0.insert(attempt.target).inserted }
             guard first else { continue }
             let advice = "add input_usd_per_mtok and output_usd_per_mtok under "

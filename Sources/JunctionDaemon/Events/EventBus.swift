@@ -4,6 +4,8 @@ import NIOConcurrencyHelpers
 /// Delivers `event` notifications to the connections that subscribed to their topic (`events.subscribe`).
 final class EventBus: Sendable {
     static let topics: Set<String> = ["provider.status", "breaker.state", "budget.alert"]
+    /// Budget alerts name other callers' budgets and spend: only administrators may subscribe.
+    static let adminTopic = "budget.alert"
 
     private let subscribers = NIOLockedValueBox<[ObjectIdentifier: (connection: RPCConnection, topics: Set<String>)]>([:])
 

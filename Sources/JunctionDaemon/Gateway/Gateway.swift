@@ -313,7 +313,7 @@ final class Gateway: Sendable {
             run.attempts.append(
                 AttemptRecord(
                     target: target, error: error, reason: reason, latency: outcome.latency, status: error.status,
-                    wait: run.pendingWait, charge: failure.billed.map { self.charge($0, attempt: attempt) }
+                    wait: run.pendingWait, charge: self.charge(failure, attempt: attempt, chat: run.request.chat)
                 )
             )
             run.pendingWait = .zero
@@ -330,6 +330,14 @@ final class Gateway: Sendable {
             )
             return nil
         }
+    }
+
+    /// What a failed attempt was billed: what the provider reported or what its 2xx answer carried, else nothing
+    /// — unless it was sent and never answered, when its bill is unknown.
+    private func charge(_ failure: AttemptRunner.Failure, attempt: Attempt, chat: ChatRequest) -> AttemptCharge? {
+        if let billed = failure.billed { return self.charge(billed, attempt: attempt) }
+        guard AttemptCharge.mayHaveBeenBilled(failure.error) else { return nil }
+        return AttemptCharge(unknownBill: BilledUsage.estimate(promptTokens: chat.estimatedPromptTokens, text: ""))
     }
 
     /// What `billed` cost at the attempt's model's price (unknown when the model has none).
@@ -364,24 +372,25 @@ final class Gateway: Sendable {
         run.current = nil
         _ = self.reporter.report(self.attemptOutcome(outcome, attempt, run: run, result: .abandoned))
         // Kept for the ledger and the budgets: a cancelled request is charged what the provider billed.
-        let billed: BilledUsage?
+        let charge: AttemptCharge?
         let status: Int?
         switch outcome.result {
         case .success(let answer):
-            billed = answer.completion.usage.map { BilledUsage(usage: $0, estimated: false) }
+            let billed = answer.completion.usage.map { BilledUsage(usage: $0, estimated: false) }
                 ?? BilledUsage.estimate(
                     promptTokens: run.request.chat.estimatedPromptTokens, text: answer.completion.text
                 )
+            charge = self.charge(billed, attempt: attempt)
             status = answer.status
         case .failure(let failure):
-            billed = failure.billed
+            charge = self.charge(failure, attempt: attempt, chat: run.request.chat)
             status = failure.error.status
         }
         run.attempts.append(
             AttemptRecord(
                 target: attempt.target, error: ProviderError(kind: .transport(.other), message: "cancelled"),
                 reason: "cancelled", latency: outcome.latency, status: status, wait: run.pendingWait,
-                charge: billed.map { self.charge($0, attempt: attempt) }, abandoned: true
+                charge: charge, abandoned: true
             )
         )
     }

@@ -1,6 +1,7 @@
 import GRDB
 
-/// Where an export page ended: the last request's time and row id (requests are exported in time order).
+/// Where an export page ended: the last request's time and row id (requests are exported in the order they were
+/// written, which is the order they finished in; paging follows the row id).
 /// Written as `TIME-ROWID`, an opaque string for callers.
 struct LedgerExportCursor: Sendable, Equatable, CustomStringConvertible {
     var timeMs: Int64
@@ -23,7 +24,7 @@ struct LedgerExportCursor: Sendable, Equatable, CustomStringConvertible {
     var description: String { "\(self.timeMs)-\(self.rowID)" }
 }
 
-/// One page of an export: request rows in time order with their attempts, and where the next page starts
+/// One page of an export: request rows in the order they were written, with their attempts, and where the next page starts
 /// (nil: this was the last).
 struct LedgerExportPage: Sendable, Equatable {
     var entries: [LedgerEntry]
@@ -46,14 +47,16 @@ extension LedgerStore {
             arguments.append(uid.databaseValue)
         }
         if let after {
-            conditions.append("(time_ms, id) > (?, ?)")
-            arguments += [after.timeMs.databaseValue, after.rowID.databaseValue]
+            // By row id, which is the order rows were written in: a request that started before the cursor but
+            // finished (and was written) after it still comes on a later page.
+            conditions.append("id > ?")
+            arguments.append(after.rowID.databaseValue)
         }
         // One more than asked: whether it exists tells if there is a next page.
         arguments.append((limit + 1).databaseValue)
         let sql = """
             SELECT id, \(Self.requestColumns) FROM requests WHERE \(conditions.joined(separator: " AND "))
-            ORDER BY time_ms, id LIMIT ?
+            ORDER BY id LIMIT ?
             """
         let statementArguments = StatementArguments(arguments)
         return try await self.pool.read { db in

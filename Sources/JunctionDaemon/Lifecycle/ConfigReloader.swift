@@ -7,6 +7,7 @@ import NIOConcurrencyHelpers
 /// touched: they hold the values they started with.
 final class ConfigReloader: Sendable {
     private let resilience: Resilience
+    private let budgets: Budgets?
     private let runtime: DaemonRuntime
     private let dispatcher: RPCDispatcher
     private let notifier: SystemdNotifier
@@ -28,8 +29,10 @@ final class ConfigReloader: Sendable {
         logLevel: LogLevelBox,
         path: String,
         pathRequired: Bool,
-        pinnedLogLevel: Logger.Level?
+        pinnedLogLevel: Logger.Level?,
+        budgets: Budgets? = nil
     ) {
+        self.budgets = budgets
         self.resilience = resilience
         self.runtime = runtime
         self.dispatcher = dispatcher
@@ -70,6 +73,8 @@ final class ConfigReloader: Sendable {
             let previous = self.runtime.config
             self.runtime.replaceConfig(loaded, environment: environment)
             self.resilience.configure(self.runtime.active, reloaded: true)
+            // Budgets whose name and match are unchanged keep their counts under the new limits.
+            self.budgets?.configure(loaded.config.accounting)
             self.dispatcher.updateAdminPolicy(self.runtime.adminPolicy)
             if self.pinnedLogLevel == nil { self.logLevel.level = loaded.config.server.logLevel }
             for warning in loaded.warnings { self.logger.warning("\(warning)") }

@@ -196,7 +196,8 @@ public enum Daemon {
             logLevel: logLevel,
             path: configPath,
             pathRequired: options.configPath != nil,
-            pinnedLogLevel: pinnedLevel
+            pinnedLogLevel: pinnedLevel,
+            budgets: budgets
         )
         reloaderBox.withLockedValue { $0 = reloader }
 

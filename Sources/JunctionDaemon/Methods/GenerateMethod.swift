@@ -102,6 +102,7 @@ enum GenerateMethod {
             object["billed_usage"] = charge.billed.usage.json
             object["cost_usd"] = .usd(charge.cost?.total)
             if charge.billed.estimated { object["billed_estimated"] = true }
+            if charge.billUnknown { object["billed_unknown"] = true }
         }
         return .object(object)
     }

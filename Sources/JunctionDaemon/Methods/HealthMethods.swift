@@ -49,8 +49,20 @@ enum HealthMethods {
             },
             RPCMethod("events.subscribe") { params, context in
                 let params = try Params(params, known: ["topics"])
-                let topics = try self.topics(params)
-                return ["topics": .array(events.subscribe(context.connection, topics: topics ?? EventBus.topics).sorted().map(JSONValue.string))]
+                var topics = try self.topics(params) ?? EventBus.topics
+                // Budget alerts carry other callers' spend and limits: for administrators only.
+                if !context.isAdmin, topics.contains(EventBus.adminTopic) {
+                    guard params.value("topics") == nil || params.value("topics") == .null else {
+                        throw RPCError.invalidParams(
+                            field: "topics",
+                            problem: "\"\(EventBus.adminTopic)\" is for administrators (root, the daemon's user or "
+                                + "server.admin_group); junctionctl quota shows your own budgets"
+                        )
+                    }
+                    topics.remove(EventBus.adminTopic)
+                }
+                let subscribed = events.subscribe(context.connection, topics: topics)
+                return ["topics": .array(subscribed.sorted().map(JSONValue.string))]
             },
             RPCMethod("events.unsubscribe") { params, context in
                 let params = try Params(params, known: ["topics"])

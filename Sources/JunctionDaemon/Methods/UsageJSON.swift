@@ -58,7 +58,9 @@ enum UsageJSON {
         object["cached_tokens"] = .int(totals.cachedTokens)
         object["cache_write_tokens"] = .int(totals.cacheWriteTokens)
         object["reasoning_tokens"] = .int(totals.reasoningTokens)
-        object["cost_usd"] = Self.usd(totals.costMicroUSD)
+        // The sum of the known costs; null when every row's cost is unknown (a group of an unpriced model is not $0).
+        let allUnknown = totals.costUnknown > 0 && totals.costUnknown == totals.requests
+        object["cost_usd"] = allUnknown ? .null : Self.usd(totals.costMicroUSD)
         object["cost_unknown"] = .int(totals.costUnknown)
     }
 

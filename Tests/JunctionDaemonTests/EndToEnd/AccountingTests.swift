@@ -262,6 +262,70 @@ extension EndToEnd {
             #expect(day?["reserved_usd"]?.doubleValue == 0)
         }
 
+        /// A unary request that times out after it was sent has an unknown bill: the provider may have billed it in
+        /// full. Its cost is recorded as unknown (never $0) and the budget is charged the reservation.
+        @Test func aTimedOutRequestIsNeverFree() throws {
+            let sim = try SimProcess()
+            let daemon = try sim.daemon(
+                extra: """
+                    [[providers.local.models]]
+                    id = "stuck"
+                    input_usd_per_mtok = 1000
+                    output_usd_per_mtok = 1000
+                    [budgets.all]
+                    daily_usd = 10.0
+
+                    """
+            )
+            try sim.setFault(model: "stuck", fault: "hang")
+            let client = try daemon.client()
+            do {
+                _ = try client.call(
+                    "generate", params: ["prompt": "hi", "model": "local:stuck", "max_tokens": 20, "timeout_ms": 400]
+                )
+                Issue.record("a hung upstream answered")
+            } catch let reply as RPCClient.ErrorReply {
+                #expect(reply.code == -32007)
+                #expect(reply.data?["cost_usd"] == .null)
+                #expect(reply.data?["cost"]?["unknown_bill_attempts"]?.intValue == 1)
+            }
+            var row: JSONValue = .null
+            try poll(until: "the timed-out request in the ledger; last: \(row)") {
+                row = try client.call("usage.export", params: ["since": "1h"])["rows"]?.arrayValue?.first ?? .null
+                return row != .null
+            }
+            #expect(row["outcome"] == "timeout")
+            #expect(row["cost_usd"] == .null)
+            // The reservation: 5 estimated prompt tokens and max_tokens 20 at $1,000 per 1M = $0.025.
+            let day = try client.call("quota.get")["budgets"]?.arrayValue?.first?["day"]
+            #expect(day?["spent_usd"]?.doubleValue == 0.025)
+            #expect(day?["reserved_usd"]?.doubleValue == 0)
+        }
+
+        /// A reload applies new budget limits at once and keeps what the day has spent.
+        @Test func aReloadChangesLimitsAndKeepsSpend() throws {
+            let sim = try SimProcess()
+            let budget = { (limit: String) in "[budgets.all]\ndaily_usd = \(limit)\n" }
+            let daemon = try sim.daemon(extra: budget("1.0"))
+            let client = try daemon.client()
+            try sim.setUsage(model: "gpt-4o-mini", usage: ["prompt": 1000, "completion": 1000])
+            _ = try client.call("generate", params: ["prompt": "hi", "model": "openai:gpt-4o-mini", "max_tokens": 10])
+            let config = sim.providersConfig(extra: budget("0.0005"))
+            try config.write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
+            _ = try client.call("admin.reload")
+            let day = try client.call("quota.get")["budgets"]?.arrayValue?.first?["day"]
+            #expect(day?["limit_usd"]?.doubleValue == 0.0005)
+            #expect(day?["spent_usd"]?.doubleValue == 0.00075)
+            do {
+                _ = try client.call(
+                    "generate", params: ["prompt": "hi", "model": "openai:gpt-4o-mini", "max_tokens": 10]
+                )
+                Issue.record("the lowered limit was not applied")
+            } catch let reply as RPCClient.ErrorReply {
+                #expect(reply.code == -32003)
+            }
+        }
+
         /// Budgets are seeded from the ledger at start: a restart does not reset what the day has spent, and an
         /// alert that fired before the restart does not fire again.
         @Test func aRestartKeepsBudgetSpendAndAlerts() throws {
@@ -452,6 +516,13 @@ extension EndToEnd {
             let all = try asNobody(["quota", "--all"])
             #expect(all.status != 0)
             #expect(all.stderr.contains("administrators"))
+            // Budget alerts carry other callers' spend: not for non-admins.
+            let alerts = try asNobody(["call", "events.subscribe", #"{"topics": ["budget.alert"]}"#])
+            #expect(alerts.status != 0)
+            #expect(alerts.stderr.contains("administrators"))
+            let everything = try asNobody(["--json", "call", "events.subscribe"])
+            #expect(everything.status == 0)
+            #expect(!everything.stdout.contains("budget.alert"))
             let root = try daemon.client().call("quota.get", params: ["all": true])["budgets"]?.arrayValue ?? []
             #expect(root.map { $0["budget"] } == ["nobody", "team"])
             let table = try runCommand(
