@@ -50,6 +50,31 @@ struct BudgetBookTests {
         #expect(above.dayUsage.tokens == 3_500)
     }
 
+    /// A retry or failover can be billed as well as the attempt before: each further attempt grows the reservation
+    /// first, so that concurrent requests that retry cannot together spend more than the budget holds.
+    @Test func furtherAttemptsReserveTheirOwnWorstCase() throws {
+        var book = self.book(BudgetRule(name: "all", dailyUSD: usd(1), dailyRequests: 2))
+        var first = try #require(book.admit(alice, estimate: estimate(usd(0.4)), at: self.noon).reservation)
+        let second = try #require(book.admit(bob, estimate: estimate(usd(0.4)), at: self.noon).reservation)
+        // $0.80 held: one more attempt of $0.40 does not fit, whoever asks; and a retry is not a new request, so
+        // daily_requests (2, both used) does not refuse it.
+        let refused = try #require(book.extend(&first, caller: alice, by: estimate(usd(0.4)), at: self.noon + 1))
+        #expect(refused.kind == .usd)
+        #expect(refused.reserved == usd(0.8))
+        #expect(first.microUSD == usd(0.4))  // unchanged
+        _ = book.settle(second, actual: actual(usd(0.1)), at: self.noon + 2)
+        #expect(book.extend(&first, caller: alice, by: estimate(usd(0.4)), at: self.noon + 3) == nil)
+        #expect(first.microUSD == usd(0.8))
+        let held = try #require(book.statusOfAll(at: self.noon + 4).first)
+        #expect(held.reservedMicroUSD == usd(0.8))
+        #expect(held.dayUsage.requests == 2)
+        // Settling frees the whole grown hold.
+        _ = book.settle(first, actual: actual(usd(0.5)), at: self.noon + 5)
+        let settled = try #require(book.statusOfAll(at: self.noon + 6).first)
+        #expect(settled.reservedMicroUSD == 0)
+        #expect(settled.dayUsage.microUSD == usd(0.6))
+    }
+
     @Test func settlingTwiceChargesOnce() throws {
         var book = self.book(BudgetRule(name: "all", dailyUSD: usd(5)))
         let reservation = try #require(

@@ -22,9 +22,10 @@ public struct BudgetReservation: Sendable, Equatable {
     public let id: UInt64
     /// The budgets holding it, in configuration order; empty when none matched.
     public let budgets: [String]
-    /// The reserved worst case (0 when the price is unknown and `unknown_price = "allow"`).
-    public let microUSD: MicroUSD
-    public let tokens: Int
+    /// The reserved worst case (0 when the price is unknown and `unknown_price = "allow"`); grown by `extend` for
+    /// each further attempt.
+    public internal(set) var microUSD: MicroUSD
+    public internal(set) var tokens: Int
     /// When it was admitted (Unix ms): its actual cost is charged to the periods containing this moment.
     public let admittedAt: Int64
 }

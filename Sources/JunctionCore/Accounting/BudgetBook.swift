@@ -73,6 +73,39 @@ public struct BudgetBook: Sendable {
         )
     }
 
+    /// Grows a running request's reservation by `estimate` before another attempt of it (a retry or a failover can
+    /// be billed as well as the attempt before), if that fits every budget the reservation holds and that limits
+    /// `caller` — money and tokens only: it is still one request. Otherwise nothing changes and the refusal says
+    /// why; the request should stop there.
+    public mutating func extend(
+        _ reservation: inout BudgetReservation,
+        caller: BudgetCaller,
+        by estimate: BudgetEstimate,
+        at now: Int64
+    ) -> BudgetRefusal? {
+        let estimate = BudgetEstimate(
+            microUSD: estimate.microUSD.map(Self.clamped), tokens: Self.clamped(estimate.tokens)
+        )
+        let held = reservation.budgets.compactMap { self.index(of: $0) }
+        var refusals: [BudgetRefusal] = []
+        for index in held {
+            self.states[index].rollOver(to: now, calendar: self.calendar)
+            guard self.states[index].rule.limits(caller) else { continue }
+            refusals += self.states[index].refusals(
+                for: estimate, at: now, unknownPrice: self.unknownPrice, calendar: self.calendar,
+                countsAsRequest: false
+            )
+        }
+        if let refusal = refusals.first { return refusal }
+        let microUSD = estimate.microUSD ?? 0
+        for index in held {
+            _ = self.states[index].extend(reservation.id, microUSD: microUSD, tokens: estimate.tokens)
+        }
+        reservation.microUSD = Self.clamped(reservation.microUSD + microUSD)
+        reservation.tokens = Self.clamped(reservation.tokens + estimate.tokens)
+        return nil
+    }
+
     /// Frees the reservation and charges what the request really cost (billed attempts included) to the day and
     /// month it was admitted in, which is how the ledger dates it; a request admitted before a boundary and
     /// finished after it does not count in the new period. Returns the alerts the charge fires. Settling twice

@@ -52,7 +52,8 @@ struct BudgetState: Sendable, Equatable {
         for estimate: BudgetEstimate,
         at now: Int64,
         unknownPrice: UnknownPricePolicy,
-        calendar: any PeriodCalendar
+        calendar: any PeriodCalendar,
+        countsAsRequest: Bool = true
     ) -> [BudgetRefusal] {
         var refusals: [BudgetRefusal] = []
         func refuse(_ period: BudgetPeriod, _ kind: BudgetLimitKind, limit: Int, spent: Int, reserved: Int,
@@ -64,12 +65,12 @@ struct BudgetState: Sendable, Equatable {
                 )
             )
         }
-        if let rpm = self.rule.rpm, self.recent.count(at: now) >= rpm {
+        if countsAsRequest, let rpm = self.rule.rpm, self.recent.count(at: now) >= rpm {
             let count = self.recent.count(at: now)
             refuse(.minute, .rpm, limit: rpm, spent: count, reserved: 0, requested: 1,
                    resetsAt: self.recent.nextExpiry(at: now) ?? now)
         }
-        if let limit = self.rule.dailyRequests, self.dayUsage.requests + 1 > limit {
+        if countsAsRequest, let limit = self.rule.dailyRequests, self.dayUsage.requests + 1 > limit {
             refuse(.day, .requests, limit: limit, spent: self.dayUsage.requests, reserved: 0, requested: 1,
                    resetsAt: self.day.end)
         }
@@ -94,6 +95,16 @@ struct BudgetState: Sendable, Equatable {
                    requested: estimate.tokens, resetsAt: estimate.tokens > limit ? nil : self.day.end)
         }
         return refusals
+    }
+
+    /// Grows a running request's hold (another attempt of it may be billed too); false when it holds nothing here.
+    mutating func extend(_ id: UInt64, microUSD: MicroUSD, tokens: Int) -> Bool {
+        guard self.holds[id] != nil else { return false }
+        self.holds[id]?.microUSD += microUSD
+        self.holds[id]?.tokens += tokens
+        self.reservedMicroUSD += microUSD
+        self.reservedTokens += tokens
+        return true
     }
 
     /// Reserves an admitted request (already rolled over to its admission time).

@@ -112,6 +112,32 @@ final class Budgets: OutcomeSubscriber {
             return .some(state.book.effectiveMaxTokens(requested: request.chat.maxTokens, caller: caller))
         }
         guard case .some(let maxTokens) = cap else { return .admitted(request, nil) }
+        let (estimate, _, sentMaxTokens) = Self.estimate(request, maxTokens: maxTokens, targets: targets, active: active)
+        let now = self.wallClock()
+        let admission = self.state.withLockedValue { $0.book.admit(caller, estimate: estimate, at: now) }
+        switch admission {
+        case .refused(let refusal):
+            return .refused(refusal)
+        case .admitted(let reservation):
+            var admitted = request
+            if request.chat.maxTokens != sentMaxTokens {
+                var chat = request.chat
+                chat.maxTokens = sentMaxTokens
+                admitted = request.with(chat: chat)
+            }
+            return .admitted(admitted, reservation)
+        }
+    }
+
+    /// The worst case of one attempt of `request` on any of `targets`: the estimated prompt at the highest input
+    /// price plus the output at the highest output price (unknown when a target has no price), the output tokens
+    /// reserved, and the `max_tokens` to send.
+    static func estimate(
+        _ request: GenerateRequest,
+        maxTokens: Int?,
+        targets: [TargetRef],
+        active: ActiveConfiguration
+    ) -> (BudgetEstimate, outputTokens: Int, sentMaxTokens: Int) {
         let promptTokens = request.chat.estimatedPromptTokens
         let providers = targets.map { active.registry.provider(named: $0.provider) }
         let room = zip(targets, providers).compactMap { target, provider in
@@ -136,19 +162,24 @@ final class Budgets: OutcomeSubscriber {
         let estimate = BudgetEstimate(
             microUSD: input.flatMap { input in output.map { input + $0 } }, tokens: promptTokens + outputTokens
         )
+        return (estimate, outputTokens, sentMaxTokens)
+    }
+
+    /// Before another attempt of an admitted request (a retry or a failover, which can be billed as well as the
+    /// attempt before it): reserves that attempt's worst case too, or refuses — then the request stops there.
+    func extend(
+        _ reservation: inout BudgetReservation,
+        for request: GenerateRequest,
+        target: TargetRef,
+        active: ActiveConfiguration
+    ) -> BudgetRefusal? {
+        guard !reservation.budgets.isEmpty else { return nil }
+        let (estimate, _, _) = Self.estimate(
+            request, maxTokens: request.chat.maxTokens, targets: [target], active: active
+        )
         let now = self.wallClock()
-        let admission = self.state.withLockedValue { $0.book.admit(caller, estimate: estimate, at: now) }
-        switch admission {
-        case .refused(let refusal):
-            return .refused(refusal)
-        case .admitted(let reservation):
-            var admitted = request
-            if request.chat.maxTokens != sentMaxTokens {
-                var chat = request.chat
-                chat.maxTokens = sentMaxTokens
-                admitted = request.with(chat: chat)
-            }
-            return .admitted(admitted, reservation)
+        return self.state.withLockedValue { state in
+            state.book.extend(&reservation, caller: Self.caller(of: request), by: estimate, at: now)
         }
     }
 
@@ -177,14 +208,14 @@ final class Budgets: OutcomeSubscriber {
         for alert in alerts { self.announce(alert, calendar: calendar) }
     }
 
-    /// What a finished request is charged: its known cost, plus the reservation for every attempt whose bill is
-    /// unknown (sent, then timed out or abandoned before any answer: the provider may have billed it in full).
-    /// Only a request with no known part at all settles as unknown.
+    /// What a finished request is charged: its known cost, plus — when an attempt's bill is unknown (sent, then
+    /// timed out or abandoned before any answer: the provider may have billed it in full) — what was reserved for
+    /// it. Only a request with no known part at all settles as unknown.
     static func spend(of cost: RequestCost, reservation: BudgetReservation) -> BudgetSpend {
-        let unknownBills = cost.unknownBillAttempts * reservation.microUSD
+        let unknownBills = cost.unknownBillAttempts > 0 ? reservation.microUSD : 0
         let known = cost.knownTotal + unknownBills
         let unknown = cost.total == nil && known == 0
-        let tokens = cost.usage.totalTokens + cost.unknownBillAttempts * reservation.tokens
+        let tokens = cost.usage.totalTokens + (cost.unknownBillAttempts > 0 ? reservation.tokens : 0)
         return BudgetSpend(microUSD: unknown ? nil : known, tokens: tokens)
     }
 

@@ -109,8 +109,12 @@ final class Gateway: Sendable {
         var pendingWait: Duration = .zero
         /// The attempt in flight, between `admit` and `settle`.
         var current: Attempt?
-        /// What admission reserved on the caller's budgets.
+        /// What admission reserved on the caller's budgets (grown for each further attempt).
         var reservation: BudgetReservation?
+        /// A budget had no room for a further attempt: the request ends with this.
+        var budgetRefusal: BudgetRefusal?
+        /// The attempt number the reservation was last grown for.
+        var reservedAttempt = 1
 
         init(
             requestID: String,
@@ -194,7 +198,10 @@ final class Gateway: Sendable {
             try Task.checkCancellation()
             switch run.action {
             case .send:
-                guard self.admit(run) else { continue }
+                guard self.admit(run) else {
+                    if let refusal = run.budgetRefusal { throw self.budgetFailure(refusal, run: run) }
+                    continue
+                }
                 let outcome = await self.runner.run(
                     request: run.request, target: run.current!.target, provider: run.current!.provider,
                     number: run.current!.number, deadline: run.planner.deadline, events: run.events,
@@ -232,6 +239,16 @@ final class Gateway: Sendable {
         guard let provider = run.active.registry.provider(named: target.provider) else {
             run.action = run.planner.admissionRefused(.disabled, at: now)
             return false
+        }
+        // A further attempt can be billed as well as the one before: it reserves its own worst case first (once per
+        // attempt number, however often a rate window makes it wait).
+        if number > 1, number != run.reservedAttempt, var reservation = run.reservation, let budgets = self.budgets {
+            if let refusal = budgets.extend(&reservation, for: run.request, target: target, active: run.active) {
+                run.budgetRefusal = refusal
+                return false
+            }
+            run.reservation = reservation
+            run.reservedAttempt = number
         }
         switch self.resilience.admit(
             target, table: run.active.routing, tokens: run.estimatedTokens, forcedProbe: forced, at: now
@@ -393,6 +410,19 @@ final class Gateway: Sendable {
                 charge: charge, abandoned: true
             )
         )
+    }
+
+    /// A budget refused a further attempt: the request fails with what was tried so far.
+    @inline(never)  // keeps its temporaries out of the caller's async frame
+    private func budgetFailure(_ refusal: BudgetRefusal, run: RequestRun) -> any Error {
+        var failure = GenerateFailure(
+            kind: .budgetExhausted(refusal), requestID: run.requestID, attempts: run.attempts, skipped: run.skipped,
+            partialOutputCharacters: run.partialOutput ? run.partialCharacters : nil, lastError: run.lastError,
+            latency: self.clock.now - run.started
+        )
+        let now = self.clock.now
+        failure.skipped += run.planner.skipped.map { SkippedTarget(target: $0.target, reason: $0.reason, at: now) }
+        return failure
     }
 
     /// The planner gave up: the failure, boxed for throwing (the value stays out of the async frame).

@@ -147,8 +147,12 @@ enum GenerateMethod {
         switch failure.kind {
         case .budgetExhausted(let refusal):
             var error = refusal.rpcError(calendar: calendar)
-            if case .object(var details) = error.data, let requestID = failure.requestID {
-                details["request_id"] = .string(requestID)
+            if case .object(var details) = error.data {
+                if let requestID = failure.requestID { details["request_id"] = .string(requestID) }
+                // Refused before a further attempt: what was tried (and billed) so far comes along.
+                if !failure.attempts.isEmpty {
+                    for member in data.members where details[member.key] == nil { details[member.key] = member.value }
+                }
                 error.data = .object(details)
             }
             return error

@@ -215,6 +215,48 @@ extension EndToEnd {
             }
         }
 
+        /// A failover reserves its own worst case before it is sent: a budget that holds one attempt stops the
+        /// request after a billed failure rather than let a second attempt overspend it.
+        @Test func aFailoverMustFitTheBudgetToo() throws {
+            let sim = try SimProcess()
+            // Each attempt's worst case: (5 + 20 tokens) × $1,000 per 1M = $0.025; the budget holds $0.03.
+            let daemon = try sim.daemon(
+                extra: """
+                    [[providers.local.models]]
+                    id = "flaky"
+                    input_usd_per_mtok = 1000
+                    output_usd_per_mtok = 1000
+                    [[providers.local.models]]
+                    id = "backup"
+                    input_usd_per_mtok = 1000
+                    output_usd_per_mtok = 1000
+                    [routes.r]
+                    targets = ["local:flaky", "local:backup"]
+                    [budgets.all]
+                    daily_usd = 0.03
+
+                    """
+            )
+            try sim.setFault(model: "flaky", fault: "cut-8")
+            let client = try daemon.client()
+            do {
+                _ = try client.call(
+                    "generate", params: ["prompt": "hi", "route": "r", "stream": true, "max_tokens": 20]
+                )
+                Issue.record("the failover was sent although the budget could not hold it")
+            } catch let reply as RPCClient.ErrorReply {
+                #expect(reply.code == -32003)
+                #expect(reply.data?["kind"] == "usd")
+                #expect(reply.data?["attempts"]?.arrayValue?.count == 1)
+                #expect((reply.data?["cost_usd"]?.doubleValue ?? 0) > 0)  // the cut attempt was billed
+            }
+            #expect(try sim.requests().allSatisfy { $0["model"] != "backup" })
+            let day = try client.call("quota.get")["budgets"]?.arrayValue?.first?["day"]
+            #expect((day?["spent_usd"]?.doubleValue ?? 1) <= 0.03)
+            #expect((day?["spent_usd"]?.doubleValue ?? 0) > 0)
+            #expect(day?["reserved_usd"]?.doubleValue == 0)
+        }
+
         /// A cancelled request is charged what the provider billed: the tokens streamed before the cancel, in the
         /// ledger and in the budget.
         @Test func aCancelledRequestIsChargedWhatWasBilled() throws {
