@@ -80,7 +80,8 @@ struct Generate: ParsableCommand {
         writeStderr(
             "— \(result["provider"]?.stringValue ?? "?"):\(result["model"]?.stringValue ?? "?"), "
                 + "\(usage?["prompt_tokens"]?.intValue ?? 0)+\(usage?["completion_tokens"]?.intValue ?? 0) tokens, "
-                + "\(cost), \(result["latency_ms"]?.intValue ?? 0) ms, finish: \(result["finish_reason"]?.stringValue ?? "?"), "
+                + "\(cost), \(result["latency_ms"]?.intValue ?? 0) ms, "
+                + "finish: \(result["finish_reason"]?.stringValue ?? "?"), "
                 + "request \(result["request_id"]?.stringValue ?? "?")\n"
         )
     }

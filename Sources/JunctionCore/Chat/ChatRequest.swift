@@ -90,7 +90,8 @@ public enum TokenEstimate {
 
 extension ChatRequest {
     /// The prompt in one canonical form — `{"system":…,"messages":[{"role":…,"content":…},…]}` with keys in that
-    /// order and no whitespace — whose SHA-256 the ledger keeps instead of the prompt (equal prompts, equal digests).
+    /// order and no whitespace — whose SHA-256 the ledger keeps instead of the prompt (equal prompts, equal
+    /// digests).
     public var canonicalPrompt: [UInt8] {
         var messages: [JSONValue] = []
         messages.reserveCapacity(self.messages.count)

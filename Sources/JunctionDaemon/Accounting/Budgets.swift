@@ -112,7 +112,9 @@ final class Budgets: OutcomeSubscriber {
             return .some(state.book.effectiveMaxTokens(requested: request.chat.maxTokens, caller: caller))
         }
         guard case .some(let maxTokens) = cap else { return .admitted(request, nil) }
-        let (estimate, _, sentMaxTokens) = Self.estimate(request, maxTokens: maxTokens, targets: targets, active: active)
+        let (estimate, _, sentMaxTokens) = Self.estimate(
+            request, maxTokens: maxTokens, targets: targets, active: active
+        )
         let now = self.wallClock()
         let admission = self.state.withLockedValue { $0.book.admit(caller, estimate: estimate, at: now) }
         switch admission {

@@ -118,7 +118,9 @@ enum ConfigLoader {
             }
         }
         root.rejectUnknownKeys(
-            allowed: ["server", "defaults", "resilience", "providers", "routes", "accounting", "budgets", "log", "ledger"]
+            allowed: [
+                "server", "defaults", "resilience", "providers", "routes", "accounting", "budgets", "log", "ledger",
+            ]
         )
         if !report.problems.isEmpty { throw ConfigErrors(problems: report.problemsInFileOrder) }
 

@@ -24,8 +24,8 @@ struct LedgerExportCursor: Sendable, Equatable, CustomStringConvertible {
     var description: String { "\(self.timeMs)-\(self.rowID)" }
 }
 
-/// One page of an export: request rows in the order they were written, with their attempts, and where the next page starts
-/// (nil: this was the last).
+/// One page of an export: request rows in the order they were written, with their attempts, and where the next
+/// page starts (nil: this was the last).
 struct LedgerExportPage: Sendable, Equatable {
     var entries: [LedgerEntry]
     var next: LedgerExportCursor?

@@ -11,7 +11,8 @@ enum QuotaMethods {
                 let all = try params.bool("all") ?? false
                 if all, !context.isAdmin {
                     throw RPCError.invalidParams(
-                        field: "all", problem: "is for administrators only; leave it out to see the budgets that match you"
+                        field: "all",
+                        problem: "is for administrators only; leave it out to see the budgets that match you"
                     )
                 }
                 let accounting = runtime.config.accounting
