@@ -167,19 +167,23 @@ check reload-providers "junctionctl providers does not list the added provider: 
 reloaded_logged() { daemon_journal MESSAGE="configuration reloaded" -o cat | grep -q .; }
 check reload-logged "no \"configuration reloaded\" in the journal" wait_for 5 reloaded_logged
 
-# --- structured journal fields (log_level is debug since the reload: answered requests are logged) -------------
+# --- structured journal fields: one request-log entry per request, with the issue's fields -----------------------
 member timeout 30 junctionctl --timeout 20 generate --model anthropic:claude-3-5-haiku-latest "Say hello" \
     > "$OUT/generate.txt" 2>&1
 check generate "the generate failed: $(tail -3 "$OUT/generate.txt")" grep -q "Hello from junction-sim" \
     "$OUT/generate.txt"
 answered_fields() {
-    daemon_journal MESSAGE="request answered" PROVIDER=anthropic CLIENT_UID=4242 -o export | grep -q '^REQUEST_ID='
+    daemon_journal OUTCOME=ok PROVIDER=anthropic CLIENT_UID=4242 -o export > "$OUT/answered.export"
+    for field in REQUEST_ID MODEL PROMPT_TOKENS COMPLETION_TOKENS COST_USD LATENCY_MS PROMPT_SHA256; do
+        grep -q "^$field=" "$OUT/answered.export" || return 1
+    done
+    ! grep -q '^PROMPT=' "$OUT/answered.export"  # the prompt text only with [log] prompts = true
 }
-check journal-fields "no \"request answered\" entry with REQUEST_ID, CLIENT_UID=4242 and PROVIDER=anthropic" \
+check journal-fields "no request-log entry with OUTCOME=ok, CLIENT_UID=4242, PROVIDER=anthropic and REQUEST_ID, \
+MODEL, PROMPT_TOKENS, COMPLETION_TOKENS, COST_USD, LATENCY_MS, PROMPT_SHA256 (and no PROMPT)" \
     wait_for 5 answered_fields
-request_id=$(daemon_journal MESSAGE="request answered" PROVIDER=anthropic -o export | sed -n 's/^REQUEST_ID=//p' \
-    | tail -1)
-by_id() { daemon_journal REQUEST_ID="$request_id" -o cat | grep -q "request answered"; }
+request_id=$(daemon_journal OUTCOME=ok PROVIDER=anthropic -o export | sed -n 's/^REQUEST_ID=//p' | tail -1)
+by_id() { daemon_journal REQUEST_ID="$request_id" -o cat | grep -q "request ok: anthropic"; }
 check journal-match "journalctl REQUEST_ID=$request_id finds nothing" by_id
 
 # --- the watchdog kills and restarts a stopped daemon -------------------------------------------------------------
