@@ -12,7 +12,7 @@ final class Budgets: OutcomeSubscriber {
     static let defaultOutputReservation = 4096
 
     /// What the ledger counted for a budget's rows since a time (Unix ms); nil when the ledger cannot say.
-    typealias SpendSource = @Sendable (_ match: BudgetMatch, _ since: Int64) async -> BudgetUsage?
+    typealias SpendSource = @Sendable (_ match: BudgetMatch, _ since: Int64) async -> (BudgetUsage, unknownCost: Int)?
 
     private struct State {
         var book: BudgetBook
@@ -82,7 +82,9 @@ final class Budgets: OutcomeSubscriber {
                 continue
             }
             self.state.withLockedValue { state in
-                _ = state.book.seed(budget: rule.name, day: day, month: month, at: now)
+                _ = state.book.seed(
+                    budget: rule.name, day: day.0, month: month.0, unknownCostRequests: day.unknownCost, at: now
+                )
             }
         }
     }
@@ -261,7 +263,7 @@ extension LedgerStore {
     /// What the ledger holds for a budget's match since `since`: admitted requests only (those refused by a budget
     /// or unroutable never reached admission). nil when the database cannot be read (the budget counts from zero
     /// and the daemon says so).
-    func spend(since: Int64, matching match: BudgetMatch) async -> BudgetUsage? {
+    func spend(since: Int64, matching match: BudgetMatch) async -> (BudgetUsage, unknownCost: Int)? {
         let spend: LedgerSpend
         do {
             switch match {
@@ -273,6 +275,8 @@ extension LedgerStore {
         } catch {
             return nil
         }
-        return BudgetUsage(microUSD: spend.microUSD, tokens: spend.tokens, requests: spend.requests)
+        return (
+            BudgetUsage(microUSD: spend.microUSD, tokens: spend.tokens, requests: spend.requests), spend.unknownCost
+        )
     }
 }

@@ -51,7 +51,8 @@ extension LedgerStore {
             arguments.append(client.databaseValue)
         }
         let sql = """
-            SELECT SUM(cost_micro_usd), SUM(prompt_tokens + completion_tokens), COUNT(*) FROM requests
+            SELECT SUM(cost_micro_usd), SUM(prompt_tokens + completion_tokens), COUNT(*),
+                SUM(cost_micro_usd IS NULL) FROM requests
             WHERE \(conditions.joined(separator: " AND "))
             """
         let statementArguments = StatementArguments(arguments)
@@ -59,7 +60,10 @@ extension LedgerStore {
             guard let row = try Row.fetchOne(db, sql: sql, arguments: statementArguments) else {
                 return LedgerSpend()
             }
-            return LedgerSpend(microUSD: Self.int(row[0]), tokens: Self.int(row[1]), requests: Self.int(row[2]))
+            return LedgerSpend(
+                microUSD: Self.int(row[0]), tokens: Self.int(row[1]), requests: Self.int(row[2]),
+                unknownCost: Self.int(row[3])
+            )
         }
     }
 

@@ -75,4 +75,6 @@ struct LedgerSpend: Sendable, Equatable {
     /// Prompt and completion tokens.
     var tokens = 0
     var requests = 0
+    /// Requests whose cost is unknown (NULL).
+    var unknownCost = 0
 }

@@ -223,9 +223,9 @@ struct LedgerStoreTests {
     @Test func spendSumsCostTokensAndRequestsByWhoSpent() async throws {
         try await self.seed()
         let all = try await self.store.spend(since: 0, uid: nil, gid: nil, client: nil)
-        #expect(all == LedgerSpend(microUSD: 4_500, tokens: 360, requests: 4))
+        #expect(all == LedgerSpend(microUSD: 4_500, tokens: 360, requests: 4, unknownCost: 1))
         let uid1001 = try await self.store.spend(since: 0, uid: 1001, gid: nil, client: nil)
-        #expect(uid1001 == LedgerSpend(microUSD: 1_500, tokens: 120, requests: 2))
+        #expect(uid1001 == LedgerSpend(microUSD: 1_500, tokens: 120, requests: 2, unknownCost: 1))
         #expect(try await self.store.spend(since: 0, uid: nil, gid: nil, client: "editor").requests == 2)
         #expect(try await self.store.spend(since: 0, uid: nil, gid: 1001, client: nil).requests == 2)
         #expect(try await self.store.spend(since: Self.noon + 2, uid: nil, gid: nil, client: nil).requests == 2)
