@@ -4,13 +4,31 @@ extension JSONValue {
     /// An amount of micro-USD as a JSON number in USD, exact (`12345` → `0.012345`): the integer is the truth,
     /// so it is written digit by digit rather than through a `Double`.
     static func usd(_ micro: MicroUSD) -> JSONValue {
-        let sign = micro < 0 ? "-" : ""
-        let magnitude = micro.magnitude
-        let whole = magnitude / 1_000_000
-        var fraction = String(magnitude % 1_000_000)
-        fraction = String(repeating: "0", count: 6 - fraction.count) + fraction
-        while fraction.hasSuffix("0") { fraction.removeLast() }
-        return .number(sign + String(whole) + (fraction.isEmpty ? "" : "." + fraction))
+        if micro == 0 { return .number("0") }
+        // Digits into one small buffer (this runs several times per answer): no intermediate strings.
+        var magnitude = micro.magnitude
+        var digits: [UInt8] = []
+        digits.reserveCapacity(24)
+        var position = 0
+        var significant = false
+        while magnitude > 0 || position <= 6 {
+            let digit = UInt8(magnitude % 10)
+            magnitude /= 10
+            if position < 6 {
+                // Trailing zeros of the fraction are left out.
+                if digit != 0 || significant {
+                    digits.append(0x30 + digit)
+                    significant = true
+                }
+            } else {
+                if position == 6, significant { digits.append(UInt8(ascii: ".")) }
+                digits.append(0x30 + digit)
+            }
+            position += 1
+        }
+        if micro < 0 { digits.append(UInt8(ascii: "-")) }
+        digits.reverse()
+        return .number(String(decoding: digits, as: UTF8.self))
     }
 
     static func usd(_ micro: MicroUSD?) -> JSONValue { micro.map { .usd($0) } ?? .null }
