@@ -88,8 +88,10 @@ struct LedgerWriterTests {
             let started = ContinuousClock.now
             self.record(writer, 0..<1)
             try await eventually("the row is written") { writer.status.writtenRows == 1 }
-            // 250 ms plus a transaction; generous for a loaded machine, and far below the 1 s a crash may lose.
-            #expect(ContinuousClock.now - started < .seconds(1))
+            // Written by the writer's own 250 ms timer (with no batch to fill, a writer on an hour's interval would
+            // not have written it). The bound is loose on purpose: the suite shares two cores with running daemons,
+            // and kill -9 durability (at most the last second lost) is checked end to end.
+            #expect(ContinuousClock.now - started < .seconds(5))
             #expect(try await rowCount(try #require(writer.store), "attempts") == 1)
             #expect(writer.status.state == .ok)
             #expect(writer.status.lastFlushMsAgo != nil)
