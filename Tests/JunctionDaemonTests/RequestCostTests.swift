@@ -45,11 +45,19 @@ struct RequestCostTests {
         #expect(mixed.knownTotal == 200)
         #expect(mixed.unknownPriceAttempts == 1)
 
-        let hung = AttemptCharge(unknownBill: BilledUsage.estimate(promptTokens: 100, text: ""))
+        let hung = AttemptCharge(
+            unknownBill: BilledUsage.estimate(promptTokens: 100, text: ""),
+            reserved: BudgetEstimate(microUSD: 500, tokens: 120)
+        )
         let timedOut = RequestCost(attempts: [self.attempt(hung, failed: true)])
         #expect(timedOut.total == nil)
         #expect(timedOut.unknownBillAttempts == 1)
         #expect(timedOut.unknownPriceAttempts == 0)
+        #expect(timedOut.usage.promptTokens == 0)  // unknown, not estimated
+        // Budgets charge an unknown bill what was reserved for that attempt, beside the known cost of the others.
+        let failedOver = RequestCost(attempts: [self.attempt(hung, failed: true), self.attempt(answered)])
+        #expect(Budgets.spend(of: failedOver) == BudgetSpend(microUSD: 700, tokens: 270))
+        #expect(Budgets.spend(of: timedOut) == BudgetSpend(microUSD: 500, tokens: 120))
         #expect(RequestCost(attempts: [self.attempt(nil, failed: true)]).total == 0)  // never billed: free
     }
 

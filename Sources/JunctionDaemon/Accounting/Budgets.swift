@@ -170,21 +170,33 @@ final class Budgets: OutcomeSubscriber {
     }
 
     /// Before another attempt of an admitted request (a retry or a failover, which can be billed as well as the
-    /// attempt before it): reserves that attempt's worst case too, or refuses — then the request stops there.
+    /// attempts before it): makes the reservation cover what was billed so far (known costs, and the reservations
+    /// of attempts whose bill is unknown) plus this attempt's worst case on `target`, growing it when it falls
+    /// short; or refuses — then the request stops there. Returns the attempt's worst case too (what an unknown
+    /// bill of it is charged).
     func extend(
         _ reservation: inout BudgetReservation,
         for request: GenerateRequest,
         target: TargetRef,
+        billedSoFar cost: RequestCost,
         active: ActiveConfiguration
-    ) -> BudgetRefusal? {
-        guard !reservation.budgets.isEmpty else { return nil }
+    ) -> (refusal: BudgetRefusal?, attempt: BudgetEstimate) {
         let (estimate, _, _) = Self.estimate(
             request, maxTokens: request.chat.maxTokens, targets: [target], active: active
         )
+        guard !reservation.budgets.isEmpty else { return (nil, estimate) }
+        let neededTokens = cost.usage.totalTokens + cost.unknownBillReservedTokens + estimate.tokens
+        let growth = BudgetEstimate(
+            microUSD: estimate.microUSD.map {
+                max(0, cost.knownTotal + cost.unknownBillReservedMicroUSD + $0 - reservation.microUSD)
+            },
+            tokens: max(0, neededTokens - reservation.tokens)
+        )
         let now = self.wallClock()
-        return self.state.withLockedValue { state in
-            state.book.extend(&reservation, caller: Self.caller(of: request), by: estimate, at: now)
+        let refusal = self.state.withLockedValue { state in
+            state.book.extend(&reservation, caller: Self.caller(of: request), by: growth, at: now)
         }
+        return (refusal, estimate)
     }
 
     static func caller(of request: GenerateRequest) -> BudgetCaller {
@@ -205,21 +217,20 @@ final class Budgets: OutcomeSubscriber {
         let now = self.wallClock()
         let (alerts, calendar) = self.state.withLockedValue { state in
             (
-                state.book.settle(reservation, actual: Self.spend(of: cost, reservation: reservation), at: now),
+                state.book.settle(reservation, actual: Self.spend(of: cost), at: now),
                 state.book.calendar
             )
         }
         for alert in alerts { self.announce(alert, calendar: calendar) }
     }
 
-    /// What a finished request is charged: its known cost, plus — when an attempt's bill is unknown (sent, then
-    /// timed out or abandoned before any answer: the provider may have billed it in full) — what was reserved for
-    /// it. Only a request with no known part at all settles as unknown.
-    static func spend(of cost: RequestCost, reservation: BudgetReservation) -> BudgetSpend {
-        let unknownBills = cost.unknownBillAttempts > 0 ? reservation.microUSD : 0
-        let known = cost.knownTotal + unknownBills
+    /// What a finished request is charged: its known cost, plus for each attempt whose bill is unknown (sent, then
+    /// timed out or abandoned before any answer: the provider may have billed it in full) what was reserved for
+    /// that attempt. Only a request with no known part at all settles as unknown.
+    static func spend(of cost: RequestCost) -> BudgetSpend {
+        let known = cost.knownTotal + cost.unknownBillReservedMicroUSD
         let unknown = cost.total == nil && known == 0
-        let tokens = cost.usage.totalTokens + (cost.unknownBillAttempts > 0 ? reservation.tokens : 0)
+        let tokens = cost.usage.totalTokens + cost.unknownBillReservedTokens
         return BudgetSpend(microUSD: unknown ? nil : known, tokens: tokens)
     }
 

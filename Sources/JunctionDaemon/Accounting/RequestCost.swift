@@ -10,6 +10,9 @@ struct AttemptCharge: Sendable, Equatable {
     /// The request was sent and no answer came (a timeout, the caller leaving): the provider may have billed it
     /// in full, and nobody can say what. Its cost is unknown; budgets charge the reservation for it.
     var billUnknown = false
+    /// For an unknown bill: what the budgets reserved for this attempt, which is what they are charged for it.
+    var reservedMicroUSD: MicroUSD = 0
+    var reservedTokens = 0
 
     init(billed: BilledUsage, price: PricedModel?) {
         self.billed = billed
@@ -17,12 +20,15 @@ struct AttemptCharge: Sendable, Equatable {
         self.priceSource = price?.source
     }
 
-    /// An attempt whose bill is unknown: `billed` holds the prompt estimate only.
-    init(unknownBill billed: BilledUsage) {
+    /// An attempt whose bill is unknown: `billed` holds the prompt estimate only; `reserved` is what the budgets
+    /// held for this attempt (zero without a budget).
+    init(unknownBill billed: BilledUsage, reserved: BudgetEstimate?) {
         self.billed = billed
         self.cost = nil
         self.priceSource = nil
         self.billUnknown = true
+        self.reservedMicroUSD = reserved?.microUSD ?? 0
+        self.reservedTokens = reserved?.tokens ?? 0
     }
 
     /// Whether a failure without any answer may still have been billed: the request reached the provider and the
@@ -50,8 +56,11 @@ struct RequestCost: Sendable, Equatable {
     var failedAttempts: MicroUSD = 0
     /// Billed attempts whose model has no price: the total is unknown when there is one.
     var unknownPriceAttempts = 0
-    /// Attempts sent but never answered, whose bill nobody knows (`AttemptCharge.billUnknown`).
+    /// Attempts sent but never answered, whose bill nobody knows (`AttemptCharge.billUnknown`), and what the
+    /// budgets reserved for them (what budgets charge for them).
     var unknownBillAttempts = 0
+    var unknownBillReservedMicroUSD: MicroUSD = 0
+    var unknownBillReservedTokens = 0
     /// The price tables used, in attempt order, without repeats.
     var priceSources: [String] = []
     /// Some billed usage was estimated (no usage reported).
@@ -76,6 +85,13 @@ struct RequestCost: Sendable, Equatable {
     var priceVersion: String? { self.priceSources.isEmpty ? nil : self.priceSources.joined(separator: ",") }
 
     mutating func add(_ charge: AttemptCharge, failed: Bool) {
+        if charge.billUnknown {
+            // Neither its tokens nor its cost are known: counted apart, not as an estimate.
+            self.unknownBillAttempts += 1
+            self.unknownBillReservedMicroUSD += charge.reservedMicroUSD
+            self.unknownBillReservedTokens += charge.reservedTokens
+            return
+        }
         let usage = charge.billed.usage
         self.usage.promptTokens += usage.promptTokens
         self.usage.completionTokens += usage.completionTokens
@@ -84,10 +100,6 @@ struct RequestCost: Sendable, Equatable {
         self.usage.cacheWrite1hTokens += usage.cacheWrite1hTokens
         self.usage.reasoningTokens += usage.reasoningTokens
         self.estimated = self.estimated || charge.billed.estimated
-        if charge.billUnknown {
-            self.unknownBillAttempts += 1
-            return
-        }
         guard let cost = charge.cost else {
             self.unknownPriceAttempts += 1
             return

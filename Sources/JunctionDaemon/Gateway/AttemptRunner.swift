@@ -155,11 +155,24 @@ struct AttemptRunner: Sendable {
     ) async throws -> Result<Answer, Failure> {
         var head: HTTPResponseHead?
         var body: [UInt8] = []
-        for try await part in response {
-            switch part {
-            case .head(let received): head = received
-            case .body(let bytes): body += bytes
+        do {
+            for try await part in response {
+                switch part {
+                case .head(let received): head = received
+                case .body(let bytes): body += bytes
+                }
             }
+        } catch {
+            // After a 2xx head the provider ran the model: the prompt at least was billed, whatever cut the body
+            // (a reset, the body limit, a timeout, the caller leaving).
+            guard let head, (200..<300).contains(head.status) else { throw error }
+            let failure = Self.failure(from: error)
+            return .failure(
+                Failure(
+                    error: failure.error, outputSent: false,
+                    billed: BilledUsage.estimate(promptTokens: promptTokens, text: "")
+                )
+            )
         }
         return Self.answer(head: head, body: body, provider: provider, promptTokens: promptTokens)
     }

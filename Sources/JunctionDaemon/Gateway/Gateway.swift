@@ -113,8 +113,9 @@ final class Gateway: Sendable {
         var reservation: BudgetReservation?
         /// A budget had no room for a further attempt: the request ends with this.
         var budgetRefusal: BudgetRefusal?
-        /// The attempt number the reservation was last grown for.
-        var reservedAttempt = 1
+        /// The attempt (number and target) the reservation was last made to cover, and that attempt's worst case.
+        var reservedFor: (number: Int, target: TargetRef)?
+        var attemptWorstCase: BudgetEstimate?
 
         init(
             requestID: String,
@@ -187,6 +188,7 @@ final class Gateway: Sendable {
             started: started, estimatedTokens: estimatedTokens, planner: planner
         )
         run.reservation = reservation
+        run.attemptWorstCase = reservation.map { BudgetEstimate(microUSD: $0.microUSD, tokens: $0.tokens) }
         run.skipped = plan.skipped.map { SkippedTarget(target: $0.target, reason: $0.reason, at: started) }
         return run
     }
@@ -240,15 +242,23 @@ final class Gateway: Sendable {
             run.action = run.planner.admissionRefused(.disabled, at: now)
             return false
         }
-        // A further attempt can be billed as well as the one before: it reserves its own worst case first (once per
-        // attempt number, however often a rate window makes it wait).
-        if number > 1, number != run.reservedAttempt, var reservation = run.reservation, let budgets = self.budgets {
-            if let refusal = budgets.extend(&reservation, for: run.request, target: target, active: run.active) {
+        // A further attempt can be billed as well as the ones before: the reservation must cover what was billed so
+        // far and this attempt's worst case on this target (checked once per attempt and target, however often a
+        // rate window makes it wait).
+        if number > 1, var reservation = run.reservation, let budgets = self.budgets,
+            run.reservedFor.map({ $0.number != number || $0.target != target }) ?? true
+        {
+            let extended = budgets.extend(
+                &reservation, for: run.request, target: target, billedSoFar: RequestCost(attempts: run.attempts),
+                active: run.active
+            )
+            if let refusal = extended.refusal {
                 run.budgetRefusal = refusal
                 return false
             }
             run.reservation = reservation
-            run.reservedAttempt = number
+            run.reservedFor = (number, target)
+            run.attemptWorstCase = extended.attempt
         }
         switch self.resilience.admit(
             target, table: run.active.routing, tokens: run.estimatedTokens, forcedProbe: forced, at: now
@@ -330,7 +340,7 @@ final class Gateway: Sendable {
             run.attempts.append(
                 AttemptRecord(
                     target: target, error: error, reason: reason, latency: outcome.latency, status: error.status,
-                    wait: run.pendingWait, charge: self.charge(failure, attempt: attempt, chat: run.request.chat)
+                    wait: run.pendingWait, charge: self.charge(failure, attempt: attempt, run: run)
                 )
             )
             run.pendingWait = .zero
@@ -351,10 +361,13 @@ final class Gateway: Sendable {
 
     /// What a failed attempt was billed: what the provider reported or what its 2xx answer carried, else nothing
     /// — unless it was sent and never answered, when its bill is unknown.
-    private func charge(_ failure: AttemptRunner.Failure, attempt: Attempt, chat: ChatRequest) -> AttemptCharge? {
+    private func charge(_ failure: AttemptRunner.Failure, attempt: Attempt, run: RequestRun) -> AttemptCharge? {
         if let billed = failure.billed { return self.charge(billed, attempt: attempt) }
         guard AttemptCharge.mayHaveBeenBilled(failure.error) else { return nil }
-        return AttemptCharge(unknownBill: BilledUsage.estimate(promptTokens: chat.estimatedPromptTokens, text: ""))
+        return AttemptCharge(
+            unknownBill: BilledUsage.estimate(promptTokens: run.request.chat.estimatedPromptTokens, text: ""),
+            reserved: run.attemptWorstCase
+        )
     }
 
     /// What `billed` cost at the attempt's model's price (unknown when the model has none).
@@ -400,7 +413,7 @@ final class Gateway: Sendable {
             charge = self.charge(billed, attempt: attempt)
             status = answer.status
         case .failure(let failure):
-            charge = self.charge(failure, attempt: attempt, chat: run.request.chat)
+            charge = self.charge(failure, attempt: attempt, run: run)
             status = failure.error.status
         }
         run.attempts.append(

@@ -43,7 +43,9 @@ extension LedgerStore {
         var conditions = ["time_ms >= ?", "time_ms < ?"]
         var arguments: [DatabaseValue] = [since.databaseValue, until.databaseValue]
         if let uid {
-            conditions.append("uid = ?")
+            // `+uid`: not through the uid index, whose order would make SQLite sort the caller's whole window for
+            // every page; the row id range is walked instead.
+            conditions.append("+uid = ?")
             arguments.append(uid.databaseValue)
         }
         if let after {

@@ -33,9 +33,11 @@ extension LedgerStore {
 
     /// Spend since `since` (UTC ms) by the rows matching every given filter (nil filters match all rows).
     func spend(since: Int64, uid: UInt32?, gid: UInt32?, client: String?) async throws -> LedgerSpend {
-        // Requests that never reached admission (refused by a budget, unroutable) are not the budget's requests.
+        // Requests that never reached admission (refused by a budget before any attempt, unroutable) are not the
+        // budget's requests; one refused before a further attempt was admitted, and its attempts billed.
         var conditions = [
-            "time_ms >= ?", "outcome NOT IN ('budget_exhausted', 'invalid_request', 'nothing_configured')",
+            "time_ms >= ?",
+            "NOT (attempts = 0 AND outcome IN ('budget_exhausted', 'invalid_request', 'nothing_configured'))",
         ]
         var arguments: [DatabaseValue] = [since.databaseValue]
         if let uid {

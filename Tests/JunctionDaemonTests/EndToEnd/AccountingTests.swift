@@ -252,9 +252,20 @@ extension EndToEnd {
             }
             #expect(try sim.requests().allSatisfy { $0["model"] != "backup" })
             let day = try client.call("quota.get")["budgets"]?.arrayValue?.first?["day"]
-            #expect((day?["spent_usd"]?.doubleValue ?? 1) <= 0.03)
-            #expect((day?["spent_usd"]?.doubleValue ?? 0) > 0)
+            let spent = day?["spent_usd"]?.doubleValue ?? 1
+            #expect(spent <= 0.03)
+            #expect(spent > 0)
             #expect(day?["reserved_usd"]?.doubleValue == 0)
+
+            // A failure that billed nothing (a 503) leaves the reservation for the failover: it is sent.
+            try sim.setFault(model: "flaky", fault: "503")
+            try sim.setUsage(model: "backup", usage: ["prompt": 1, "completion": 1])
+            let answered = try client.call(
+                "generate", params: ["prompt": "hi", "route": "r", "max_tokens": 1]
+            )
+            #expect(answered["provider"] == "local")
+            #expect(answered["model"] == "backup" || answered["attempts"]?.arrayValue?.count == 2)
+            #expect(answered["cost"]?["total_micro_usd"]?.intValue == 2_000)  // 1 + 1 tokens at $1,000 per 1M
         }
 
         /// A cancelled request is charged what the provider billed: the tokens streamed before the cancel, in the
