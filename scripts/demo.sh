@@ -103,7 +103,8 @@ for _ in 1 2 3; do
         || echo "(exit status $?: -32003, refused before anything was sent)"
 done
 step "junctionctl quota --client batch"; "$bin/junctionctl" quota --client batch
-sleep 0.3  # the ledger writes every 250 ms
+# The ledger writes every 250 ms: wait until nothing is queued.
+for _ in $(seq 100); do "$bin/junctionctl" --json status | grep -q '"queued":0' && break; sleep 0.05; done
 step "junctionctl usage --since 1h --by provider,model"; "$bin/junctionctl" usage --since 1h --by provider,model
 step "junctionctl usage export --since 1h --format csv | cut -d, -f1-12 | head -4"
 "$bin/junctionctl" usage export --since 1h --format csv | cut -d, -f1-12 | head -4

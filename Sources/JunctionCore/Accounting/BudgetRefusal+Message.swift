@@ -21,24 +21,14 @@ extension BudgetRefusal {
         self.reserved = reserved
         self.requested = requested
         self.resetsAt = resetsAt
-        self.message = Self.message(
-            budget: budget, period: period, kind: kind, limit: limit, spent: spent, reserved: reserved,
-            requested: requested, resetsAt: resetsAt, now: now, calendar: calendar
-        )
+        self.message = ""
+        self.message = self.composedMessage(now: now, calendar: calendar)
     }
 
-    private static func message(
-        budget: String,
-        period: BudgetPeriod,
-        kind: BudgetLimitKind,
-        limit: Int,
-        spent: Int,
-        reserved: Int,
-        requested: Int,
-        resetsAt: Int64?,
-        now: Int64,
-        calendar: any PeriodCalendar
-    ) -> String {
+    /// The message for the fields set above.
+    private func composedMessage(now: Int64, calendar: any PeriodCalendar) -> String {
+        let (budget, period, kind, limit) = (self.budget, self.period, self.kind, self.limit)
+        let (spent, reserved, requested, resetsAt) = (self.spent, self.reserved, self.requested, self.resetsAt)
         let adjective = period == .month ? "monthly" : "daily"
         let key = "[budgets.\(budget)] " + (period == .month ? "monthly_usd" : "daily_usd")
         let reset = resetsAt.map { "resets at \(calendar.rfc3339($0))" } ?? ""

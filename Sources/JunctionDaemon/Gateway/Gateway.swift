@@ -152,7 +152,7 @@ final class Gateway: Sendable {
                 RequestOutcome(
                     requestID: requestID, request: request, wallStart: wallStart,
                     promptSHA256: request.chat.promptSHA256, started: started, ended: self.clock.now, attempts: [],
-                    reservation: nil, result: .failed(failure)
+                    cost: RequestCost(), reservation: nil, result: .failed(failure)
                 )
             )
             return failure
@@ -458,11 +458,15 @@ final class Gateway: Sendable {
 
     @inline(never)  // keeps its temporaries out of the caller's async frame
     private func report(_ run: RequestRun, result: RequestOutcome.Result) {
+        // An answer has summed its attempts already; a failure or a cancellation sums them here.
+        let cost: RequestCost
+        if case .answered(let answer) = result { cost = answer.cost } else { cost = RequestCost(attempts: run.attempts) }
         self.reporter.report(
             RequestOutcome(
                 requestID: run.requestID, request: run.request, wallStart: run.wallStart,
                 promptSHA256: run.request.chat.promptSHA256, started: run.started,
-                ended: self.clock.now, attempts: run.attempts, reservation: run.reservation, result: result
+                ended: self.clock.now, attempts: run.attempts, cost: cost, reservation: run.reservation,
+                result: result
             )
         )
     }

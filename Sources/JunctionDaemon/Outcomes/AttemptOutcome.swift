@@ -66,6 +66,8 @@ struct RequestOutcome: Sendable {
     var ended: ContinuousClock.Instant
     /// Every attempt, with what each was billed: the abandoned one of a cancelled request too.
     var attempts: [AttemptRecord]
+    /// What every billed attempt cost together: summed once here, read by every subscriber.
+    var cost: RequestCost
     /// What admission reserved on the caller's budgets (nil: none matched); settled by the budgets' subscriber.
     var reservation: BudgetReservation?
     var result: Result
@@ -76,6 +78,4 @@ struct RequestOutcome: Sendable {
     var client: String? { self.request.client }
     var selection: RouteSelection { self.request.selection }
     var stream: Bool { self.request.chat.stream }
-    /// What every billed attempt cost together.
-    var cost: RequestCost { RequestCost(attempts: self.attempts) }
 }

@@ -12,6 +12,12 @@ extension EndToEnd {
         /// The usage junction-sim reports for a model, in its own dialect's fields.
         private static let usage: JSONValue = ["prompt": 1200, "cached": 200, "completion": 50, "reasoning": 20]
 
+        /// A model of the openai-compatible provider `local` (no built-in prices), priced at `usd` per 1M tokens
+        /// for input and output alike.
+        private static func priced(_ model: String, usd: Int) -> String {
+            "[[providers.local.models]]\nid = \"\(model)\"\ninput_usd_per_mtok = \(usd)\noutput_usd_per_mtok = \(usd)"
+        }
+
         /// Rows of the ledger for `client`, once the writer has flushed them all (it flushes every 250 ms).
         private func ledgerTotals(
             _ client: RPCClient,
@@ -125,10 +131,7 @@ extension EndToEnd {
             // 5×100 + 5×100 = 1,000 micro-USD, and $0.01 holds ten.
             let daemon = try sim.daemon(
                 extra: """
-                    [[providers.local.models]]
-                    id = "priced"
-                    input_usd_per_mtok = 100
-                    output_usd_per_mtok = 100
+                    \(Self.priced("priced", usd: 100))
                     [budgets.team]
                     daily_usd = 0.01
 
@@ -181,10 +184,7 @@ extension EndToEnd {
             let sim = try SimProcess()
             let daemon = try sim.daemon(
                 extra: """
-                    [[providers.local.models]]
-                    id = "flaky"
-                    input_usd_per_mtok = 1000
-                    output_usd_per_mtok = 1000
+                    \(Self.priced("flaky", usd: 1000))
                     [routes.r]
                     targets = ["local:flaky", "openai:gpt-4o-mini"]
                     [budgets.all]
@@ -222,14 +222,8 @@ extension EndToEnd {
             // Each attempt's worst case: (5 + 20 tokens) × $1,000 per 1M = $0.025; the budget holds $0.03.
             let daemon = try sim.daemon(
                 extra: """
-                    [[providers.local.models]]
-                    id = "flaky"
-                    input_usd_per_mtok = 1000
-                    output_usd_per_mtok = 1000
-                    [[providers.local.models]]
-                    id = "backup"
-                    input_usd_per_mtok = 1000
-                    output_usd_per_mtok = 1000
+                    \(Self.priced("flaky", usd: 1000))
+                    \(Self.priced("backup", usd: 1000))
                     [routes.r]
                     targets = ["local:flaky", "local:backup"]
                     [budgets.all]
@@ -274,10 +268,7 @@ extension EndToEnd {
             let sim = try SimProcess()
             let daemon = try sim.daemon(
                 extra: """
-                    [[providers.local.models]]
-                    id = "slow"
-                    input_usd_per_mtok = 1000
-                    output_usd_per_mtok = 1000
+                    \(Self.priced("slow", usd: 1000))
                     [budgets.all]
                     daily_usd = 10.0
 
@@ -321,10 +312,7 @@ extension EndToEnd {
             let sim = try SimProcess()
             let daemon = try sim.daemon(
                 extra: """
-                    [[providers.local.models]]
-                    id = "stuck"
-                    input_usd_per_mtok = 1000
-                    output_usd_per_mtok = 1000
+                    \(Self.priced("stuck", usd: 1000))
                     [budgets.all]
                     daily_usd = 10.0
 
