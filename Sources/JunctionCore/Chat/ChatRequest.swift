@@ -12,6 +12,11 @@ public struct ChatRequest: Sendable, Equatable {
     public var topP: Double?
     public var stop: [String]
     public var responseFormat: ResponseFormat
+    /// The provider's sampling seed, where it takes one (OpenAI-compatible `seed`, Gemini `generationConfig.seed`).
+    public var seed: Int?
+    /// Extended thinking's token budget (Anthropic `thinking`, Gemini `thinkingConfig`); nil: the provider's
+    /// default. Other provider kinds have no budget field and are sent none.
+    public var thinkingBudget: Int?
     public var stream: Bool
     public var metadata: JSONObject
 
@@ -25,6 +30,8 @@ public struct ChatRequest: Sendable, Equatable {
         topP: Double? = nil,
         stop: [String] = [],
         responseFormat: ResponseFormat = .text,
+        seed: Int? = nil,
+        thinkingBudget: Int? = nil,
         stream: Bool = false,
         metadata: JSONObject = JSONObject()
     ) {
@@ -37,6 +44,8 @@ public struct ChatRequest: Sendable, Equatable {
         self.topP = topP
         self.stop = stop
         self.responseFormat = responseFormat
+        self.seed = seed
+        self.thinkingBudget = thinkingBudget
         self.stream = stream
         self.metadata = metadata
     }
@@ -66,18 +75,41 @@ public struct ChatMessage: Sendable, Equatable {
 
     public var role: Role
     public var content: String
+    /// The caller marked this message `"keep": true`: context fitting never drops it.
+    public var keep: Bool
 
-    public init(role: Role, content: String) {
+    public init(role: Role, content: String, keep: Bool = false) {
         self.role = role
         self.content = content
+        self.keep = keep
     }
 }
 
 public enum ResponseFormat: Sendable, Equatable {
     case text
+    /// Any JSON object.
     case jsonObject
     /// A JSON Schema the answer must follow.
-    case jsonSchema(name: String, schema: JSONValue)
+    case jsonSchema(JSONSchemaFormat)
+
+    /// The answer must be JSON (an object for `jsonObject`, valid against the schema for `jsonSchema`).
+    public var wantsJSON: Bool { self != .text }
+}
+
+/// `response_format: {type: "json_schema", json_schema: {name, schema, strict?}}`, as the caller gave it.
+public struct JSONSchemaFormat: Sendable, Equatable {
+    /// The schema's name (OpenAI requires one: `[a-zA-Z0-9_-]{1,64}`).
+    public var name: String
+    /// The caller's schema, unchanged: what every answer is validated against.
+    public var schema: JSONValue
+    /// The caller's `strict`; nil: strict where the provider and the schema allow it.
+    public var strict: Bool?
+
+    public init(name: String, schema: JSONValue, strict: Bool? = nil) {
+        self.name = name
+        self.schema = schema
+        self.strict = strict
+    }
 }
 
 /// The documented estimate used where a provider has no counting endpoint: one token per 4 UTF-8 bytes of

@@ -8,11 +8,13 @@ enum GenerateParams {
         var request: ChatRequest
         var timeout: Duration?
         var client: String?
+        var cache = CacheRequestOptions()
+        var fit = FitMode.failOver
     }
 
     static let known: Set<String> = [
         "prompt", "messages", "system", "model", "route", "max_tokens", "temperature", "top_p", "stop",
-        "response_format", "stream", "timeout_ms", "client", "metadata",
+        "response_format", "stream", "timeout_ms", "client", "metadata", "seed", "thinking", "cache", "fit",
     ]
 
     static func parse(_ raw: JSONValue?) throws(RPCError) -> Parsed {
@@ -30,6 +32,8 @@ enum GenerateParams {
         request.topP = try self.number(params, "top_p", in: 0...1)
         request.stop = try self.stop(params)
         request.responseFormat = try self.responseFormat(params.value("response_format"))
+        request.seed = try params.int("seed", in: Int(Int64.min)...Int(Int64.max))
+        request.thinkingBudget = try self.thinking(params.value("thinking"))
         request.stream = try params.bool("stream") ?? false
         if let metadata = params.value("metadata"), metadata != .null {
             guard case .object(let object) = metadata else {
@@ -38,7 +42,87 @@ enum GenerateParams {
             request.metadata = object
         }
         let timeout = try params.int("timeout_ms", in: 1...3_600_000).map { Duration.milliseconds($0) }
-        return Parsed(request: request, timeout: timeout, client: try params.string("client"))
+        var parsed = Parsed(request: request, timeout: timeout, client: try params.string("client"))
+        parsed.cache = try self.cache(params.value("cache"))
+        if let fit = try params.string("fit") {
+            guard let mode = FitMode(rawValue: fit) else {
+                throw .invalidParams(
+                    field: "fit", problem: "must be one of \(FitMode.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
+            }
+            parsed.fit = mode
+        }
+        return parsed
+    }
+
+    /// `thinking: {budget_tokens: N}`.
+    private static func thinking(_ value: JSONValue?) throws(RPCError) -> Int? {
+        switch value {
+        case nil, .null?: return nil
+        case .object(let object)?:
+            do throws(RPCError) {
+                let thinking = try Params(.object(object), known: ["budget_tokens"])
+                guard let budget = try thinking.int("budget_tokens", in: 1...1_000_000) else {
+                    throw RPCError.invalidParams(field: "budget_tokens", problem: "is required")
+                }
+                return budget
+            } catch {
+                throw Self.nested(error, in: "thinking")
+            }
+        default:
+            throw .invalidParams(field: "thinking", problem: "must be an object {\"budget_tokens\": N}")
+        }
+    }
+
+    /// `cache: {mode, ttl_ms, max_age_ms, namespace}`.
+    private static func cache(_ value: JSONValue?) throws(RPCError) -> CacheRequestOptions {
+        switch value {
+        case nil, .null?: return CacheRequestOptions()
+        case .object(let object)?:
+            let cache: Params
+            do throws(RPCError) {
+                cache = try Params(.object(object), known: ["mode", "ttl_ms", "max_age_ms", "namespace"])
+            } catch {
+                throw Self.nested(error, in: "cache")
+            }
+            var options = CacheRequestOptions()
+            do throws(RPCError) {
+                if let mode = try cache.string("mode") {
+                    guard let known = CacheRequestOptions.Mode(rawValue: mode) else {
+                        throw RPCError.invalidParams(
+                            field: "mode",
+                            problem: "must be one of \(CacheRequestOptions.Mode.allCases.map(\.rawValue).joined(separator: ", "))"
+                        )
+                    }
+                    options.mode = known
+                }
+                options.ttl = try cache.int("ttl_ms", in: 1...31_536_000_000).map { .milliseconds($0) }
+                options.maxAge = try cache.int("max_age_ms", in: 0...31_536_000_000).map { .milliseconds($0) }
+                if let namespace = try cache.string("namespace") {
+                    guard (1...128).contains(namespace.utf8.count),
+                        namespace.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F })
+                    else {
+                        throw RPCError.invalidParams(
+                            field: "namespace", problem: "must be 1 to 128 bytes of text without control characters"
+                        )
+                    }
+                    options.namespace = namespace
+                }
+            } catch {
+                throw Self.nested(error, in: "cache")
+            }
+            return options
+        default:
+            throw .invalidParams(field: "cache", problem: "must be an object {mode?, ttl_ms?, max_age_ms?, namespace?}")
+        }
+    }
+
+    /// A nested object's invalid-params error with its field prefixed by the parent's name.
+    private static func nested(_ error: RPCError, in parent: String) -> RPCError {
+        guard let field = error.data?["field"]?.stringValue, let problem = error.data?["problem"]?.stringValue else {
+            return error
+        }
+        return .invalidParams(field: field.isEmpty ? parent : "\(parent).\(field)", problem: problem)
     }
 
     private static func messages(_ params: Params) throws(RPCError) -> [ChatMessage] {
@@ -70,10 +154,19 @@ enum GenerateParams {
                 guard let content = object["content"]?.stringValue else {
                     throw .invalidParams(field: "messages.\(index).content", problem: "must be a string")
                 }
-                for key in object.keys where key != "role" && key != "content" {
-                    throw .invalidParams(field: "messages.\(index).\(key)", problem: "is not a message field (role, content)")
+                for key in object.keys where key != "role" && key != "content" && key != "keep" {
+                    throw .invalidParams(
+                        field: "messages.\(index).\(key)", problem: "is not a message field (role, content, keep)"
+                    )
                 }
-                messages.append(ChatMessage(role: role, content: content))
+                var keep = false
+                if let flag = object["keep"], flag != .null {
+                    guard let value = flag.boolValue else {
+                        throw .invalidParams(field: "messages.\(index).keep", problem: "must be true or false")
+                    }
+                    keep = value
+                }
+                messages.append(ChatMessage(role: role, content: content, keep: keep))
             }
             guard messages.contains(where: { $0.role != .system }) else {
                 throw .invalidParams(field: "messages", problem: "needs at least one user or assistant message")
@@ -124,10 +217,35 @@ enum GenerateParams {
             case "text": return .text
             case "json_object": return .jsonObject
             case "json_schema":
-                guard let schema = object["schema"], case .object = schema else {
-                    throw .invalidParams(field: "response_format.schema", problem: "must be a JSON Schema object")
+                // OpenAI's shape nests the schema in `json_schema`; the flat `{type, name, schema}` is accepted too.
+                let nested = object["json_schema"]
+                let field = nested == nil ? "response_format" : "response_format.json_schema"
+                let holder: JSONObject
+                if let nested {
+                    guard case .object(let inner) = nested else {
+                        throw .invalidParams(field: field, problem: "must be an object {name, schema, strict?}")
+                    }
+                    holder = inner
+                } else {
+                    holder = object
                 }
-                return .jsonSchema(name: object["name"]?.stringValue ?? "response", schema: schema)
+                guard let schema = holder["schema"], case .object = schema else {
+                    throw .invalidParams(field: "\(field).schema", problem: "must be a JSON Schema object")
+                }
+                let name = holder["name"]?.stringValue ?? "response"
+                guard (1...64).contains(name.utf8.count),
+                    name.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x5F || $0 == 0x2D })
+                else {
+                    throw .invalidParams(field: "\(field).name", problem: "must be 1 to 64 of a-z, A-Z, 0-9, _ and -")
+                }
+                var strict: Bool?
+                if let flag = holder["strict"], flag != .null {
+                    guard let value = flag.boolValue else {
+                        throw .invalidParams(field: "\(field).strict", problem: "must be true or false")
+                    }
+                    strict = value
+                }
+                return .jsonSchema(JSONSchemaFormat(name: name, schema: schema, strict: strict))
             default:
                 throw .invalidParams(field: "response_format.type", problem: "must be text, json_object or json_schema")
             }

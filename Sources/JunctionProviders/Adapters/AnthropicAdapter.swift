@@ -21,7 +21,8 @@ public struct AnthropicAdapter: ProviderAdapter {
         case .text: break
         case .jsonObject:
             system = [system, "Answer with one JSON object and nothing else."].compactMap { $0 }.joined(separator: "\n\n")
-        case .jsonSchema(_, let schema):
+        case .jsonSchema(let format):
+            let schema = format.schema
             system = [system, "Answer with one JSON object that follows this JSON Schema, and nothing else: \(schema.compactText)"]
                 .compactMap { $0 }.joined(separator: "\n\n")
         }

@@ -36,7 +36,8 @@ public struct GeminiAdapter: ProviderAdapter {
         switch request.responseFormat {
         case .text: break
         case .jsonObject: config["responseMimeType"] = "application/json"
-        case .jsonSchema(_, let schema):
+        case .jsonSchema(let format):
+            let schema = format.schema
             config["responseMimeType"] = "application/json"
             config["responseSchema"] = schema
         }

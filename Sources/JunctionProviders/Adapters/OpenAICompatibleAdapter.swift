@@ -38,7 +38,8 @@ public struct OpenAICompatibleAdapter: ProviderAdapter {
         switch request.responseFormat {
         case .text: break
         case .jsonObject: body["response_format"] = ["type": "json_object"]
-        case .jsonSchema(let name, let schema):
+        case .jsonSchema(let format):
+            let (name, schema) = (format.name, format.schema)
             body["response_format"] = ["type": "json_schema", "json_schema": ["name": .string(name), "schema": schema, "strict": true]]
         }
         if request.stream {
