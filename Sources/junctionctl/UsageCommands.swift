@@ -165,7 +165,7 @@ struct UsageExport: ParsableCommand {
         "request_id", "time", "time_ms", "uid", "gid", "pid", "client", "route", "requested_model", "provider",
         "model", "attempts", "outcome", "error_code", "finish_reason", "stream", "prompt_tokens", "completion_tokens",
         "cached_tokens", "cache_write_tokens", "reasoning_tokens", "cost_usd", "price_version", "latency_ms",
-        "ttft_ms", "prompt_sha256",
+        "ttft_ms", "prompt_sha256", "cache", "saved_usd",
     ]
 }
 

@@ -23,8 +23,12 @@ struct LedgerRecorder: OutcomeSubscriber {
         var errorCode: Int? = RPCErrorCode.cancelled.rawValue
         var finishReason: String?
         var ttft: Int?
+        var served: CacheServe?
+        var saved: Int?
         switch outcome.result {
         case .answered(let result):
+            served = result.details.served
+            saved = served == nil ? nil : result.details.savedMicroUSD
             provider = result.target.provider
             model = result.completion.model.isEmpty ? result.target.model : result.completion.model
             outcomeName = "ok"
@@ -47,7 +51,7 @@ struct LedgerRecorder: OutcomeSubscriber {
             cachedTokens: cost.usage.cachedTokens, cacheWriteTokens: cost.usage.cacheWriteTokens,
             reasoningTokens: cost.usage.reasoningTokens, costMicroUSD: cost.total, priceVersion: cost.priceVersion,
             latencyMs: Int((outcome.ended - outcome.started).milliseconds), ttftMs: ttft,
-            promptSHA256: outcome.promptSHA256
+            promptSHA256: outcome.promptSHA256, cache: served?.rawValue, savedMicroUSD: saved
         )
         let attempts = outcome.attempts.enumerated().map { index, attempt in
             let usage = attempt.charge?.billed.usage ?? Usage()

@@ -84,6 +84,7 @@ enum ConfigLoader {
         if let resilience = root.table("resilience") { config.resilience = Self.readResilience(resilience) }
         if let log = root.table("log") { config.log = Self.readLog(log) }
         if let ledger = root.table("ledger") { config.ledger = Self.readLedger(ledger) }
+        if let cache = root.table("cache") { config.cache = Self.readCache(cache) }
         let providersTable = root.table("providers")
         if let providers = providersTable {
             // The TOML library returns keys sorted; keep the order of the file, which is the order people mean.
@@ -120,6 +121,7 @@ enum ConfigLoader {
         root.rejectUnknownKeys(
             allowed: [
                 "server", "defaults", "resilience", "providers", "routes", "accounting", "budgets", "log", "ledger",
+                "cache",
             ]
         )
         if !report.problems.isEmpty { throw ConfigErrors(problems: report.problemsInFileOrder) }

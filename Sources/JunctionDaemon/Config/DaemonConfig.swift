@@ -16,6 +16,8 @@ struct DaemonConfig: Sendable, Equatable {
     var accounting = AccountingConfig()
     /// `[ledger]`: where requests and their cost are recorded.
     var ledger = LedgerConfig()
+    /// `[cache]`: the response cache, coalescing and stale-if-error.
+    var cache = CacheConfig()
 
     func provider(named name: String) -> ProviderConfig? {
         self.providers.first { $0.name == name }

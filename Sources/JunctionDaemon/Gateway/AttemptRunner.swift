@@ -19,12 +19,21 @@ struct AttemptRunner: Sendable {
         let ttft: Duration?
         let status: Int
         let rateLimits: RateLimitSnapshot
+        /// UTF-8 offsets in the text where each streamed delta ended; empty for an unstreamed answer.
+        let deltaEnds: [Int32]
 
-        init(completion: Completion, ttft: Duration?, status: Int, rateLimits: RateLimitSnapshot) {
+        init(
+            completion: Completion,
+            ttft: Duration?,
+            status: Int,
+            rateLimits: RateLimitSnapshot,
+            deltaEnds: [Int32] = []
+        ) {
             self.completion = completion
             self.ttft = ttft
             self.status = status
             self.rateLimits = rateLimits
+            self.deltaEnds = deltaEnds
         }
     }
 
@@ -254,6 +263,8 @@ private final class StreamState {
     var model: String?
     var providerRequestID: String?
     var sequence = 0
+    /// Where each delta ended in `text`, in UTF-8 bytes (kept so that a cached answer replays the same deltas).
+    var deltaEnds: [Int32] = []
     var ttft: Duration?
     /// An error event in the stream.
     var error: ProviderError?
@@ -294,6 +305,7 @@ private final class StreamState {
                         response.markFirstToken()
                     }
                     self.text += delta
+                    self.deltaEnds.append(Int32(clamping: self.text.utf8.count))
                     events?(.delta(attempt: self.number, seq: self.sequence, text: delta))
                     self.sequence += 1
                 case .reasoning(let part):
@@ -382,7 +394,8 @@ private final class StreamState {
                 ),
                 ttft: self.ttft,
                 status: head.status,
-                rateLimits: provider.adapter.rateLimits(head, now: now)
+                rateLimits: provider.adapter.rateLimits(head, now: now),
+                deltaEnds: self.deltaEnds
             )
         )
     }

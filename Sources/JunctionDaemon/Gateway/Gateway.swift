@@ -17,6 +17,10 @@ final class Gateway: Sendable {
     private let wallClock: @Sendable () -> Int64
     /// The admission stage (budgets); nil: every request may spend.
     private let budgets: Budgets?
+    /// The response cache (lookups here, stores from the outcome report); nil: none.
+    private let cache: ResponseCache?
+    /// Identical cacheable requests in flight.
+    private let flights = Flights()
 
     init(
         configuration: @escaping @Sendable () -> ActiveConfiguration,
@@ -26,12 +30,14 @@ final class Gateway: Sendable {
         clock: any GatewayClock = SystemClock(),
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         budgets: Budgets? = nil,
+        cache: ResponseCache? = nil,
         requestIDs: RequestIDs = RequestIDs(),
         wallClock: @escaping @Sendable () -> Int64 = { WallClock.nowMilliseconds() },
         logger: Logger
     ) {
         self.requestIDs = requestIDs
         self.budgets = budgets
+        self.cache = cache
         self.wallClock = wallClock
         self.configuration = configuration
         self.runner = AttemptRunner(executor: executor, clock: clock, logger: logger)
@@ -40,6 +46,9 @@ final class Gateway: Sendable {
         self.clock = clock
         self.random = random
     }
+
+    /// Flights of identical requests in progress (`cache.stats` shows it).
+    var flightsInProgress: Int { self.flights.count }
 
     /// The routing plan for a request naming `selection`, now: every candidate target, eligible or skipped with
     /// the reason (`routes.plan` shows it; `generate` runs it).
@@ -73,25 +82,158 @@ final class Gateway: Sendable {
     /// - Throws: `GenerateFailure` when no target answered; `CancellationError` when the caller went away.
     func generate(_ request: GenerateRequest, events: GenerateEventSink?) async throws -> GenerateResult {
         let run = try self.start(request, events: events)
+        if run.cache != nil { return try await self.cached(run) }
+        return try await self.direct(run)
+    }
+
+    /// The request's attempts, run by the caller's task: the path of every request the cache stays out of.
+    private func direct(_ run: RequestRun) async throws -> GenerateResult {
         do {
             let result = try await self.attempts(run)
             self.report(run, answer: result)
             return result
+        } catch {
+            if let stale = self.staleAnswer(run, error: error) {
+                self.report(run, answer: stale)
+                return stale
+            }
+            self.report(run, error: error)
+            throw error
+        }
+    }
+
+    /// A cacheable request: a fresh stored answer, else a flight of identical requests to join or lead.
+    private func cached(_ run: RequestRun) async throws -> GenerateResult {
+        let context = run.cache!
+        if context.policy.mode.reads, let key = context.lookupKey, let entry = self.cache!.lookup(key, policy: context.policy)
+        {
+            let result = self.served(entry.answer, kind: .hit, saved: entry.answer.costMicroUSD, run: run)
+            self.report(run, answer: result)
+            return result
+        }
+        guard context.policy.coalesces, let key = context.lookupKey else { return try await self.direct(run) }
+        let flightKey = Flights.Key(cacheKey: key, stream: run.request.chat.stream)
+        switch self.flights.enter(flightKey, events: run.events) {
+        case .join(let flight, let waiter):
+            return try await self.join(flight, waiter: waiter, run: run)
+        case .lead(let flight, let waiter):
+            // The leader's events reach every waiter (itself included) through the flight.
+            run.events = { event in flight.emit(event) }
+            flight.run(
+                Task {
+                    let result: Result<GenerateResult, any Error>
+                    do {
+                        result = .success(try await self.direct(run))
+                    } catch {
+                        result = .failure(error)
+                    }
+                    self.flights.remove(flightKey, flight)
+                    flight.finish(result)
+                }
+            )
+            return try await flight.wait(waiter)
+        }
+    }
+
+    /// A joiner: the leader's answer, as this request's own (accounted as a cache hit; the leader paid).
+    private func join(_ flight: Flight, waiter: Int, run: RequestRun) async throws -> GenerateResult {
+        do {
+            let leader = try await flight.wait(waiter)
+            let answer = CachedAnswer(
+                text: leader.completion.text, reasoning: leader.completion.reasoning,
+                finishReason: leader.completion.finishReason, model: leader.completion.model, usage: leader.usage,
+                usageEstimated: leader.usageEstimated, deltaEnds: leader.details.deltaEnds, target: leader.target
+            )
+            let saved = leader.details.served == nil ? leader.cost.total : leader.details.savedMicroUSD
+            if leader.details.served == nil { self.cache?.countCoalesced(saving: saved) }
+            let result = self.served(
+                answer, kind: leader.details.served ?? .coalesced, saved: saved, run: run, json: leader.details.json,
+                replay: false
+            )
+            self.report(run, answer: result)
+            return result
+        } catch let failure as GenerateFailure {
+            // The leader's failure, under this request's id; its attempts were the leader's (and billed to it).
+            var own = failure
+            own.requestID = run.requestID
+            own.latency = self.clock.now - run.started
+            self.report(run, error: own)
+            throw own
         } catch {
             self.report(run, error: error)
             throw error
         }
     }
 
+    /// A stored answer as this request's result; a streamed request first receives the stored deltas.
+    private func served(
+        _ answer: CachedAnswer,
+        kind: CacheServe,
+        saved: MicroUSD?,
+        run: RequestRun,
+        attempts: [AttemptRecord] = [],
+        json: JSONValue? = nil,
+        replay: Bool = true
+    ) -> GenerateResult {
+        if replay, let events = run.events, run.request.chat.stream {
+            // Numbered as the attempt after the failed ones (1 for a hit); what they streamed is discarded first.
+            let attempt = attempts.count + 1
+            if run.partialOutput { events(.restart(attempt: attempt, reason: "stale_cache")) }
+            for (sequence, delta) in answer.deltas.enumerated() {
+                events(.delta(attempt: attempt, seq: sequence, text: delta))
+            }
+        }
+        let value = json ?? (run.request.chat.responseFormat.wantsJSON ? Self.parsedJSON(answer.text) : nil)
+        return GenerateResult(
+            requestID: run.requestID,
+            completion: Completion(
+                text: answer.text, reasoning: answer.reasoning, finishReason: answer.finishReason, model: answer.model,
+                usage: answer.usage
+            ),
+            usage: answer.usage,
+            usageEstimated: answer.usageEstimated,
+            target: answer.target,
+            latency: self.clock.now - run.started,
+            ttft: nil,
+            rateLimits: RateLimitSnapshot(),
+            attempts: attempts,
+            skipped: run.skipped,
+            details: ResultDetails(served: kind, savedMicroUSD: saved, deltaEnds: answer.deltaEnds, json: value)
+        )
+    }
+
+    private static func parsedJSON(_ text: String) -> JSONValue? {
+        try? JSONValue.parse(Array(text.utf8), maxDepth: 128)
+    }
+
+    /// Stale-if-error: every target failed (-32001, or one target's server error) and an entry expired no longer
+    /// than `stale_if_error` ago exists under any of the request's targets; it answers, with the failed attempts.
+    @inline(never)  // keeps its temporaries out of the caller's async frame
+    private func staleAnswer(_ run: RequestRun, error: any Error) -> GenerateResult? {
+        guard let context = run.cache, context.policy.servesStale, let cache = self.cache,
+            let failure = error as? GenerateFailure
+        else { return nil }
+        switch failure.kind {
+        case .noProviderAvailable: break
+        case .upstream(_, let last) where (last.status ?? 0) >= 500 || last.kind == .rateLimited: break
+        default: return nil
+        }
+        let keys = context.targets.map { context.policy.key(run.request.chat, target: $0) }
+        guard let entry = cache.stale(keys) else { return nil }
+        return self.served(entry.answer, kind: .stale, saved: entry.answer.costMicroUSD, run: run, attempts: run.attempts)
+    }
+
     /// Everything a running request holds, in one object: the async frames of a held stream keep only a
-    /// reference to it, and the planning and bookkeeping run in synchronous methods beside them.
-    private final class RequestRun {
+    /// reference to it, and the planning and bookkeeping run in synchronous methods beside them. Unchecked
+    /// Sendable: one task at a time uses it — the caller's, or a flight's task once the caller has handed it over.
+    private final class RequestRun: @unchecked Sendable {
         let requestID: String
         /// When the request started, in Unix milliseconds (the ledger's time, the budgets' period).
         let wallStart: Int64
         let request: GenerateRequest
         let active: ActiveConfiguration
-        let events: GenerateEventSink?
+        /// Where the request's events go (a flight's leader sends them to every waiter).
+        var events: GenerateEventSink?
         let started: ContinuousClock.Instant
         /// What the rate windows are charged before the provider reports real usage.
         let estimatedTokens: Int
@@ -116,6 +258,8 @@ final class Gateway: Sendable {
         /// The attempt (number and target) the reservation was last made to cover, and that attempt's worst case.
         var reservedFor: (number: Int, target: TargetRef)?
         var attemptWorstCase: BudgetEstimate?
+        /// The cache's part in the request; nil: it stays out.
+        var cache: CacheContext?
 
         init(
             requestID: String,
@@ -137,6 +281,14 @@ final class Gateway: Sendable {
             self.planner = planner
             self.action = self.planner.start(at: started)
         }
+    }
+
+    /// What the cache needs of a request: its policy, the key of the plan's first target (nil: no target to
+    /// look up) and every candidate target (stale-if-error looks under each).
+    private struct CacheContext {
+        var policy: ResponseCache.Policy
+        var lookupKey: CacheKey?
+        var targets: [TargetRef]
     }
 
     /// Plans the request and sets up its run; a request that names nothing routable fails here (and is reported).
@@ -190,6 +342,14 @@ final class Gateway: Sendable {
         run.reservation = reservation
         run.attemptWorstCase = reservation.map { BudgetEstimate(microUSD: $0.microUSD, tokens: $0.tokens) }
         run.skipped = plan.skipped.map { SkippedTarget(target: $0.target, reason: $0.reason, at: started) }
+        if let policy = self.cache?.policy(for: admitted) {
+            let targets = groups.flatMap { $0 }
+            // The plan's first eligible target is the one a fresh answer would come from.
+            let first = plan.eligible.first ?? plan.allOpenFallback ?? targets.first
+            run.cache = CacheContext(
+                policy: policy, lookupKey: first.map { policy.key(admitted.chat, target: $0) }, targets: targets
+            )
+        }
         return run
     }
 
@@ -494,7 +654,8 @@ final class Gateway: Sendable {
             ttft: answer.ttft,
             rateLimits: answer.rateLimits,
             attempts: run.attempts,
-            skipped: run.skipped
+            skipped: run.skipped,
+            details: ResultDetails(deltaEnds: answer.deltaEnds, restarted: run.partialOutput)
         )
     }
 

@@ -13,6 +13,10 @@ final class GenerateRequest: Sendable {
     let label: String
     /// The caller may call `admin.*` (budgets with `exempt_admins` do not limit it).
     let callerIsAdmin: Bool
+    /// The request's own cache settings.
+    let cache: CacheRequestOptions
+    /// What to do when the prompt does not fit a target's window.
+    let fit: FitMode
 
     init(
         chat: ChatRequest,
@@ -20,9 +24,13 @@ final class GenerateRequest: Sendable {
         client: String? = nil,
         caller: PeerCredentials = PeerCredentials(uid: 0, gid: 0, pid: 0),
         label: String = "-",
-        callerIsAdmin: Bool = false
+        callerIsAdmin: Bool = false,
+        cache: CacheRequestOptions = CacheRequestOptions(),
+        fit: FitMode = .failOver
     ) {
         self.callerIsAdmin = callerIsAdmin
+        self.cache = cache
+        self.fit = fit
         self.chat = chat
         self.timeout = timeout
         self.client = client
@@ -34,7 +42,7 @@ final class GenerateRequest: Sendable {
     func with(chat: ChatRequest) -> GenerateRequest {
         GenerateRequest(
             chat: chat, timeout: self.timeout, client: self.client, caller: self.caller, label: self.label,
-            callerIsAdmin: self.callerIsAdmin
+            callerIsAdmin: self.callerIsAdmin, cache: self.cache, fit: self.fit
         )
     }
 

@@ -23,6 +23,34 @@ struct SkippedTarget: Sendable, Equatable {
     var at: ContinuousClock.Instant
 }
 
+/// How the cache answered a request (nil on a result: a provider did).
+enum CacheServe: String, Sendable, Equatable {
+    /// A fresh stored answer.
+    case hit
+    /// An identical request in flight answered it too.
+    case coalesced
+    /// Every target failed; an expired stored answer (within `stale_if_error`) answered.
+    case stale
+}
+
+/// What the result says beyond the completion: where the cache, structured output and context fitting came in.
+struct ResultDetails: Sendable, Equatable {
+    /// How the cache answered; nil: a provider did.
+    var served: CacheServe?
+    /// For an answer from the cache: what the original answer cost (nil: unknown), i.e. what this one saved.
+    var savedMicroUSD: MicroUSD?
+    /// UTF-8 offsets in the text where each streamed delta ended (what a cache entry keeps to replay).
+    var deltaEnds: [Int32] = []
+    /// A failed attempt before the answering one had sent deltas (the caller was told to restart).
+    var restarted = false
+    /// The answer parsed, when the request asked for JSON (and it validated).
+    var json: JSONValue?
+    /// Messages context fitting dropped from the prompt the answering target received.
+    var trimmedMessages = 0
+    /// The prompt's size as fitting counted it (nil: fitting did not look).
+    var promptTokensEstimated: Int?
+}
+
 /// An answer. A class, so that the held frames of a request carry a reference, not the value.
 final class GenerateResult: Sendable {
     /// The daemon-unique id of the request (the ledger's key, in the journal too).
@@ -40,6 +68,7 @@ final class GenerateResult: Sendable {
     let skipped: [SkippedTarget]
     /// What every billed attempt cost together.
     let cost: RequestCost
+    let details: ResultDetails
 
     init(
         requestID: String,
@@ -51,8 +80,10 @@ final class GenerateResult: Sendable {
         ttft: Duration?,
         rateLimits: RateLimitSnapshot,
         attempts: [AttemptRecord],
-        skipped: [SkippedTarget]
+        skipped: [SkippedTarget],
+        details: ResultDetails = ResultDetails()
     ) {
+        self.details = details
         self.requestID = requestID
         self.cost = RequestCost(attempts: attempts)
         self.completion = completion

@@ -28,6 +28,11 @@ struct LedgerRequestRow: Sendable, Equatable {
     var latencyMs: Int
     var ttftMs: Int?
     var promptSHA256: String
+    /// How the response cache answered: "hit", "coalesced" or "stale"; nil: a provider did.
+    var cache: String? = nil
+    /// For an answer from the cache: what the original answer cost, i.e. what this request saved (nil: unknown or
+    /// not from the cache).
+    var savedMicroUSD: Int? = nil
 }
 
 /// One billed attempt of a request (table `attempts`), beside its request row.

@@ -80,7 +80,7 @@ extension LedgerStore {
     private static let requestColumns = """
         request_id, time_ms, uid, gid, pid, client, route, requested_model, provider, model, attempts, outcome,
         error_code, finish_reason, stream, prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens,
-        reasoning_tokens, cost_micro_usd, price_version, latency_ms, ttft_ms, prompt_sha256
+        reasoning_tokens, cost_micro_usd, price_version, latency_ms, ttft_ms, prompt_sha256, cache, saved_micro_usd
         """
 
     private static func requestRow(_ row: Row, from start: Int) -> LedgerRequestRow {
@@ -109,7 +109,9 @@ extension LedgerStore {
             priceVersion: row[start + 21],
             latencyMs: row[start + 22],
             ttftMs: row[start + 23],
-            promptSHA256: row[start + 24]
+            promptSHA256: row[start + 24],
+            cache: row[start + 25],
+            savedMicroUSD: row[start + 26]
         )
     }
 

@@ -59,6 +59,15 @@ extension LedgerStore {
                     """
             )
         }
+        migrator.registerMigration("v2") { db in
+            // The response cache: how a request was answered from it, and what that saved.
+            try db.execute(
+                sql: """
+                    ALTER TABLE requests ADD COLUMN cache TEXT;
+                    ALTER TABLE requests ADD COLUMN saved_micro_usd INTEGER;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -75,8 +75,8 @@ final class LedgerStore: Sendable {
         INSERT OR IGNORE INTO requests (
             request_id, time_ms, uid, gid, pid, client, route, requested_model, provider, model, attempts, outcome,
             error_code, finish_reason, stream, prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens,
-            reasoning_tokens, cost_micro_usd, price_version, latency_ms, ttft_ms, prompt_sha256
-        ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            reasoning_tokens, cost_micro_usd, price_version, latency_ms, ttft_ms, prompt_sha256, cache, saved_micro_usd
+        ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     private static let insertAttemptSQL = """
@@ -91,7 +91,8 @@ final class LedgerStore: Sendable {
             row.requestID, row.timeMs, row.uid, row.gid, row.pid, row.client, row.route, row.requestedModel,
             row.provider, row.model, row.attempts, row.outcome, row.errorCode, row.finishReason, row.stream,
             row.promptTokens, row.completionTokens, row.cachedTokens, row.cacheWriteTokens, row.reasoningTokens,
-            row.costMicroUSD, row.priceVersion, row.latencyMs, row.ttftMs, row.promptSHA256,
+            row.costMicroUSD, row.priceVersion, row.latencyMs, row.ttftMs, row.promptSHA256, row.cache,
+            row.savedMicroUSD,
         ]
     }
 

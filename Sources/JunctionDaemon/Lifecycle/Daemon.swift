@@ -154,18 +154,19 @@ public enum Daemon {
             await budgets.attachSpendSource { match, since in await store.spend(since: since, matching: match) }
         }
         let unknownPrices = UnknownPrices(logger: logger)
+        let cache = ResponseCache(configuration: { runtime.config.cache })
         // One outcome report, every consumer a subscriber: budgets settle first (so that the result shows what is
         // left), then the ledger, the request log and the unknown-price warnings.
         let reporter = OutcomeReporter(
             resilience: resilience,
             subscribers: [
                 budgets, LedgerRecorder(writer: ledger),
-                RequestLog(logger: logger, logsPrompts: { runtime.config.log.prompts }), unknownPrices,
+                RequestLog(logger: logger, logsPrompts: { runtime.config.log.prompts }), unknownPrices, cache,
             ]
         )
         let gateway = Gateway(
             configuration: { runtime.active }, executor: transport, resilience: resilience, reporter: reporter,
-            budgets: budgets, logger: logger
+            budgets: budgets, cache: cache, logger: logger
         )
         let reloaderBox = NIOLockedValueBox<ConfigReloader?>(nil)
         let dispatcher = RPCDispatcher(
@@ -179,6 +180,7 @@ public enum Daemon {
                 ledger: ledger,
                 budgets: budgets,
                 unknownPrices: unknownPrices,
+                cache: cache,
                 utcOffsetSeconds: { at in budgets.calendar.utcOffsetSeconds(at: at) }
             ),
             adminPolicy: runtime.adminPolicy,

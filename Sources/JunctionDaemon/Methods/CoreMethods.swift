@@ -14,6 +14,7 @@ enum MethodCatalog {
         ledger: LedgerWriter,
         budgets: Budgets,
         unknownPrices: UnknownPrices,
+        cache: ResponseCache,
         utcOffsetSeconds: @escaping @Sendable (Int64) -> Int
     ) -> [RPCMethod] {
         CoreMethods.all(
@@ -29,6 +30,7 @@ enum MethodCatalog {
                 runtime: runtime, resilience: resilience, prober: Prober(transport: transport, resilience: resilience), events: events
             )
             + UsageMethods.all(ledger: ledger, utcOffsetSeconds: utcOffsetSeconds)
+            + CacheMethods.all(cache: cache, flights: { gateway.flightsInProgress })
     }
 }
 

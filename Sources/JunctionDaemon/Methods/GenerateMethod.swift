@@ -30,7 +30,8 @@ enum GenerateMethod {
         let options = try GenerateParams.parse(params)
         return GenerateRequest(
             chat: options.request, timeout: options.timeout, client: options.client, caller: context.peer,
-            label: context.id?.description ?? "-", callerIsAdmin: context.isAdmin
+            label: context.id?.description ?? "-", callerIsAdmin: context.isAdmin, cache: options.cache,
+            fit: options.fit
         )
     }
 
@@ -76,6 +77,18 @@ enum GenerateMethod {
             "budget": budget,
         ]
         if result.usageEstimated { object["usage_estimated"] = true }
+        let details = result.details
+        switch details.served {
+        case nil: object["cached"] = false
+        case .hit: object["cached"] = true
+        case .coalesced, .stale: object["cached"] = .string(details.served!.rawValue)
+        }
+        if details.served != nil { object["saved_usd"] = .usd(details.savedMicroUSD) }
+        if let json = details.json { object["json"] = json }
+        if let estimated = details.promptTokensEstimated {
+            object["trimmed_messages"] = .int(details.trimmedMessages)
+            object["prompt_tokens_estimated"] = .int(estimated)
+        }
         if let ttft = result.ttft { object["ttft_ms"] = .int(ttft.milliseconds) }
         if let reasoning = completion.reasoning { object["reasoning"] = .string(reasoning) }
         if let providerID = completion.providerRequestID { object["provider_request_id"] = .string(providerID) }

@@ -95,6 +95,8 @@ enum UsageJSON {
             "latency_ms": .int(row.latencyMs),
             "ttft_ms": optional(row.ttftMs),
             "prompt_sha256": .string(row.promptSHA256),
+            "cache": optional(row.cache),
+            "saved_usd": Self.usd(row.savedMicroUSD),
             "attempt_rows": .array(entry.attempts.map(Self.attempt)),
         ]
     }

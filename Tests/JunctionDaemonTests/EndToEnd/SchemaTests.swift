@@ -42,6 +42,7 @@ extension EndToEnd {
                 ledger: LedgerWriter(store: nil, path: nil, settings: .init(), logger: Logger(label: "test")),
                 budgets: Budgets(config: AccountingConfig(), events: events, logger: Logger(label: "test")),
                 unknownPrices: UnknownPrices(logger: Logger(label: "test")),
+                cache: ResponseCache(configuration: { CacheConfig() }),
                 utcOffsetSeconds: { _ in 0 }
             )
             let registered = Set(catalog.map(\.name))
