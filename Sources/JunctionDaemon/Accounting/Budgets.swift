@@ -7,8 +7,9 @@ import NIOConcurrencyHelpers
 /// settlement fires (an `event` on topic `budget.alert` and a journal notice). The book itself is a pure value in
 /// Core; this class holds it under a lock that every call holds for microseconds.
 final class Budgets: OutcomeSubscriber {
-    /// Output tokens reserved (and sent as `max_tokens`) when neither the request nor a budget's
-    /// `max_tokens_per_request` bounds them: without a bound no reservation could be a worst case.
+    /// Output tokens reserved (and sent as `max_tokens`) for a model whose max output is unknown (neither
+    /// configured nor built in) when neither the request nor a budget's `max_tokens_per_request` bounds them:
+    /// without a bound no reservation could be a worst case.
     static let defaultOutputReservation = 4096
 
     /// What the ledger counted for a budget's rows since a time (Unix ms); nil when the ledger cannot say.
@@ -147,10 +148,15 @@ final class Budgets: OutcomeSubscriber {
         let room = zip(targets, providers).compactMap { target, provider in
             provider?.contextWindow(of: target.model).map { max(1, $0 - promptTokens) }
         }.max()
-        // The output a reservation covers: the request's (or the budget's) max_tokens, else the default — at most
-        // the room left in the largest context window — which is then sent as max_tokens, so that the provider
-        // cannot produce more than was reserved. (Room in a 1M-token window is no worst case anyone can reserve.)
-        let outputTokens = maxTokens.map { min($0, room ?? $0) } ?? min(Self.defaultOutputReservation, room ?? .max)
+        // The output a reservation covers: the request's (or the budget's) max_tokens, else the models' max
+        // output — the smallest among the targets, since the one max_tokens sent must be accepted by each (the
+        // default for a model whose max output is unknown) — at most the room left in the largest context window.
+        // It is then sent as max_tokens, so that the provider cannot produce more than was reserved. (Room in a
+        // 1M-token window is no worst case anyone can reserve.)
+        let modelOutput = zip(targets, providers).map { target, provider in
+            provider?.maxOutputTokens(of: target.model) ?? Self.defaultOutputReservation
+        }.min() ?? Self.defaultOutputReservation
+        let outputTokens = maxTokens.map { min($0, room ?? $0) } ?? min(modelOutput, room ?? .max)
         let sentMaxTokens = maxTokens ?? outputTokens
         var input: MicroUSD? = 0
         var output: MicroUSD? = 0

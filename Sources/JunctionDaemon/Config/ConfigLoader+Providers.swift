@@ -79,13 +79,17 @@ extension ConfigLoader {
         provider.priority = table.int("priority", in: 0...1_000) ?? provider.priority
         provider.enabled = table.bool("enabled") ?? provider.enabled
         for model in table.tables("models") {
-            model.rejectUnknownKeys(allowed: Set(["id", "context_window"] + Self.priceKeys))
+            model.rejectUnknownKeys(allowed: Set(["id", "context_window", "max_output_tokens"] + Self.priceKeys))
             let contextWindow = model.int("context_window", in: 1...100_000_000)
+            let maxOutputTokens = model.int("max_output_tokens", in: 1...10_000_000)
             let price = Self.readPrice(model)
             guard let id = model.string("id"), !id.isEmpty else {
                 model.problem("id", "is required")
                 continue
             }
+            Self.checkOutputFitsWindow(
+                model, id: id, kind: kind, contextWindow: contextWindow, maxOutputTokens: maxOutputTokens
+            )
             if let kind, !price.isEmpty, price.input == nil || price.output == nil,
                 PriceTable.builtIn.price(of: id, kind: kind) == nil
             {
@@ -96,10 +100,34 @@ extension ConfigLoader {
                         + "input_usd_per_mtok and output_usd_per_mtok (or no price keys: its cost is then unknown)"
                 )
             }
-            provider.models.append(ModelConfig(id: id, contextWindow: contextWindow, price: price))
+            provider.models.append(
+                ModelConfig(id: id, contextWindow: contextWindow, maxOutputTokens: maxOutputTokens, price: price)
+            )
         }
         guard kind != nil, baseURL != nil else { return nil }
         return provider
+    }
+}
+
+extension ConfigLoader {
+    /// `max_output_tokens` must leave room for a prompt in the window: the configured `context_window`, else the
+    /// model's built-in one.
+    static func checkOutputFitsWindow(
+        _ model: ConfigTable,
+        id: String,
+        kind: ProviderKind?,
+        contextWindow: Int?,
+        maxOutputTokens: Int?
+    ) {
+        guard let maxOutputTokens else { return }
+        let builtIn = kind.flatMap { ModelLimits.builtIn(for: id, kind: $0)?.contextWindow }
+        guard let window = contextWindow ?? builtIn, maxOutputTokens >= window else { return }
+        let which = contextWindow != nil ? "context_window" : "the built-in context window of \"\(id)\""
+        model.problem(
+            "max_output_tokens",
+            "must be smaller than \(which) (\(window)), got \(maxOutputTokens): the window holds the prompt "
+                + "and the answer"
+        )
     }
 }
 

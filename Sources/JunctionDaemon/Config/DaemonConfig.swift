@@ -135,7 +135,10 @@ struct HeaderConfig: Sendable, Equatable {
 /// `[[providers.NAME.models]]`
 struct ModelConfig: Sendable, Equatable {
     var id: String
+    /// `context_window`: overrides the built-in window (`ModelLimits`).
     var contextWindow: Int?
+    /// `max_output_tokens`: overrides the built-in max output.
+    var maxOutputTokens: Int? = nil
     /// Configured prices, converted from the file's USD per million tokens to micro-USD per million tokens.
     /// Each one set overrides that field of the built-in price (`ProviderRegistry.Provider.price(of:)`).
     var price = ConfiguredPrice()

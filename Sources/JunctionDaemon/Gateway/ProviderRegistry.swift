@@ -60,8 +60,31 @@ struct ProviderRegistry: Sendable {
             return request
         }
 
+        /// The context window of `model`: the configured `context_window`, else the built-in one (`ModelLimits`).
         func contextWindow(of model: String) -> Int? {
-            self.config.models.first { $0.id == model }?.contextWindow
+            self.configured(model)?.contextWindow ?? self.builtInLimits(of: model)?.contextWindow
+        }
+
+        /// The most output tokens `model` gives: the configured `max_output_tokens`, else the built-in figure.
+        func maxOutputTokens(of model: String) -> Int? {
+            self.configured(model)?.maxOutputTokens ?? self.builtInLimits(of: model)?.maxOutputTokens
+        }
+
+        /// Both limits of `model`, each configured figure over the built-in one; nil unless both are known.
+        func limits(of model: String) -> ModelLimits? {
+            guard let window = self.contextWindow(of: model), let output = self.maxOutputTokens(of: model) else {
+                return nil
+            }
+            return ModelLimits(contextWindow: window, maxOutputTokens: output)
+        }
+
+        /// Junction's own figures for `model` as this provider's kind serves it.
+        func builtInLimits(of model: String) -> ModelLimits? {
+            ModelLimits.builtIn(for: model, kind: self.config.kind)
+        }
+
+        private func configured(_ model: String) -> ModelConfig? {
+            self.config.models.first { $0.id == model }
         }
     }
 
@@ -140,10 +163,7 @@ struct ProviderRegistry: Sendable {
                     priority: provider.config.priority,
                     weight: provider.config.weight,
                     models: provider.config.models.map(\.id),
-                    contextWindows: Dictionary(
-                        provider.config.models.compactMap { model in model.contextWindow.map { (model.id, $0) } },
-                        uniquingKeysWith: { first, _ in first }
-                    ),
+                    contextWindows: Self.contextWindows(of: provider, routes: routes),
                     defaultModel: provider.config.defaultModel,
                     keyProblem: provider.keyProblem,
                     maxQueueWait: provider.policy.maxQueueWait
@@ -151,5 +171,18 @@ struct ProviderRegistry: Sendable {
             },
             routes: routes.map { RoutingTable.Route(name: $0.name, targets: $0.targets) }
         )
+    }
+
+    /// The known windows (configured or built-in) of the models routing may send to `provider`: its configured
+    /// models, its default model and those its routes name. (A model named only in a request is looked up when
+    /// its attempt is planned.)
+    private static func contextWindows(of provider: Provider, routes: [RouteConfig]) -> [String: Int] {
+        let routed = routes.flatMap(\.targets).filter { $0.provider == provider.name }.map(\.model)
+        let models = provider.config.models.map(\.id) + [provider.config.defaultModel].compactMap { $0 } + routed
+        var windows: [String: Int] = [:]
+        for model in models where windows[model] == nil {
+            windows[model] = provider.contextWindow(of: model)
+        }
+        return windows
     }
 }

@@ -61,7 +61,7 @@ enum ProviderMethods {
             "models": .array(
                 config.models.map { model in
                     var object: JSONObject = ["id": .string(model.id)]
-                    if let window = model.contextWindow { object["context_window"] = .int(window) }
+                    provider.limitFields(of: model.id, into: &object)
                     if let price = model.price.input {
                         object["input_usd_per_mtok"] = .number(MicroUSDText.decimal(price))
                     }
@@ -152,11 +152,16 @@ final class ModelListCache: Sendable {
             for model in configured {
                 var object: JSONObject = ["provider": .string(provider.name), "id": .string(model.id), "configured": true]
                 object["listed"] = .bool(listed.contains(model.id))
-                if let window = model.contextWindow { object["context_window"] = .int(window) }
+                // Configured or built in (the schema of models.list takes no more fields; providers.list says which).
+                if let window = provider.contextWindow(of: model.id) { object["context_window"] = .int(window) }
                 models.append(.object(object))
             }
             for name in listed where !configured.contains(where: { $0.id == name }) {
-                models.append(["provider": .string(provider.name), "id": .string(name), "configured": false, "listed": true])
+                var object: JSONObject = [
+                    "provider": .string(provider.name), "id": .string(name), "configured": false, "listed": true,
+                ]
+                if let window = provider.contextWindow(of: name) { object["context_window"] = .int(window) }
+                models.append(.object(object))
             }
         }
         return ["models": .array(models), "errors": .array(errors)]
