@@ -161,6 +161,23 @@ public struct AttemptPlanner: Sendable {
         return self.sendCurrent(at: now)
     }
 
+    /// The attempt answered, but its answer was rejected (structured output that does not validate): one repair
+    /// attempt on the same target when `repairOnSameTarget`, else the next target. What it streamed is retracted
+    /// first (`restart`, with `reason`).
+    public mutating func answerRejected(
+        reason: String,
+        repairOnSameTarget: Bool,
+        outputSent: Bool,
+        at now: ContinuousClock.Instant
+    ) -> Action {
+        self.lastReason = reason
+        self.unretractedOutput = self.unretractedOutput || outputSent
+        guard now < self.deadline else { return .fail(.deadline) }
+        guard self.current != nil else { return .fail(.exhausted) }
+        if !repairOnSameTarget { self.advance() }
+        return self.sendCurrent(at: now)
+    }
+
     // MARK: - Internals
 
     private var current: Candidate? {

@@ -21,6 +21,8 @@ final class Gateway: Sendable {
     private let cache: ResponseCache?
     /// Identical cacheable requests in flight.
     private let flights = Flights()
+    /// Fits a prompt to a target's window (`fit: truncate_oldest` and `error`).
+    private let fitting: ContextFitting
 
     init(
         configuration: @escaping @Sendable () -> ActiveConfiguration,
@@ -41,6 +43,7 @@ final class Gateway: Sendable {
         self.wallClock = wallClock
         self.configuration = configuration
         self.runner = AttemptRunner(executor: executor, clock: clock, logger: logger)
+        self.fitting = ContextFitting(executor: executor, clock: clock)
         self.resilience = resilience
         self.reporter = reporter
         self.clock = clock
@@ -260,6 +263,12 @@ final class Gateway: Sendable {
         var attemptWorstCase: BudgetEstimate?
         /// The cache's part in the request; nil: it stays out.
         var cache: CacheContext?
+        /// What the next attempt sends when it is not `request` (a fitted or a repair prompt).
+        var attemptRequest: GenerateRequest?
+        /// What context fitting did for the last attempt: messages dropped and the prompt's size.
+        var fitted: (trimmed: Int, promptTokens: Int)?
+        /// Attempts skipped because the prompt did not fit (`fit: error` turns these into -32602).
+        var tooLarge: [(target: TargetRef, promptTokens: Int, window: Int, reserve: Int)] = []
 
         init(
             requestID: String,
@@ -329,7 +338,12 @@ final class Gateway: Sendable {
         }
         let promptTokens = admitted.chat.estimatedPromptTokens
         let estimatedTokens = promptTokens + (admitted.chat.maxTokens ?? 1024)
-        let plan = self.plan(groups, promptTokens: promptTokens, tokens: estimatedTokens, active: active, at: started)
+        // With `fit` other than fail_over, fitting decides per attempt: planning must not rule a target out by the
+        // untrimmed size.
+        let plan = self.plan(
+            groups, promptTokens: admitted.fit == .failOver ? promptTokens : nil, tokens: estimatedTokens,
+            active: active, at: started
+        )
         let planner = AttemptPlanner(
             candidates: plan.eligible.compactMap { self.candidate($0, active: active) },
             fallback: plan.allOpenFallback.flatMap { self.candidate($0, active: active) },
@@ -360,12 +374,13 @@ final class Gateway: Sendable {
             try Task.checkCancellation()
             switch run.action {
             case .send:
+                if run.request.fit != .failOver, !(await self.fit(run)) { continue }
                 guard self.admit(run) else {
                     if let refusal = run.budgetRefusal { throw self.budgetFailure(refusal, run: run) }
                     continue
                 }
                 let outcome = await self.runner.run(
-                    request: run.request, target: run.current!.target, provider: run.current!.provider,
+                    request: run.attemptRequest ?? run.request, target: run.current!.target, provider: run.current!.provider,
                     number: run.current!.number, deadline: run.planner.deadline, events: run.events,
                     redactor: run.active.registry.redactor
                 )
@@ -389,6 +404,39 @@ final class Gateway: Sendable {
             case .fail(let failure):
                 throw self.failed(failure, run: run)
             }
+        }
+    }
+
+    /// Fits the prompt to the target of the planner's `send` (`truncate_oldest` trims, `error` only measures);
+    /// false when it cannot fit there, and the planner moves on (`run.action`).
+    private func fit(_ run: RequestRun) async -> Bool {
+        guard case .send(let target, _, _, _) = run.action,
+            let provider = run.active.registry.provider(named: target.provider)
+        else { return true }
+        let result = await self.fitting.fit(
+            run.request.chat, mode: run.request.fit, target: target, provider: provider,
+            deadline: run.planner.deadline
+        )
+        return self.apply(result, target: target, run: run)
+    }
+
+    @inline(never)  // keeps its temporaries out of the caller's async frame
+    private func apply(_ result: ContextFitResult, target: TargetRef, run: RequestRun) -> Bool {
+        switch result {
+        case .send(let chat, let trimmed, let promptTokens):
+            run.attemptRequest = trimmed > 0 ? run.request.with(chat: chat) : nil
+            run.fitted = (trimmed, promptTokens)
+            return true
+        case .unknownWindow:
+            run.attemptRequest = nil
+            run.fitted = (0, run.request.chat.estimatedPromptTokens)
+            return true
+        case .tooLarge(let promptTokens, let window, let reserve):
+            run.tooLarge.append((target, promptTokens, window, reserve))
+            run.action = run.planner.admissionRefused(
+                .contextWindowTooSmall(window: window, needed: promptTokens + reserve), at: self.clock.now
+            )
+            return false
         }
     }
 
@@ -655,7 +703,10 @@ final class Gateway: Sendable {
             rateLimits: answer.rateLimits,
             attempts: run.attempts,
             skipped: run.skipped,
-            details: ResultDetails(deltaEnds: answer.deltaEnds, restarted: run.partialOutput)
+            details: ResultDetails(
+                deltaEnds: answer.deltaEnds, restarted: run.partialOutput, trimmedMessages: run.fitted?.trimmed ?? 0,
+                promptTokensEstimated: run.request.fit == .truncateOldest ? run.fitted?.promptTokens : nil
+            )
         )
     }
 
@@ -666,6 +717,16 @@ final class Gateway: Sendable {
             latency: self.clock.now - run.started
         )
         let attempts = run.attempts
+        if run.request.fit == .error, attempts.isEmpty, let largest = run.tooLarge.max(by: { $0.window < $1.window }) {
+            // `fit: error`: the prompt fits no target; the caller learns the sizes.
+            result.kind = .invalidRequest(
+                field: "messages",
+                message: "the prompt (\(largest.promptTokens) tokens) and max_tokens (\(largest.reserve)) do not fit "
+                    + "any target's context window (the largest is \(largest.window) tokens, on "
+                    + "\(largest.target)); shorten the conversation or use fit: \"truncate_oldest\""
+            )
+            return result
+        }
         // The request's deadline is the transport's overall clock: its expiry is a timeout, however it surfaced.
         if failure == .deadline || run.lastError?.kind == .transport(.deadline) {
             result.kind = .timeout
