@@ -20,7 +20,7 @@ struct JunctionCtl: AsyncParsableCommand {
         subcommands: [
             Status.self, Ping.self, Reload.self, Generate.self, Models.self, Providers.self, Prices.self, Health.self,
             Plan.self, Probe.self, Watch.self,
-            Breaker.self, ProviderCommand.self, UsageCommand.self, Quota.self, Call.self, Schema.self,
+            Breaker.self, ProviderCommand.self, UsageCommand.self, Quota.self, CacheCommand.self, Call.self, Schema.self,
         ]
     )
 
@@ -76,6 +76,7 @@ extension JunctionCtl {
         let second = rest.count > 1 ? rest[rest.startIndex + 1] : nil
         let twoWords = ["breaker", "provider"].contains(subcommand)
             || (subcommand == "usage" && ["export", "summary"].contains(second))
+            || (subcommand == "cache" && ["stats", "clear"].contains(second))
         if twoWords, rest.count > 1 {
             return [subcommand, rest[rest.startIndex + 1]] + leading + Array(rest.dropFirst(2))
         }

@@ -70,8 +70,10 @@ import Testing
 
     @Test func anAnswerBiggerThanTheBudgetIsNotStored() {
         var store = ResponseCacheStore(maxBytes: 400, staleWindow: .zero)
-        #expect(!store.insert(self.answer(String(repeating: "x", count: 500)), for: self.key("a"), ttl: .seconds(1),
-            at: self.start))
+        let stored = store.insert(
+            self.answer(String(repeating: "x", count: 500)), for: self.key("a"), ttl: .seconds(1), at: self.start
+        )
+        #expect(!stored)
         #expect(store.count == 0)
     }
 
