@@ -49,6 +49,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Model: \"provider:model\" for junctiond; the upstream's model id with --direct.")
     var model = "bench-model"
 
+    @Option(help: "Send this temperature (0 makes requests cacheable).")
+    var temperature: Double?
+
+    @Flag(help: "A different prompt for every request (a cache-miss workload).")
+    var uniquePrompts = false
+
     @Option(help: "junctiond's pid: report its CPU time per request (from /proc).")
     var pid: Int32?
 
@@ -67,7 +73,7 @@ struct BenchCommand: AsyncParsableCommand {
             do {
                 target = try await DaemonTarget(
                     socket: socket, connections: self.connections, model: self.model, prompt: prompt,
-                    stream: self.stream
+                    stream: self.stream, temperature: self.temperature, uniquePrompts: self.uniquePrompts
                 )
             } catch {
                 let message = Array((Self.connectFailure(error, socket: socket) + "\n").utf8)

@@ -11,8 +11,20 @@ final class DaemonTarget: BenchTarget, @unchecked Sendable {
     private let model: String
     private let prompt: String
     private let stream: Bool
+    private let temperature: Double?
+    private let uniquePrompts: Bool
 
-    init(socket: String, connections: Int, model: String, prompt: String, stream: Bool) async throws {
+    init(
+        socket: String,
+        connections: Int,
+        model: String,
+        prompt: String,
+        stream: Bool,
+        temperature: Double? = nil,
+        uniquePrompts: Bool = false
+    ) async throws {
+        self.temperature = temperature
+        self.uniquePrompts = uniquePrompts
         var channels: [Channel] = []
         var handlers: [ResponseMatcher] = []
         for _ in 0..<connections {
@@ -38,9 +50,11 @@ final class DaemonTarget: BenchTarget, @unchecked Sendable {
 
     func send(id: Int) async -> BenchOutcome {
         let index = id % self.channels.count
-        var params: JSONObject = ["prompt": .string(self.prompt)]
+        // A unique prompt per request makes every cacheable request a miss (the cache's overhead without its gain).
+        var params: JSONObject = ["prompt": .string(self.uniquePrompts ? "\(self.prompt) \(id)" : self.prompt)]
         if self.model != "default" { params["model"] = .string(self.model) }
         if self.stream { params["stream"] = true }
+        if let temperature = self.temperature { params["temperature"] = .double(temperature) }
         let request: JSONValue = ["jsonrpc": "2.0", "method": "generate", "params": .object(params), "id": .int(id)]
         var bytes = request.serialized()
         bytes.append(0x0A)
