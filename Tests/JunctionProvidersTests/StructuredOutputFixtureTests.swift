@@ -106,6 +106,20 @@ struct StructuredOutputFixtureTests {
         #expect(try self.body(http).compactText == expected)
     }
 
+    /// JSON mode forces an object and OpenAI's json_schema takes object roots only: an array is asked for in the
+    /// system prompt alone, on every OpenAI-compatible preset.
+    @Test(arguments: [OpenAICompatibleAdapter.Preset.openai, .deepseek, .ollama])
+    func nonObjectRootsGoInTheSystemPromptAlone(preset: OpenAICompatibleAdapter.Preset) throws {
+        let list: JSONValue = ["type": "array", "items": ["type": "string"]]
+        let format = ResponseFormat.jsonSchema(JSONSchemaFormat(name: "list", schema: list))
+        let adapter = OpenAICompatibleAdapter(preset: preset)
+        let body = try self.body(adapter.chatRequest(self.request(format), model: "m", endpoint: self.endpoint))
+        #expect(body["response_format"] == nil)
+        let instruction = "Answer with one JSON value that follows this JSON Schema, and nothing else: "
+        let system = body["messages"]?.arrayValue?.first?["content"]
+        #expect(system == .string("Sys\n\n" + instruction + list.compactText))
+    }
+
     // MARK: Anthropic
 
     @Test func anthropicModelRule() {

@@ -9,8 +9,23 @@ extension ResponseFormat {
             nil
         case .jsonObject:
             "Answer with one JSON object and nothing else."
-        case .jsonSchema(let format):
+        case .jsonSchema(let format) where format.describesObject:
             "Answer with one JSON object that follows this JSON Schema, and nothing else: \(format.schema.compactText)"
+        case .jsonSchema(let format):
+            "Answer with one JSON value that follows this JSON Schema, and nothing else: \(format.schema.compactText)"
+        }
+    }
+}
+
+extension JSONSchemaFormat {
+    /// The schema's root is an object schema (`type: "object"`, or `properties` without a `type`): what JSON mode,
+    /// OpenAI's `json_schema` and a tool's input can carry. Any other root (an array, a string, a union) is asked
+    /// for in the system prompt alone.
+    public var describesObject: Bool {
+        switch self.schema["type"] {
+        case .string("object")?: true
+        case nil: self.schema["properties"] != nil
+        default: false
         }
     }
 }

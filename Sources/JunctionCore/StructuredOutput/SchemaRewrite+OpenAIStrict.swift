@@ -1,6 +1,8 @@
 /// What to send as OpenAI's `response_format.json_schema`: the schema and its `strict` flag.
 public struct OpenAIStrictSchema: Sendable, Equatable {
+    /// The schema to send: the caller's, closed and possibly rewritten (see `SchemaRewrite.openAIStrict`).
     public var schema: JSONValue
+    /// The `strict` flag to send.
     public var strict: Bool
     /// Optional properties were made required and nullable (OpenAI's recipe for optional fields in strict mode):
     /// pass answers through `SchemaRewrite.removingStrictNulls` before validating them against the original.

@@ -23,6 +23,7 @@ struct AnthropicStructuredOutput {
 }
 
 extension AnthropicAdapter {
+    /// The `anthropic-beta` header value of the structured-outputs beta (`output_format`).
     public static let structuredOutputsBeta = "structured-outputs-2025-11-13"
     /// Anthropic's smallest `thinking.budget_tokens`; a smaller budget is raised to it rather than refused.
     public static let minimumThinkingBudget = 1024
@@ -86,7 +87,8 @@ extension AnthropicAdapter {
             }
             return plan
         }
-        guard request.thinkingBudget == nil, let input = Self.toolInputSchema(format.schema) else {
+        guard request.thinkingBudget == nil, format.describesObject, let input = Self.toolInputSchema(format.schema)
+        else {
             plan.instruction = request.responseFormat.systemInstruction
             return plan
         }
