@@ -18,8 +18,18 @@ struct SimCommand: AsyncParsableCommand {
             or set for any model with POST /_sim/faults {"model": "m", "fault": "503@2"}. Names: ok, 429[-SECONDS|-nohint],
             500, 502, 503, 504, 529, 401, context, filter, quota, echo, gemini_rate_minute[-SECONDS], gemini_quota_day,
             reset, hang, slowfirst-MS, cut-N, stall-N, malformed, nosentinel, outage-MS, flood, headersforever,
-            pace-MS. GET /_sim/log lists every request;
-            POST /_sim/reset clears the log and the faults.
+            pace-MS. GET /_sim/log lists every request; besides path, model, fault and outcome each record has
+            "structured" (the structured-output mechanism the request carried: none, openai_json_schema_strict,
+            openai_json_schema, json_object, anthropic_output_format, anthropic_tool, gemini_json_schema or
+            gemini_json), "schema_in_system" (the system prompt contains "JSON Schema") and "thinking" (the
+            Anthropic or Gemini thinking budget, or null).
+            POST /_sim/answers {"model": "m", "answers": ["text1", "text2"]} sets the completion texts for a
+            model: each request for it that is answered with a body takes the next one (the last repeats), in every
+            dialect, streamed in pieces; null or [] clears them. To an Anthropic request with a forced tool the
+            answer comes as a tool_use block whose input is the text parsed as a JSON object (streamed as
+            input_json_delta pieces), or as a text block when the text is not a JSON object.
+            POST /_sim/usage {"model": "m", "usage": {...}} sets the token counts reported.
+            POST /_sim/reset clears the log, the faults, the usages and the answers.
             """
     )
 

@@ -9,7 +9,7 @@ extension SimConnectionHandler {
         func log(_ outcome: String) -> Int {
             self.state.log(
                 method: "POST", path: call.path, format: call.format.rawValue, model: call.model, stream: call.stream,
-                fault: fault, outcome: outcome, auth: call.auth
+                fault: fault, outcome: outcome, auth: call.auth, structured: call.structured
             )
         }
         if case .echoCredentials = fault {
@@ -49,14 +49,26 @@ extension SimConnectionHandler {
             break
         }
         let rateHeaders = SimResponses.rateLimitHeaders(call.format)
+        // Only an answer that gets a body takes the next text set with /_sim/answers.
+        let text = self.state.nextAnswer(forModel: call.model)
+        let usage = self.state.usage(forModel: call.model)
+        let tool = call.format == .anthropic ? call.structured.forcedTool : nil
+        let toolInput = tool != nil ? SimResponses.toolInput(text) : nil
         guard call.stream else {
             let sequence = log("ok")
             let delay: Int
             if case .slowFirstToken(let milliseconds) = fault { delay = milliseconds } else { delay = 0 }
-            let body = SimResponses.completion(
-                call.format, dialect: call.dialect, model: call.model, id: call.id, prompt: call.prompt,
-                maxTokens: call.maxTokens, usage: self.state.usage(forModel: call.model)
-            )
+            let body: JSONValue
+            if let tool, let toolInput {
+                body = SimResponses.anthropicToolCompletion(
+                    model: call.model, id: call.id, prompt: call.prompt, tool: tool, input: toolInput, usage: usage
+                )
+            } else {
+                body = SimResponses.completion(
+                    call.format, dialect: call.dialect, model: call.model, id: call.id, prompt: call.prompt,
+                    maxTokens: call.maxTokens, usage: usage, text: text
+                )
+            }
             if delay > 0 {
                 self.streamSequence = sequence
                 self.after(context, .milliseconds(Int64(delay))) {
@@ -69,11 +81,19 @@ extension SimConnectionHandler {
             return
         }
 
-        var (events, tokenEvents) = SimResponses.stream(
-            call.format, dialect: call.dialect, model: call.model, id: call.id, prompt: call.prompt, maxTokens: call.maxTokens,
-            malformed: fault == .malformedEvent, sentinel: fault != .missingSentinel,
-            usage: self.state.usage(forModel: call.model)
-        )
+        var (events, tokenEvents) =
+            if let tool, let toolInput {
+                SimResponses.anthropicToolStream(
+                    model: call.model, id: call.id, prompt: call.prompt, maxTokens: call.maxTokens, tool: tool,
+                    input: toolInput, sentinel: fault != .missingSentinel, usage: usage
+                )
+            } else {
+                SimResponses.stream(
+                    call.format, dialect: call.dialect, model: call.model, id: call.id, prompt: call.prompt,
+                    maxTokens: call.maxTokens, malformed: fault == .malformedEvent, sentinel: fault != .missingSentinel,
+                    usage: usage, text: text
+                )
+            }
         var ending = "complete"
         switch fault {
         case .cut(let tokens), .stall(let tokens):

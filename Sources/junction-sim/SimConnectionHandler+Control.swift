@@ -17,7 +17,7 @@ extension SimConnectionHandler {
         self.state.log(method: "GET", path: path, format: "models", model: "", stream: false, fault: .none, outcome: "ok")
     }
 
-    /// `/_sim/…`: the request log, resets, fault rules and reported usage.
+    /// `/_sim/…`: the request log, resets, fault rules, reported usage and set answers.
     func control(path: String, method: HTTPMethod, json: JSONValue?, context: ChannelHandlerContext) {
         switch (method, path) {
         case (.GET, "/_sim/log"):
@@ -57,10 +57,33 @@ extension SimConnectionHandler {
             } catch {
                 self.respond(context, status: 400, json: ["error": .string(error.message)])
             }
+        case (.POST, "/_sim/answers"):
+            self.setAnswers(json, context: context)
         case (.GET, "/_sim/health"):
             self.respond(context, status: 200, json: ["ok": true])
         default:
             self.respond(context, status: 404, json: ["error": "unknown control endpoint"])
         }
+    }
+
+    /// `{"model": M, "answers": ["text1", "text2", ...]}`: each chat request for M answered with a body takes the
+    /// next text as its completion (the last one repeating); `null` or `[]` clears them.
+    private func setAnswers(_ json: JSONValue?, context: ChannelHandlerContext) {
+        guard let model = json?["model"]?.stringValue else {
+            self.respond(context, status: 400, json: ["error": "model is required"])
+            return
+        }
+        let given = json?["answers"] ?? .null
+        guard given == .null || given.arrayValue != nil else {
+            self.respond(context, status: 400, json: ["error": "answers must be an array of strings or null"])
+            return
+        }
+        let answers = given.arrayValue?.compactMap(\.stringValue) ?? []
+        guard answers.count == (given.arrayValue?.count ?? 0) else {
+            self.respond(context, status: 400, json: ["error": "answers must be an array of strings or null"])
+            return
+        }
+        self.state.setAnswers(model: model, answers: answers)
+        self.respond(context, status: 200, json: ["model": .string(model), "answers": .int(answers.count)])
     }
 }

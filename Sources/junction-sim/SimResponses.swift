@@ -25,10 +25,28 @@ enum SimAnswer {
         "Hello", " from", " junction", "-sim", ",", " the", " provider", " simulator", ".", " All", " good", ".",
     ]
 
-    /// The tokens to send and the finish reason, given the request's max tokens.
-    static func plan(maxTokens: Int?) -> (tokens: [String], finish: String) {
-        guard let maxTokens, maxTokens < self.tokens.count else { return (self.tokens, "stop") }
-        return (Array(self.tokens.prefix(max(maxTokens, 0))), "length")
+    /// The tokens to send and the finish reason, given the request's max tokens. `text`, an answer set with
+    /// `POST /_sim/answers`, replaces the built-in one.
+    static func plan(maxTokens: Int?, text: String? = nil) -> (tokens: [String], finish: String) {
+        let all = text.map(Self.split) ?? self.tokens
+        guard let maxTokens, maxTokens < all.count else { return (all, "stop") }
+        return (Array(all.prefix(max(maxTokens, 0))), "length")
+    }
+
+    /// A set answer in token-sized pieces, as a model streams it: a new piece at each space, and none longer
+    /// than four characters (so that compact JSON streams in several deltas too).
+    static func split(_ text: String) -> [String] {
+        var pieces: [String] = []
+        var current = ""
+        for character in text {
+            if !current.isEmpty, character == " " || current.count == 4 {
+                pieces.append(current)
+                current = ""
+            }
+            current.append(character)
+        }
+        if !current.isEmpty { pieces.append(current) }
+        return pieces
     }
 
     static func promptTokens(_ body: JSONValue?) -> Int {
@@ -72,9 +90,9 @@ enum SimResponses {
     /// `usage`, when set for the model, replaces the simulator's own counts.
     static func completion(
         _ format: SimFormat, dialect: SimFormat.Dialect, model: String, id: String, prompt: Int, maxTokens: Int?,
-        usage set: SimUsage? = nil
+        usage set: SimUsage? = nil, text answer: String? = nil
     ) -> JSONValue {
-        let (tokens, finish) = SimAnswer.plan(maxTokens: maxTokens)
+        let (tokens, finish) = SimAnswer.plan(maxTokens: maxTokens, text: answer)
         let text = tokens.joined()
         switch format {
         case .openai:
@@ -126,9 +144,10 @@ enum SimResponses {
         maxTokens: Int?,
         malformed: Bool,
         sentinel: Bool,
-        usage set: SimUsage? = nil
+        usage set: SimUsage? = nil,
+        text answer: String? = nil
     ) -> (events: [String], tokenEvents: [Int]) {
-        let (tokens, finish) = SimAnswer.plan(maxTokens: maxTokens)
+        let (tokens, finish) = SimAnswer.plan(maxTokens: maxTokens, text: answer)
         var events: [String] = []
         var tokenEvents: [Int] = []
         let dataPrefix = dialect == .dashscope ? "data:" : "data: "
@@ -215,7 +234,9 @@ enum SimResponses {
                 events.append(data(.object(chunk)))
             }
             if tokens.isEmpty {
-                events.append(data(["candidates": [["content": ["parts": [], "role": "model"], "finishReason": "MAX_TOKENS"]], "modelVersion": .string(model)]))
+                let reason: JSONValue = finish == "length" ? "MAX_TOKENS" : "STOP"
+                let candidate: JSONValue = ["content": ["parts": [], "role": "model"], "finishReason": reason]
+                events.append(data(["candidates": [candidate], "modelVersion": .string(model)]))
             }
         }
         return (events, tokenEvents)

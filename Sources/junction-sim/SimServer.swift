@@ -112,7 +112,8 @@ final class SimConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         self.answer(
             SimCall(
                 format: format, dialect: dialect, model: model, stream: stream, maxTokens: maxTokens, prompt: prompt, id: id,
-                path: path, auth: auth, credentials: Self.credentials(head.headers)
+                path: path, auth: auth, credentials: Self.credentials(head.headers),
+                structured: SimStructured.inspect(format, body: json)
             ),
             fault: fault,
             context: context
@@ -131,5 +132,6 @@ final class SimConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         var auth: String
         /// The credential headers as received (for the `echo` fault).
         var credentials: String
+        var structured: SimStructured
     }
 }

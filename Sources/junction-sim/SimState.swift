@@ -1,8 +1,8 @@
 import JunctionCore
 import NIOConcurrencyHelpers
 
-/// What the simulator remembers: the request log, the faults and usages set through the control endpoint, and how many
-/// requests each faulted model has had (for `@COUNT` and timed outages).
+/// What the simulator remembers: the request log, the faults, usages and answers set through the control endpoint,
+/// and how many requests each faulted model has had (for `@COUNT` and timed outages).
 final class SimState: Sendable {
     struct Record: Sendable {
         var sequence: Int
@@ -16,6 +16,14 @@ final class SimState: Sendable {
         var outcome: String
         /// Which credential header came (never its value): bearer, x-api-key, x-goog-api-key or none.
         var auth: String
+        /// The structured-output mechanism, schema-in-system flag and thinking budget the request carried.
+        var structured: SimStructured
+    }
+
+    /// Answers set for a model with `POST /_sim/answers`: taken in order, the last one repeating.
+    private struct AnswerQueue {
+        var answers: [String]
+        var next = 0
     }
 
     private struct Storage {
@@ -24,6 +32,7 @@ final class SimState: Sendable {
         var counts: [String: Int] = [:]
         var firstSeen: [String: ContinuousClock.Instant] = [:]
         var usages: [String: SimUsage] = [:]
+        var answers: [String: AnswerQueue] = [:]
     }
 
     let started = ContinuousClock.now
@@ -63,10 +72,28 @@ final class SimState: Sendable {
         self.storage.withLockedValue { $0.usages[model] = usage }
     }
 
+    /// Sets the completion texts for `model`; nil or empty: its own answer again.
+    func setAnswers(model: String, answers: [String]?) {
+        self.storage.withLockedValue { storage in
+            storage.answers[model] = answers.flatMap { $0.isEmpty ? nil : AnswerQueue(answers: $0) }
+        }
+    }
+
+    /// The next answer set for `model` (the last one once the list is used up), or nil when none is set.
+    func nextAnswer(forModel model: String) -> String? {
+        self.storage.withLockedValue { storage in
+            guard var queue = storage.answers[model] else { return nil }
+            let answer = queue.answers[min(queue.next, queue.answers.count - 1)]
+            queue.next += 1
+            storage.answers[model] = queue
+            return answer
+        }
+    }
+
     @discardableResult
     func log(
         method: String, path: String, format: String, model: String, stream: Bool, fault: SimFault, outcome: String,
-        auth: String = "none"
+        auth: String = "none", structured: SimStructured = SimStructured()
     ) -> Int {
         let elapsed = (ContinuousClock.now - self.started).milliseconds
         return self.storage.withLockedValue { storage in
@@ -74,7 +101,7 @@ final class SimState: Sendable {
             storage.records.append(
                 Record(
                     sequence: sequence, milliseconds: elapsed, method: method, path: path, format: format, model: model,
-                    stream: stream, fault: fault.name, outcome: outcome, auth: auth
+                    stream: stream, fault: fault.name, outcome: outcome, auth: auth, structured: structured
                 )
             )
             return sequence
@@ -101,7 +128,9 @@ final class SimState: Sendable {
                         "seq": .int(record.sequence), "t_ms": .int(record.milliseconds), "method": .string(record.method),
                         "path": .string(record.path), "format": .string(record.format), "model": .string(record.model),
                         "stream": .bool(record.stream), "fault": .string(record.fault), "outcome": .string(record.outcome),
-                        "auth": .string(record.auth),
+                        "auth": .string(record.auth), "structured": .string(record.structured.mechanism),
+                        "schema_in_system": .bool(record.structured.schemaInSystem),
+                        "thinking": record.structured.thinking.map { .int($0) } ?? .null,
                     ]
                 }
             )

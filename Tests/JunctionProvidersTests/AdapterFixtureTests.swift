@@ -41,7 +41,9 @@ struct AdapterFixtureTests {
         let body = try JSONValue.parse(http.body ?? [])
         #expect(body["max_completion_tokens"] == 50)
         #expect(body["max_tokens"] == nil)
-        #expect(body["messages"]?.arrayValue?.first?["content"] == "Top\n\nS")
+        // JSON mode: the instruction carries the word "JSON", without which OpenAI refuses json_object.
+        let system = body["messages"]?.arrayValue?.first?["content"]
+        #expect(system == "Top\n\nS\n\nAnswer with one JSON object and nothing else.")
         #expect(body["messages"]?.arrayValue?.count == 2)
         #expect(body["stream_options"]?["include_usage"] == true)
         #expect(body["response_format"]?["type"] == "json_object")
@@ -262,7 +264,8 @@ struct AdapterFixtureTests {
         #expect(http.redactedURL.hasSuffix(":streamGenerateContent"))
         #expect(http.headers.contains { $0.name == "x-goog-api-key" && $0.value == "g-key" })
         let body = try JSONValue.parse(http.body ?? [])
-        #expect(body["systemInstruction"]?["parts"]?.arrayValue?.first?["text"] == "Top\n\nS")
+        let system = body["systemInstruction"]?["parts"]?.arrayValue?.first?["text"]?.stringValue
+        #expect(system?.hasPrefix("Top\n\nS\n\nAnswer with one JSON object") == true)
         #expect(body["generationConfig"]?["maxOutputTokens"] == 50)
         #expect(body["generationConfig"]?["responseMimeType"] == "application/json")
     }

@@ -15,39 +15,48 @@ public struct AnthropicAdapter: ProviderAdapter {
         return headers + endpoint.extraHeaders
     }
 
-    private func conversation(_ request: ChatRequest) -> (system: String?, messages: [JSONValue]) {
-        var system = request.combinedSystemPrompt
-        switch request.responseFormat {
-        case .text: break
-        case .jsonObject:
-            system = [system, "Answer with one JSON object and nothing else."].compactMap { $0 }.joined(separator: "\n\n")
-        case .jsonSchema(let format):
-            let schema = format.schema
-            system = [system, "Answer with one JSON object that follows this JSON Schema, and nothing else: \(schema.compactText)"]
-                .compactMap { $0 }.joined(separator: "\n\n")
-        }
+    private func conversation(
+        _ request: ChatRequest, instruction: String?
+    ) -> (system: String?, messages: [JSONValue]) {
         let messages = request.conversation.map { message -> JSONValue in
             ["role": .string(message.role.rawValue), "content": .string(message.content)]
         }
-        return (system, messages)
+        return (request.systemPrompt(adding: instruction), messages)
     }
 
+    /// With extended thinking (`thinkingBudget`), `thinking: {type: "enabled", budget_tokens}` is sent, the budget
+    /// raised to Anthropic's minimum of 1024. `max_tokens` must exceed the budget, so it becomes the budget plus the
+    /// answer's own tokens (the caller's `maxTokens`, else `defaultMaxTokens`). Anthropic refuses `temperature`
+    /// with thinking and allows `top_p` only from 0.95 to 1: they are left out otherwise.
     public func chatRequest(_ request: ChatRequest, model: String, endpoint: ProviderEndpoint) -> HTTPRequest {
-        let (system, messages) = self.conversation(request)
+        let structured = Self.structuredOutput(request, model: model)
+        let (system, messages) = self.conversation(request, instruction: structured.instruction)
+        let answerTokens = request.maxTokens ?? Self.defaultMaxTokens
+        let thinkingBudget = request.thinkingBudget.map { max($0, Self.minimumThinkingBudget) }
         var body: JSONObject = [
             "model": .string(model),
-            "max_tokens": .int(request.maxTokens ?? Self.defaultMaxTokens),
+            "max_tokens": .int(answerTokens + (thinkingBudget ?? 0)),
             "messages": .array(messages),
         ]
         if let system { body["system"] = .string(system) }
-        if let temperature = request.temperature { body["temperature"] = .double(temperature) }
-        if let topP = request.topP { body["top_p"] = .double(topP) }
+        if let thinkingBudget {
+            body["thinking"] = ["type": "enabled", "budget_tokens": .int(thinkingBudget)]
+            if let topP = request.topP, topP >= 0.95, topP <= 1 { body["top_p"] = .double(topP) }
+        } else {
+            if let temperature = request.temperature { body["temperature"] = .double(temperature) }
+            if let topP = request.topP { body["top_p"] = .double(topP) }
+        }
         if !request.stop.isEmpty { body["stop_sequences"] = .array(request.stop.map(JSONValue.string)) }
+        if let (field, value) = structured.outputFormat { body[field] = value }
+        if let tools = structured.tools { body["tools"] = tools }
+        if let toolChoice = structured.toolChoice { body["tool_choice"] = toolChoice }
         if request.stream { body["stream"] = true }
+        var headers = self.headers(endpoint)
+        if let beta = structured.betaHeader { headers.append(("anthropic-beta", beta)) }
         return HTTPRequest(
             method: "POST",
             url: endpoint.baseURL + "/v1/messages",
-            headers: self.headers(endpoint),
+            headers: headers,
             body: WireFormat.json(.object(body)),
             streamsBody: request.stream
         )
@@ -64,13 +73,20 @@ public struct AnthropicAdapter: ProviderAdapter {
         guard let json = WireFormat.parse(body), let content = json["content"]?.arrayValue else {
             return .failure(ProviderError(kind: .malformed, status: head.status, message: "unreadable message"))
         }
-        let text = content.filter { $0["type"] == "text" }.compactMap { $0["text"]?.stringValue }.joined()
+        // Junction offers Anthropic no tool but the forced one that carries a schema's answer: a tool_use block is
+        // that answer, its input the answer's JSON, and the turn it ends finished normally.
+        let tool = content.first { $0["type"] == "tool_use" }
+        let text =
+            tool.map { ($0["input"] ?? .object(JSONObject())).compactText }
+            ?? content.filter { $0["type"] == "text" }.compactMap { $0["text"]?.stringValue }.joined()
         let thinking = content.filter { $0["type"] == "thinking" }.compactMap { $0["thinking"]?.stringValue }.joined()
+        var finish = WireFormat.finishReason(json["stop_reason"]?.stringValue) ?? .stop
+        if tool != nil, finish == .toolCalls { finish = .stop }
         return .success(
             Completion(
                 text: text,
                 reasoning: thinking.isEmpty ? nil : thinking,
-                finishReason: WireFormat.finishReason(json["stop_reason"]?.stringValue) ?? .stop,
+                finishReason: finish,
                 model: json["model"]?.stringValue ?? "",
                 usage: Self.usage(json["usage"]),
                 providerRequestID: json["id"]?.stringValue ?? head.headers["request-id"]
@@ -107,9 +123,11 @@ public struct AnthropicAdapter: ProviderAdapter {
     }
 
     public func countTokensRequest(_ request: ChatRequest, model: String, endpoint: ProviderEndpoint) -> HTTPRequest? {
-        let (system, messages) = self.conversation(request)
+        let structured = Self.structuredOutput(request, model: model)
+        let (system, messages) = self.conversation(request, instruction: structured.instruction)
         var body: JSONObject = ["model": .string(model), "messages": .array(messages)]
         if let system { body["system"] = .string(system) }
+        if let tools = structured.tools { body["tools"] = tools }
         return HTTPRequest(
             method: "POST",
             url: endpoint.baseURL + "/v1/messages/count_tokens",
@@ -129,10 +147,16 @@ public struct AnthropicAdapter: ProviderAdapter {
 
 /// Named events: `message_start`, `content_block_start/delta/stop`, `message_delta` (stop reason, cumulative
 /// usage), `message_stop`, `ping`, and `error` mid-stream.
+///
+/// A `tool_use` block is the forced tool's answer (see `AnthropicAdapter.parseCompletion`): its
+/// `input_json_delta.partial_json` chunks are answer text, and its `tool_use` stop a normal finish.
 struct AnthropicStreamDecoder: StreamDecoding {
     private var parser = SSEParser()
     private(set) var malformedEvents = 0
     private var usage = AnthropicUsageParts()
+    /// Indexes of open tool_use blocks, with whether any input text came for each.
+    private var toolBlocks: [Int: Bool] = [:]
+    private var sawTool = false
 
     mutating func feed(_ bytes: [UInt8]) -> [StreamEvent] {
         var events: [StreamEvent] = []
@@ -150,10 +174,26 @@ struct AnthropicStreamDecoder: StreamDecoding {
                     self.usage.merge(usage)
                     events.append(.usage(self.usage.usage))
                 }
+            case "content_block_start":
+                if json["content_block"]?["type"] == "tool_use", let index = json["index"]?.intValue {
+                    self.toolBlocks[index] = false
+                    self.sawTool = true
+                }
             case "content_block_delta":
                 let delta = json["delta"]
                 if let text = delta?["text"]?.stringValue, !text.isEmpty { events.append(.delta(text)) }
                 if let thinking = delta?["thinking"]?.stringValue, !thinking.isEmpty { events.append(.reasoning(thinking)) }
+                if let partial = delta?["partial_json"]?.stringValue, !partial.isEmpty {
+                    events.append(.delta(partial))
+                    if let index = json["index"]?.intValue, self.toolBlocks[index] != nil {
+                        self.toolBlocks[index] = true
+                    }
+                }
+            case "content_block_stop":
+                // A tool called with an empty input may stream no input text at all; its answer is still `{}`.
+                if let index = json["index"]?.intValue, let wrote = self.toolBlocks.removeValue(forKey: index), !wrote {
+                    events.append(.delta("{}"))
+                }
             case "message_delta":
                 // Usage here is cumulative; fields it leaves out (often the input ones) keep their
                 // message_start values.
@@ -161,7 +201,8 @@ struct AnthropicStreamDecoder: StreamDecoding {
                     self.usage.merge(update)
                     events.append(.usage(self.usage.usage))
                 }
-                if let finish = WireFormat.finishReason(json["delta"]?["stop_reason"]?.stringValue) {
+                if var finish = WireFormat.finishReason(json["delta"]?["stop_reason"]?.stringValue) {
+                    if self.sawTool, finish == .toolCalls { finish = .stop }
                     events.append(.finish(finish))
                 }
             case "message_stop":
@@ -174,7 +215,7 @@ struct AnthropicStreamDecoder: StreamDecoding {
                 if type == "rate_limit_error" { kind = .rateLimited }
                 events.append(.error(ProviderError(kind: kind, type: type, message: message)))
             default:
-                break  // ping, content_block_start/stop
+                break  // ping
             }
         }
         return events

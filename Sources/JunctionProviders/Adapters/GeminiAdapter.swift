@@ -25,21 +25,14 @@ public struct GeminiAdapter: ProviderAdapter {
 
     public func chatRequest(_ request: ChatRequest, model: String, endpoint: ProviderEndpoint) -> HTTPRequest {
         var body: JSONObject = ["contents": .array(self.contents(request))]
-        if let system = request.combinedSystemPrompt {
-            body["systemInstruction"] = ["parts": [["text": .string(system)]]]
-        }
         var config = JSONObject()
         if let maxTokens = request.maxTokens { config["maxOutputTokens"] = .int(maxTokens) }
         if let temperature = request.temperature { config["temperature"] = .double(temperature) }
         if let topP = request.topP { config["topP"] = .double(topP) }
         if !request.stop.isEmpty { config["stopSequences"] = .array(request.stop.map(JSONValue.string)) }
-        switch request.responseFormat {
-        case .text: break
-        case .jsonObject: config["responseMimeType"] = "application/json"
-        case .jsonSchema(let format):
-            let schema = format.schema
-            config["responseMimeType"] = "application/json"
-            config["responseSchema"] = schema
+        let instruction = self.structuredOutput(request, into: &config)
+        if let system = request.systemPrompt(adding: instruction) {
+            body["systemInstruction"] = ["parts": [["text": .string(system)]]]
         }
         if !config.isEmpty { body["generationConfig"] = .object(config) }
         let method = request.stream ? ":streamGenerateContent?alt=sse" : ":generateContent"

@@ -20,8 +20,9 @@ public struct OpenAICompatibleAdapter: ProviderAdapter {
     }
 
     public func chatRequest(_ request: ChatRequest, model: String, endpoint: ProviderEndpoint) -> HTTPRequest {
+        let structured = self.structuredOutput(request.responseFormat)
         var messages: [JSONValue] = []
-        if let system = request.combinedSystemPrompt {
+        if let system = request.systemPrompt(adding: structured.instruction) {
             messages.append(["role": "system", "content": .string(system)])
         }
         for message in request.conversation {
@@ -35,13 +36,8 @@ public struct OpenAICompatibleAdapter: ProviderAdapter {
         if let temperature = request.temperature { body["temperature"] = .double(temperature) }
         if let topP = request.topP { body["top_p"] = .double(topP) }
         if !request.stop.isEmpty { body["stop"] = .array(request.stop.map(JSONValue.string)) }
-        switch request.responseFormat {
-        case .text: break
-        case .jsonObject: body["response_format"] = ["type": "json_object"]
-        case .jsonSchema(let format):
-            let (name, schema) = (format.name, format.schema)
-            body["response_format"] = ["type": "json_schema", "json_schema": ["name": .string(name), "schema": schema, "strict": true]]
-        }
+        if let responseFormat = structured.responseFormat { body["response_format"] = responseFormat }
+        if let seed = request.seed, self.acceptsSeed { body["seed"] = .int(seed) }
         if request.stream {
             body["stream"] = true
             body["stream_options"] = ["include_usage": true]

@@ -116,6 +116,18 @@ final class SimProcess: @unchecked Sendable {
         guard result.status == 0 else { throw DaemonFailed(message: "junction-sim refused the usage: \(result.stdout)") }
     }
 
+    /// Makes the simulator answer `model`'s chat requests with `answers` in turn, the last one repeating (to a
+    /// forced Anthropic tool as a tool_use block when the text is a JSON object); nil or []: its own answer again.
+    func setAnswers(model: String, answers: [String]?) throws {
+        let texts = answers.map { JSONValue.array($0.map(JSONValue.string)) } ?? .null
+        let body: JSONValue = ["model": .string(model), "answers": texts]
+        let url = "\(self.baseURL)/_sim/answers"
+        let result = try runCommand("/usr/bin/curl", ["-s", "-f", "-X", "POST", "-d", body.compactText, url])
+        guard result.status == 0 else {
+            throw DaemonFailed(message: "junction-sim refused the answers: \(result.stdout)")
+        }
+    }
+
     deinit {
         if self.process.isRunning {
             self.process.terminate()
