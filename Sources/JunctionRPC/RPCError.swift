@@ -52,6 +52,8 @@ public enum RPCErrorCode: Int, CaseIterable, Sendable {
     case configInvalid = -32009
     /// The ledger is disabled, could not be opened, or could not answer (usage.get, usage.export).
     case ledgerUnavailable = -32010
+    /// No target produced JSON that validates against the caller's `response_format` (`data.violations`).
+    case structuredOutputInvalid = -32011
 }
 
 extension RPCError {

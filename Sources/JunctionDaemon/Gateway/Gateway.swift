@@ -269,6 +269,14 @@ final class Gateway: Sendable {
         var fitted: (trimmed: Int, promptTokens: Int)?
         /// Attempts skipped because the prompt did not fit (`fit: error` turns these into -32602).
         var tooLarge: [(target: TargetRef, promptTokens: Int, window: Int, reserve: Int)] = []
+        /// The check of a JSON answer (`response_format` json_object or json_schema); nil: text.
+        var structured: StructuredAnswerCheck?
+        /// A rejected answer's repair: the messages the next attempt on `target` appends to the prompt.
+        var repair: (target: TargetRef, messages: [ChatMessage])?
+        /// Targets whose answer was rejected once already (each gets one repair).
+        var repairedTargets: Set<TargetRef> = []
+        /// The last rejected answer's problems (-32011 reports them when no target does better).
+        var violations: [String]?
 
         init(
             requestID: String,
@@ -354,6 +362,9 @@ final class Gateway: Sendable {
             started: started, estimatedTokens: estimatedTokens, planner: planner
         )
         run.reservation = reservation
+        // The schema compiled when the params were read: it compiles here too.
+        run.structured = admitted.chat.responseFormat.wantsJSON
+            ? try? StructuredAnswerCheck(admitted.chat.responseFormat) : nil
         run.attemptWorstCase = reservation.map { BudgetEstimate(microUSD: $0.microUSD, tokens: $0.tokens) }
         run.skipped = plan.skipped.map { SkippedTarget(target: $0.target, reason: $0.reason, at: started) }
         if let policy = self.cache?.policy(for: admitted) {
@@ -380,7 +391,7 @@ final class Gateway: Sendable {
                     continue
                 }
                 let outcome = await self.runner.run(
-                    request: run.attemptRequest ?? run.request, target: run.current!.target, provider: run.current!.provider,
+                    request: self.attemptRequest(run), target: run.current!.target, provider: run.current!.provider,
                     number: run.current!.number, deadline: run.planner.deadline, events: run.events,
                     redactor: run.active.registry.redactor
                 )
@@ -405,6 +416,15 @@ final class Gateway: Sendable {
                 throw self.failed(failure, run: run)
             }
         }
+    }
+
+    /// What the attempt in flight sends: the request, fitted to its target's window, with a repair's messages.
+    private func attemptRequest(_ run: RequestRun) -> GenerateRequest {
+        let base = run.attemptRequest ?? run.request
+        guard let repair = run.repair, repair.target == run.current?.target else { return base }
+        var chat = base.chat
+        chat.messages += repair.messages
+        return base.with(chat: chat)
     }
 
     /// Fits the prompt to the target of the planner's `send` (`truncate_oldest` trims, `error` only measures);
@@ -525,9 +545,19 @@ final class Gateway: Sendable {
                     wait: run.pendingWait, charge: self.charge(billed, attempt: attempt)
                 )
             )
+            var json: JSONValue?
+            if let check = run.structured {
+                switch check.check(answer.completion.text) {
+                case .valid(let value):
+                    json = value
+                case .invalid(let problems):
+                    self.reject(answer, problems: problems, target: target, run: run)
+                    return nil
+                }
+            }
             let now = self.clock.now
             run.skipped += run.planner.skipped.map { SkippedTarget(target: $0.target, reason: $0.reason, at: now) }
-            return self.result(answer, target: target, chat: run.request.chat, run: run)
+            return self.result(answer, target: target, chat: run.request.chat, run: run, json: json)
         case .failure(let failure):
             let error = failure.error
             let disposition = FailurePolicy.disposition(
@@ -565,6 +595,43 @@ final class Gateway: Sendable {
             )
             return nil
         }
+    }
+
+    /// An answer that does not validate: recorded as a failed attempt (billed as answered; the provider itself
+    /// worked, so its health is not touched), then one repair on the same target — the answer and its problems sent
+    /// back — or the next target; what it streamed is retracted first.
+    private func reject(_ answer: AttemptRunner.Answer, problems: [String], target: TargetRef, run: RequestRun) {
+        let reason = "invalid_structured_output"
+        let error = ProviderError(
+            kind: .malformed, status: answer.status,
+            message: "the answer does not match the requested JSON format: " + problems.prefix(3).joined(separator: "; ")
+        )
+        if var last = run.attempts.popLast() {
+            last.error = error
+            last.reason = reason
+            run.attempts.append(last)
+        }
+        run.pendingWait = .zero
+        run.violations = problems
+        run.lastError = error
+        run.lastTarget = target
+        let streamed = run.request.chat.stream && !answer.completion.text.isEmpty
+        if streamed {
+            run.partialOutput = true
+            run.partialCharacters += answer.completion.text.count
+        }
+        let repairHere = run.repairedTargets.insert(target).inserted
+        run.repair = repairHere
+            ? (
+                target,
+                [
+                    ChatMessage(role: .assistant, content: answer.completion.text),
+                    ChatMessage(role: .user, content: StructuredAnswerCheck.repairPrompt(problems)),
+                ]
+            ) : nil
+        run.action = run.planner.answerRejected(
+            reason: reason, repairOnSameTarget: repairHere, outputSent: streamed, at: self.clock.now
+        )
     }
 
     /// What a failed attempt was billed: what the provider reported or what its 2xx answer carried, else nothing
@@ -685,7 +752,8 @@ final class Gateway: Sendable {
         _ answer: AttemptRunner.Answer,
         target: TargetRef,
         chat: ChatRequest,
-        run: RequestRun
+        run: RequestRun,
+        json: JSONValue? = nil
     ) -> GenerateResult {
         let completion = answer.completion
         let usage = completion.usage
@@ -704,7 +772,7 @@ final class Gateway: Sendable {
             attempts: run.attempts,
             skipped: run.skipped,
             details: ResultDetails(
-                deltaEnds: answer.deltaEnds, restarted: run.partialOutput, trimmedMessages: run.fitted?.trimmed ?? 0,
+                deltaEnds: answer.deltaEnds, restarted: run.partialOutput, json: json, trimmedMessages: run.fitted?.trimmed ?? 0,
                 promptTokensEstimated: run.request.fit == .truncateOldest ? run.fitted?.promptTokens : nil
             )
         )
@@ -717,6 +785,12 @@ final class Gateway: Sendable {
             latency: self.clock.now - run.started
         )
         let attempts = run.attempts
+        if let violations = run.violations, attempts.last?.reason == "invalid_structured_output",
+            failure != .deadline
+        {
+            result.kind = .structuredOutputInvalid(violations)
+            return result
+        }
         if run.request.fit == .error, attempts.isEmpty, let largest = run.tooLarge.max(by: { $0.window < $1.window }) {
             // `fit: error`: the prompt fits no target; the caller learns the sizes.
             result.kind = .invalidRequest(

@@ -20,6 +20,8 @@ struct GenerateFailure: Error, Sendable {
         case outOfFileDescriptors
         /// A budget of the caller has no room for the request's worst case: nothing was sent.
         case budgetExhausted(BudgetRefusal)
+        /// No target's answer validated against the requested JSON format (the last answer's problems).
+        case structuredOutputInvalid([String])
 
         var name: String {
             switch self {
@@ -31,6 +33,7 @@ struct GenerateFailure: Error, Sendable {
             case .noProviderAvailable: "no_provider_available"
             case .outOfFileDescriptors: "out_of_file_descriptors"
             case .budgetExhausted: "budget_exhausted"
+            case .structuredOutputInvalid: "structured_output_invalid"
             }
         }
     }

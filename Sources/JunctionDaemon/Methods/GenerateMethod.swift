@@ -189,6 +189,15 @@ enum GenerateMethod {
                 message: "Upstream error from \(target.provider): \(error.message)",
                 data: .object(data)
             )
+        case .structuredOutputInvalid(let violations):
+            data["violations"] = .array(violations.map(JSONValue.string))
+            let count = failure.attempts.count
+            return RPCError(
+                code: RPCErrorCode.structuredOutputInvalid.rawValue,
+                message: "Structured output invalid: no answer matched the requested JSON format (\(count) attempt"
+                    + "\(count == 1 ? "" : "s"); data.violations says what was wrong with the last one)",
+                data: .object(data)
+            )
         case .outOfFileDescriptors:
             return RPCError(
                 code: RPCErrorCode.overloaded.rawValue, message: RPCError.outOfFileDescriptorsMessage,

@@ -245,6 +245,11 @@ enum GenerateParams {
                     }
                     strict = value
                 }
+                do {
+                    _ = try JSONSchema(compiling: schema)
+                } catch {
+                    throw .invalidParams(field: "\(field).schema", problem: "is not a usable JSON Schema: \(error.message)")
+                }
                 return .jsonSchema(JSONSchemaFormat(name: name, schema: schema, strict: strict))
             default:
                 throw .invalidParams(field: "response_format.type", problem: "must be text, json_object or json_schema")

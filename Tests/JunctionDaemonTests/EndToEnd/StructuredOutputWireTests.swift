@@ -69,7 +69,7 @@ extension EndToEnd {
         }
 
         /// A model that ignores the forced tool and writes prose: the simulator answers with a text block, and the
-        /// text comes back as it was written (validating it is the gateway's job).
+        /// gateway's validation rejects it.
         @Test func aForcedToolAnsweredInProseComesBackAsThatProse() throws {
             let sim = try SimProcess()
             let daemon = try sim.daemon()
@@ -79,11 +79,18 @@ extension EndToEnd {
                 "prompt": "Which city?", "model": "anthropic:claude-3-5-haiku-latest",
                 "response_format": Self.responseFormat(),
             ]
+            // Prose is not the JSON asked for: one repair on the same target, then -32011 with what was wrong.
             for stream in [false, true] {
-                let (result, _) = try Self.generate(client, params, stream: stream)
-                #expect(result["text"] == "Paris, I think.")
-                #expect(result["finish_reason"] == "stop")
+                do {
+                    _ = try Self.generate(client, params, stream: stream)
+                    Issue.record("prose was accepted as structured output")
+                } catch let error as RPCClient.ErrorReply {
+                    #expect(error.code == -32011)
+                    #expect(error.data?["violations"]?.arrayValue?.first?.stringValue?.contains("not JSON") == true)
+                    #expect(error.data?["attempts"]?.arrayValue?.count == 2)
+                }
             }
+            #expect(try sim.requests().count == 4)
             #expect(try sim.requests().allSatisfy { $0["structured"] == "anthropic_tool" })
         }
 
