@@ -156,12 +156,16 @@ struct ConfigModelLimitsTests {
 
     // MARK: Budgets
 
-    @Test func budgetsReserveTheSmallestMaxOutputOfTheTargetsWhenTheRequestGivesNone() throws {
+    @Test func budgetsReserveTheDefaultLoweredToTheSmallestMaxOutputWhenTheRequestGivesNone() throws {
         let active = try self.loaded(
             self.anthropic + """
 
                 [providers.openai]
                 api_key_env = "K"
+                [[providers.openai.models]]
+                id = "small"
+                context_window = 8000
+                max_output_tokens = 1000
                 [providers.local]
                 kind = "ollama"
                 """
@@ -174,12 +178,11 @@ struct ConfigModelLimitsTests {
             }
             return Budgets.estimate(request, maxTokens: nil, targets: refs, active: active).sentMaxTokens
         }
-        #expect(sent(["anthropic:claude-sonnet-4-5"]) == 64_000)
-        #expect(sent(["anthropic:claude-sonnet-4-5", "openai:gpt-4o"]) == 16_384)
-        // Configured over built in.
-        #expect(sent(["anthropic:claude-haiku-4-5", "openai:gpt-4o"]) == 8000)
-        // A model whose max output is unknown counts the default.
+        // A model that may write 64K tokens is still reserved (and sent) the default.
+        #expect(sent(["anthropic:claude-sonnet-4-5"]) == Budgets.defaultOutputReservation)
         #expect(sent(["anthropic:claude-sonnet-4-5", "local:llama3"]) == Budgets.defaultOutputReservation)
+        // A target whose model writes less lowers it: the one max_tokens sent must suit every target.
+        #expect(sent(["anthropic:claude-sonnet-4-5", "openai:small"]) == 1000)
         // The request's max_tokens still wins.
         #expect(
             Budgets.estimate(

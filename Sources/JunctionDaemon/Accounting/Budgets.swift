@@ -7,9 +7,9 @@ import NIOConcurrencyHelpers
 /// settlement fires (an `event` on topic `budget.alert` and a journal notice). The book itself is a pure value in
 /// Core; this class holds it under a lock that every call holds for microseconds.
 final class Budgets: OutcomeSubscriber {
-    /// Output tokens reserved (and sent as `max_tokens`) for a model whose max output is unknown (neither
-    /// configured nor built in) when neither the request nor a budget's `max_tokens_per_request` bounds them:
-    /// without a bound no reservation could be a worst case.
+    /// Output tokens reserved (and sent as `max_tokens`) when neither the request nor a budget's
+    /// `max_tokens_per_request` bounds them (lower when a target's model has a smaller max output): without a
+    /// bound no reservation could be a worst case.
     static let defaultOutputReservation = 4096
 
     /// What the ledger counted for a budget's rows since a time (Unix ms); nil when the ledger cannot say.
@@ -148,13 +148,13 @@ final class Budgets: OutcomeSubscriber {
         let room = zip(targets, providers).compactMap { target, provider in
             provider?.contextWindow(of: target.model).map { max(1, $0 - promptTokens) }
         }.max()
-        // The output a reservation covers: the request's (or the budget's) max_tokens, else the models' max
-        // output — the smallest among the targets, since the one max_tokens sent must be accepted by each (the
-        // default for a model whose max output is unknown) — at most the room left in the largest context window.
-        // It is then sent as max_tokens, so that the provider cannot produce more than was reserved. (Room in a
-        // 1M-token window is no worst case anyone can reserve.)
+        // The output a reservation covers: the request's (or the budget's) max_tokens, else the default, lowered to
+        // the smallest max output among the targets' models (the one max_tokens sent must be accepted by each) —
+        // at most the room left in the largest context window. It is then sent as max_tokens, so that the provider
+        // cannot produce more than was reserved. Not the models' max output itself: reserving 64K output tokens for
+        // every request without max_tokens would refuse most of them under a small budget.
         let modelOutput = zip(targets, providers).map { target, provider in
-            provider?.maxOutputTokens(of: target.model) ?? Self.defaultOutputReservation
+            min(provider?.maxOutputTokens(of: target.model) ?? Self.defaultOutputReservation, Self.defaultOutputReservation)
         }.min() ?? Self.defaultOutputReservation
         let outputTokens = maxTokens.map { min($0, room ?? $0) } ?? min(modelOutput, room ?? .max)
         let sentMaxTokens = maxTokens ?? outputTokens
