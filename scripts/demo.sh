@@ -103,6 +103,20 @@ for _ in 1 2 3; do
         || echo "(exit status $?: -32003, refused before anything was sent)"
 done
 step "junctionctl quota --client batch"; "$bin/junctionctl" quota --client batch
+step "junctionctl call generate '{..., \"temperature\": 0}' (x2)   # the second is answered from the cache"
+for _ in 1 2; do
+    "$bin/junctionctl" call generate '{"prompt": "What is a gateway?", "model": "openai:gpt-4o-mini", "temperature": 0}' \
+        | grep -o '"text":"[^"]*"\|"cached":[a-z"]*\|"cost_usd":[0-9.e-]*' | tr '\n' ' '
+    echo
+done
+step "junctionctl cache stats"; "$bin/junctionctl" cache stats
+step "structured output: the simulator answers invalid JSON first; Junction validates, repairs, returns json"
+curl -s -d '{"model": "sim-city", "answers": ["{\"city\": \"Paris\", \"population\": \"lots\"}", "{\"city\": \"Paris\", \"population\": 2100000}"]}' \
+    "$sim/_sim/answers" > /dev/null
+"$bin/junctionctl" call generate '{"prompt": "Which city?", "model": "openai:sim-city", "response_format": {"type": "json_schema",
+    "json_schema": {"name": "city", "schema": {"type": "object", "required": ["city", "population"],
+    "properties": {"city": {"type": "string"}, "population": {"type": "integer"}}}}}}' \
+    | grep -o '"json":{[^}]*}\|"reason":"invalid_structured_output"\|"error":"the answer[^"]*"'
 # The ledger writes every 250 ms: wait until nothing is queued.
 for _ in $(seq 100); do "$bin/junctionctl" --json status | grep -q '"queued":0' && break; sleep 0.05; done
 step "junctionctl usage --since 1h --by provider,model"; "$bin/junctionctl" usage --since 1h --by provider,model

@@ -392,3 +392,21 @@ extension String {
         self.split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }
+
+@Suite struct JSONSchemaWorkBoundTests {
+    /// Four-way `anyOf` over a shared definition, 30 levels deep: 4^30 applications without a bound.
+    @Test func anExponentialSchemaIsRejectedAsTooComplexInsteadOfHanging() throws {
+        var defs: JSONObject = ["d0": ["type": "integer"]]
+        for level in 1...30 {
+            let ref: JSONValue = ["$ref": .string("#/$defs/d\(level - 1)")]
+            defs["d\(level)"] = ["anyOf": [ref, ref, ref, ref]]
+        }
+        let schema = try JSONSchema(compiling: ["$defs": .object(defs), "$ref": "#/$defs/d30"])
+        let started = ContinuousClock.now
+        let violations = schema.validate("not an integer")
+        #expect(ContinuousClock.now - started < .seconds(20))
+        #expect(violations.contains { $0.message.contains("too complex") })
+        #expect(!schema.isValid("not an integer"))
+        #expect(schema.isValid(3))
+    }
+}

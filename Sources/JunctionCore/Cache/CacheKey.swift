@@ -2,9 +2,10 @@
 ///
 /// The encoding is a length-prefixed byte string of every field that can change the answer — the key-schema version,
 /// the tenant partition, the resolved target (`provider:model`), the system prompt, the messages (role and content),
-/// `max_tokens`, `temperature`, `top_p`, `stop`, `seed`, the thinking budget and the response format with its
-/// schema in canonical JSON (`JSONValue.writeCanonical`: keys sorted, one number spelling). Nothing else: `metadata`,
-/// the `client` label, `timeout_ms`, the stream flag and the messages' `keep` marks are not part of it. Each field is
+/// `max_tokens`, `temperature`, `top_p`, `stop`, `seed`, the thinking budget, the response format with its
+/// schema in canonical JSON (`JSONValue.writeCanonical`: keys sorted, one number spelling), and `fit` with the
+/// messages' `keep` marks when it is not fail_over. Nothing else: `metadata`, the `client` label, `timeout_ms` and
+/// the stream flag are not part of it. Each field is
 /// prefixed by a tag and its length, so that no two different requests encode to the same bytes.
 public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
     /// Bumped whenever the encoding changes: old entries then simply never match.
@@ -23,17 +24,20 @@ public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
         self.words = (word(0), word(1), word(2), word(3))
     }
 
-    /// The key of `request` sent to `target` (`provider:model`) within `partition`.
-    public init(_ request: ChatRequest, target: String, partition: String) {
+    /// The key of `request` sent to `target` (`provider:model`) within `partition`. A `fit` other than fail_over
+    /// is part of it, with the messages' `keep` marks (they decide what trimming drops).
+    public init(_ request: ChatRequest, target: String, partition: String, fit: FitMode = .failOver) {
         var encoder = CacheKeyEncoder()
         encoder.field("v", "\(Self.schemaVersion)")
         encoder.field("p", partition)
         encoder.field("t", target)
         encoder.field("s", request.system)
+        if fit != .failOver { encoder.field("F", fit.rawValue) }
         encoder.count("m", request.messages.count)
         for message in request.messages {
             encoder.field("r", message.role.rawValue)
             encoder.field("c", message.content)
+            if fit != .failOver, message.keep { encoder.count("K", 1) }
         }
         encoder.field("x", request.maxTokens.map { String($0) })
         encoder.field("T", request.temperature.map(Self.number))

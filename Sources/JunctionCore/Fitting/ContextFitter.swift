@@ -94,7 +94,10 @@ public struct ContextFitter: Sendable, Equatable {
     private func size(of estimated: Int, estimatedTotal: Int, exact: Int?) -> (counted: Int, needed: Int) {
         if let exact {
             // An empty estimate gives no ratio: count the whole exact total, the safe side.
-            let scaled = estimatedTotal > 0 ? Self.divideRoundingUp(estimated * exact, estimatedTotal) : exact
+            // An absurd count from a provider must not overflow: the product saturates (it then does not fit).
+            let product = estimated.multipliedReportingOverflow(by: exact)
+            let scaled = estimatedTotal > 0
+                ? Self.divideRoundingUp(product.overflow ? Int.max / 2 : product.partialValue, estimatedTotal) : exact
             return (scaled, scaled)
         }
         return (estimated, Self.divideRoundingUp(estimated * (100 + self.safetyMarginPercent), 100))

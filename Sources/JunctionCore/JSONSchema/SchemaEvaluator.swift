@@ -20,6 +20,12 @@ struct SchemaEvaluator {
     /// one): a recursive schema over a value nested 64 levels deep uses about 192. Bounds the stack.
     static let maxDepth = 256
 
+    /// The most schema applications one validation may make. Shared subschemas (`$ref`) under `anyOf`/`allOf`
+    /// can make the work exponential in the schema's size (four-way branches 30 levels deep); past this budget
+    /// the value is rejected as "schema too complex" instead of holding the thread.
+    static let maxSteps = 1_000_000
+    private var steps = 0
+
     enum PathToken {
         case key(String)
         case index(Int)
@@ -96,6 +102,15 @@ struct SchemaEvaluator {
     /// Whether `value` is valid against node `index`. `keyword` names the failure if the node is `false`.
     mutating func evaluate(_ index: Int, _ value: JSONValue, collect: Bool, via keyword: String) -> Bool {
         guard self.overflow == nil else { return false }
+        self.steps += 1
+        guard self.steps <= Self.maxSteps else {
+            self.overflow = JSONSchemaViolation(
+                path: self.pointer,
+                keyword: "$ref",
+                message: "schema too complex to check (more than \(Self.maxSteps) schema applications)"
+            )
+            return false
+        }
         guard self.depth < Self.maxDepth else {
             self.overflow = JSONSchemaViolation(
                 path: self.pointer,

@@ -137,8 +137,16 @@ public enum SchemaRewrite {
     /// `$ref` tell (other keywords cannot forbid null). References are followed at most `depth` deep; past that
     /// the answer is yes, the cautious one for `removingStrictNulls`.
     static func allowsNull(_ schema: JSONValue, root: JSONValue, depth: Int = 32) -> Bool {
+        var budget = 10_000
+        return Self.allowsNull(schema, root: root, depth: depth, budget: &budget)
+    }
+
+    /// `budget` bounds the schemas looked at in all: shared references under `anyOf`/`allOf` could otherwise make
+    /// the walk exponential; past it the answer is yes, the cautious one.
+    private static func allowsNull(_ schema: JSONValue, root: JSONValue, depth: Int, budget: inout Int) -> Bool {
         guard case .object(let object) = schema else { return schema != false }
-        guard depth > 0 else { return true }
+        budget -= 1
+        guard depth > 0, budget > 0 else { return true }
         switch object["type"] {
         case .string(let type)? where type != "null": return false
         case .array(let types)? where !types.contains("null"): return false
@@ -147,22 +155,22 @@ public enum SchemaRewrite {
         if case .array(let values)? = object["enum"], !values.contains(.null) { return false }
         if let constant = object["const"], constant != .null { return false }
         if case .array(let branches)? = object["anyOf"],
-            !branches.contains(where: { Self.allowsNull($0, root: root, depth: depth - 1) })
+            !branches.contains(where: { Self.allowsNull($0, root: root, depth: depth - 1, budget: &budget) })
         {
             return false
         }
         if case .array(let branches)? = object["oneOf"],
-            !branches.contains(where: { Self.allowsNull($0, root: root, depth: depth - 1) })
+            !branches.contains(where: { Self.allowsNull($0, root: root, depth: depth - 1, budget: &budget) })
         {
             return false
         }
         if case .array(let branches)? = object["allOf"],
-            !branches.allSatisfy({ Self.allowsNull($0, root: root, depth: depth - 1) })
+            !branches.allSatisfy({ Self.allowsNull($0, root: root, depth: depth - 1, budget: &budget) })
         {
             return false
         }
         if let reference = object["$ref"]?.stringValue, let target = Self.resolve(reference, in: root) {
-            return Self.allowsNull(target, root: root, depth: depth - 1)
+            return Self.allowsNull(target, root: root, depth: depth - 1, budget: &budget)
         }
         return true
     }

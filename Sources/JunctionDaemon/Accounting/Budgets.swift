@@ -156,8 +156,10 @@ final class Budgets: OutcomeSubscriber {
         let modelOutput = zip(targets, providers).map { target, provider in
             min(provider?.maxOutputTokens(of: target.model) ?? Self.defaultOutputReservation, Self.defaultOutputReservation)
         }.min() ?? Self.defaultOutputReservation
-        let outputTokens = maxTokens.map { min($0, room ?? $0) } ?? min(modelOutput, room ?? .max)
-        let sentMaxTokens = maxTokens ?? outputTokens
+        let answerTokens = maxTokens.map { min($0, room ?? $0) } ?? min(modelOutput, room ?? .max)
+        let sentMaxTokens = maxTokens ?? answerTokens
+        // A thinking budget is output billed on top of the answer (Anthropic sends budget + max_tokens).
+        let outputTokens = answerTokens + (request.chat.thinkingBudget ?? 0)
         var input: MicroUSD? = 0
         var output: MicroUSD? = 0
         for (target, provider) in zip(targets, providers) {

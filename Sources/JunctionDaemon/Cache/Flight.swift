@@ -25,6 +25,15 @@ final class Flight: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
+    /// The leader's deadline: a request that must end sooner does not join (it would wait past its own).
+    let deadline: ContinuousClock.Instant
+
+    init(deadline: ContinuousClock.Instant) {
+        self.deadline = deadline
+    }
+
+    /// Everyone left: the call is being cancelled, and no one may join it any more.
+    var isAbandoned: Bool { self.state.withLockedValue { $0.abandoned } }
 
     /// Adds a waiter whose events go to `events` (the ones so far first); returns its number for `wait`.
     func join(events: GenerateEventSink?) -> Int {
@@ -114,19 +123,24 @@ final class Flights: Sendable {
 
     enum Entry {
         /// No identical request is in flight: this one runs the call (and must `run` and `finish` the flight).
-        case lead(Flight, waiter: Int)
-        /// An identical request is in flight: wait on it.
-        case join(Flight, waiter: Int)
+        case lead(Flight)
+        /// An identical request is in flight: join it and wait.
+        case join(Flight)
+        /// One is in flight, but its deadline is later than this request's: run on its own.
+        case alone
     }
 
     private let flights = NIOLockedValueBox<[Key: Flight]>([:])
 
-    func enter(_ key: Key, events: GenerateEventSink?) -> Entry {
+    /// The caller joins (`Flight.join`) outside this lock: replaying a stream's deltas holds only the flight's.
+    func enter(_ key: Key, deadline: ContinuousClock.Instant) -> Entry {
         self.flights.withLockedValue { flights in
-            if let flight = flights[key] { return .join(flight, waiter: flight.join(events: events)) }
-            let flight = Flight()
+            if let flight = flights[key], !flight.isAbandoned {
+                return flight.deadline > deadline ? .alone : .join(flight)
+            }
+            let flight = Flight(deadline: deadline)
             flights[key] = flight
-            return .lead(flight, waiter: flight.join(events: events))
+            return .lead(flight)
         }
     }
 

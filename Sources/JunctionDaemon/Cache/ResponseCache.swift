@@ -18,8 +18,11 @@ final class ResponseCache: OutcomeSubscriber {
         /// An expired entry may answer when every target fails.
         var servesStale: Bool
 
+        /// Part of the key when not fail_over (trimming decides what the answer saw).
+        var fit: FitMode
+
         func key(_ chat: ChatRequest, target: TargetRef) -> CacheKey {
-            CacheKey(chat, target: target.description, partition: self.partition)
+            CacheKey(chat, target: target.description, partition: self.partition, fit: self.fit)
         }
     }
 
@@ -65,16 +68,20 @@ final class ResponseCache: OutcomeSubscriber {
     }
 
     /// The cache's part in `request`, or nil when it stays out: the cache is off, the request said `mode: "off"`,
-    /// or the request may answer differently each time (no `temperature = 0`, no `seed`) and neither the
-    /// configuration (`cache_nondeterministic`) nor the request (an explicit `mode`) asked to cache it anyway.
-    func policy(for request: GenerateRequest) -> Policy? {
+    /// or the request may answer differently each time and neither the configuration (`cache_nondeterministic`)
+    /// nor the request (an explicit `mode`) asked to cache it anyway. Deterministic: `temperature = 0` (not with
+    /// Anthropic's extended thinking, which is sent no temperature), or a `seed` the first target's kind is sent
+    /// (Anthropic and DeepSeek take none).
+    func policy(for request: GenerateRequest, kind: ProviderKind?) -> Policy? {
         let config = self.configuration()
         guard config.enabled else { return nil }
         let options = request.cache
         let mode = options.mode ?? .on
         guard mode != .off else { return nil }
         let chat = request.chat
-        let deterministic = chat.temperature == 0 || chat.seed != nil
+        let thinkingDropsTemperature = chat.thinkingBudget != nil && kind == .anthropic
+        let seedIsSent = chat.seed != nil && kind != .anthropic && kind != .deepseek
+        let deterministic = (chat.temperature == 0 && !thinkingDropsTemperature) || seedIsSent
         guard deterministic || config.cacheNondeterministic || options.mode != nil else { return nil }
         // A namespace cannot hold a control character (params reject them): NUL separates the two parts.
         let tenant = config.shared ? "shared" : "uid:\(request.caller.uid)"
@@ -85,7 +92,8 @@ final class ResponseCache: OutcomeSubscriber {
             ttl: options.ttl ?? config.ttl,
             maxAge: options.maxAge,
             coalesces: config.coalesce && mode.reads,
-            servesStale: mode != .writeOnly && config.staleIfError > .zero
+            servesStale: mode != .writeOnly && config.staleIfError > .zero,
+            fit: request.fit
         )
     }
 
@@ -119,10 +127,11 @@ final class ResponseCache: OutcomeSubscriber {
         }
     }
 
-    /// A joiner of a flight was answered by the leader's call.
+    /// A joiner of a flight was answered by the leader's call: a hit (its lookup was counted a miss).
     func countCoalesced(saving: MicroUSD?) {
         self.state.withLockedValue { state in
             state.coalescedJoins += 1
+            state.misses -= 1
             if let saving { state.savedMicroUSD += saving } else { state.savedUnknown += 1 }
         }
     }
@@ -157,10 +166,12 @@ final class ResponseCache: OutcomeSubscriber {
     /// entry): finish `stop` or `length`, not restarted, valid JSON when JSON was asked; never an error, a refusal,
     /// a truncated stream or an answer that came from the cache itself.
     func requestFinished(_ outcome: RequestOutcome) {
-        guard case .answered(let result) = outcome.result, let answer = Self.storable(result, outcome: outcome),
-            let policy = self.policy(for: outcome.request), policy.mode.writes
+        guard let lookup = outcome.cache, lookup.policy.mode.writes, case .answered(let result) = outcome.result,
+            let answer = Self.storable(result, outcome: outcome)
         else { return }
-        let key = policy.key(outcome.request.chat, target: result.target)
+        let policy = lookup.policy
+        // Stored under the target that answered: the lookup's key when that was the one looked up.
+        let key = lookup.target == result.target ? lookup.key! : policy.key(outcome.request.chat, target: result.target)
         var stored = answer
         stored.namespace = policy.namespace
         let now = self.clock.now
@@ -178,7 +189,9 @@ final class ResponseCache: OutcomeSubscriber {
         return CachedAnswer(
             text: completion.text, reasoning: completion.reasoning, finishReason: completion.finishReason,
             model: completion.model, usage: result.usage, usageEstimated: result.usageEstimated,
-            deltaEnds: details.deltaEnds, target: result.target, costMicroUSD: outcome.cost.total
+            deltaEnds: details.deltaEnds, target: result.target,
+            // What a hit saves: the answering attempt, not failed attempts or rejected answers before it.
+            costMicroUSD: result.attempts.last?.charge?.cost?.total, json: details.json
         )
     }
 
@@ -198,4 +211,12 @@ final class ResponseCache: OutcomeSubscriber {
             return body(&state)
         }
     }
+}
+
+/// What the gateway decided about a request's cache use, passed along in its outcome.
+struct CacheLookup: Sendable {
+    var policy: ResponseCache.Policy
+    /// The key looked up under, on `target` (nil: no target to look up).
+    var key: CacheKey?
+    var target: TargetRef?
 }

@@ -17,6 +17,9 @@ struct ContextFitting: Sendable {
     private let executor: any HTTPExecutor
     private let clock: any GatewayClock
 
+    static let maxCountBody = 65_536
+    static let maxCount = 100_000_000
+
     init(executor: any HTTPExecutor, clock: any GatewayClock) {
         self.executor = executor
         self.clock = clock
@@ -31,9 +34,10 @@ struct ContextFitting: Sendable {
         deadline: ContinuousClock.Instant
     ) async -> ContextFitResult {
         guard let window = provider.contextWindow(of: target.model) else { return .unknownWindow(chat) }
+        // A thinking budget is output too: Anthropic is sent it on top of max_tokens.
         let reserve = ContextFitter.reserve(
             maxTokens: chat.maxTokens, maxOutputTokens: provider.maxOutputTokens(of: target.model), window: window
-        )
+        ) + (chat.thinkingBudget ?? 0)
         let fitter = ContextFitter(window: window, reserve: reserve)
         let counts = PromptTokenCounts(estimating: chat)
         let estimate = fitter.measure(counts, exactPromptTokens: nil)
@@ -74,14 +78,20 @@ struct ContextFitting: Sendable {
             for try await part in response {
                 switch part {
                 case .head(let head): status = head.status
-                case .body(let bytes): body += bytes
+                case .body(let bytes):
+                    body += bytes
+                    // A count is a few dozen bytes: a body past this is no count.
+                    guard body.count <= Self.maxCountBody else { return nil }
                 }
             }
         } catch {
             // Transport failure, deadline or cancellation: the estimate decides.
             return nil
         }
-        guard (200..<300).contains(status), let tokens = provider.adapter.parseTokenCount(body), tokens >= 0 else {
+        // A count beyond any window is no count either (and would overflow the scaling).
+        guard (200..<300).contains(status), let tokens = provider.adapter.parseTokenCount(body),
+            (0...Self.maxCount).contains(tokens)
+        else {
             return nil
         }
         return tokens

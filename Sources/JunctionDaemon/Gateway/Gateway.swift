@@ -108,64 +108,75 @@ final class Gateway: Sendable {
     /// A cacheable request: a fresh stored answer, else a flight of identical requests to join or lead.
     private func cached(_ run: RequestRun) async throws -> GenerateResult {
         let context = run.cache!
-        if context.policy.mode.reads, let key = context.lookupKey, let entry = self.cache!.lookup(key, policy: context.policy)
-        {
+        guard let key = context.lookup.key else { return try await self.direct(run) }
+        if context.lookup.policy.mode.reads, let entry = self.cache!.lookup(key, policy: context.lookup.policy) {
             let result = self.served(entry.answer, kind: .hit, saved: entry.answer.costMicroUSD, run: run)
             self.report(run, answer: result)
             return result
         }
-        guard context.policy.coalesces, let key = context.lookupKey else { return try await self.direct(run) }
+        guard context.lookup.policy.coalesces else { return try await self.direct(run) }
         let flightKey = Flights.Key(cacheKey: key, stream: run.request.chat.stream)
-        switch self.flights.enter(flightKey, events: run.events) {
-        case .join(let flight, let waiter):
-            return try await self.join(flight, waiter: waiter, run: run)
-        case .lead(let flight, let waiter):
+        switch self.flights.enter(flightKey, deadline: run.planner.deadline) {
+        case .alone:
+            return try await self.direct(run)
+        case .join(let flight):
+            return try await self.join(flight, waiter: flight.join(events: run.events), run: run)
+        case .lead(let flight):
+            let waiter = flight.join(events: run.events)
             // The leader's events reach every waiter (itself included) through the flight.
             run.events = { event in flight.emit(event) }
-            flight.run(
-                Task {
-                    let result: Result<GenerateResult, any Error>
-                    do {
-                        result = .success(try await self.direct(run))
-                    } catch {
-                        result = .failure(error)
-                    }
-                    self.flights.remove(flightKey, flight)
-                    flight.finish(result)
+            let work: @Sendable () async -> Void = {
+                let result: Result<GenerateResult, any Error>
+                do {
+                    result = .success(try await self.direct(run))
+                } catch {
+                    result = .failure(error)
                 }
-            )
+                self.flights.remove(flightKey, flight)
+                flight.finish(result)
+            }
+            // On the caller's event loop when it has one: no hop to the global pool and back.
+            let task = run.request.executor.map { Task(executorPreference: $0, operation: work) } ?? Task(operation: work)
+            flight.run(task)
             return try await flight.wait(waiter)
         }
     }
 
-    /// A joiner: the leader's answer, as this request's own (accounted as a cache hit; the leader paid).
+    /// A joiner: the leader's answer, as this request's own (accounted as a cache hit; the leader paid). A failure
+    /// that belongs to the leader's own request (its budget, its params) is not the joiner's: it runs on its own.
     private func join(_ flight: Flight, waiter: Int, run: RequestRun) async throws -> GenerateResult {
+        let leader: GenerateResult
         do {
-            let leader = try await flight.wait(waiter)
-            let answer = CachedAnswer(
-                text: leader.completion.text, reasoning: leader.completion.reasoning,
-                finishReason: leader.completion.finishReason, model: leader.completion.model, usage: leader.usage,
-                usageEstimated: leader.usageEstimated, deltaEnds: leader.details.deltaEnds, target: leader.target
-            )
-            let saved = leader.details.served == nil ? leader.cost.total : leader.details.savedMicroUSD
-            if leader.details.served == nil { self.cache?.countCoalesced(saving: saved) }
-            let result = self.served(
-                answer, kind: leader.details.served ?? .coalesced, saved: saved, run: run, json: leader.details.json,
-                replay: false
-            )
-            self.report(run, answer: result)
-            return result
+            leader = try await flight.wait(waiter)
         } catch let failure as GenerateFailure {
-            // The leader's failure, under this request's id; its attempts were the leader's (and billed to it).
-            var own = failure
-            own.requestID = run.requestID
-            own.latency = self.clock.now - run.started
-            self.report(run, error: own)
-            throw own
+            switch failure.kind {
+            case .noProviderAvailable, .upstream, .rateLimited, .timeout, .structuredOutputInvalid:
+                // Every target failed for the leader; they would for this request too, now.
+                var own = failure
+                own.requestID = run.requestID
+                own.latency = self.clock.now - run.started
+                self.report(run, error: own)
+                throw own
+            case .invalidRequest, .nothingConfigured, .outOfFileDescriptors, .budgetExhausted:
+                return try await self.direct(run)
+            }
         } catch {
+            // This caller left; or the flight was abandoned by everyone else just before it joined.
+            guard Task.isCancelled else { return try await self.direct(run) }
             self.report(run, error: error)
             throw error
         }
+        let answer = CachedAnswer(
+            text: leader.completion.text, reasoning: leader.completion.reasoning,
+            finishReason: leader.completion.finishReason, model: leader.completion.model, usage: leader.usage,
+            usageEstimated: leader.usageEstimated, deltaEnds: leader.details.deltaEnds, target: leader.target,
+            json: leader.details.json
+        )
+        let saved = leader.details.served == nil ? leader.attempts.last?.charge?.cost?.total : leader.details.savedMicroUSD
+        if leader.details.served == nil { self.cache?.countCoalesced(saving: saved) }
+        let result = self.served(answer, kind: leader.details.served ?? .coalesced, saved: saved, run: run, replay: false)
+        self.report(run, answer: result)
+        return result
     }
 
     /// A stored answer as this request's result; a streamed request first receives the stored deltas.
@@ -175,7 +186,6 @@ final class Gateway: Sendable {
         saved: MicroUSD?,
         run: RequestRun,
         attempts: [AttemptRecord] = [],
-        json: JSONValue? = nil,
         replay: Bool = true
     ) -> GenerateResult {
         if replay, let events = run.events, run.request.chat.stream {
@@ -186,7 +196,6 @@ final class Gateway: Sendable {
                 events(.delta(attempt: attempt, seq: sequence, text: delta))
             }
         }
-        let value = json ?? (run.request.chat.responseFormat.wantsJSON ? Self.parsedJSON(answer.text) : nil)
         return GenerateResult(
             requestID: run.requestID,
             completion: Completion(
@@ -201,27 +210,24 @@ final class Gateway: Sendable {
             rateLimits: RateLimitSnapshot(),
             attempts: attempts,
             skipped: run.skipped,
-            details: ResultDetails(served: kind, savedMicroUSD: saved, deltaEnds: answer.deltaEnds, json: value)
+            details: ResultDetails(served: kind, savedMicroUSD: saved, deltaEnds: answer.deltaEnds, json: answer.json)
         )
     }
 
-    private static func parsedJSON(_ text: String) -> JSONValue? {
-        try? JSONValue.parse(Array(text.utf8), maxDepth: 128)
-    }
-
-    /// Stale-if-error: every target failed (-32001, or one target's server error) and an entry expired no longer
-    /// than `stale_if_error` ago exists under any of the request's targets; it answers, with the failed attempts.
+    /// Stale-if-error: every target failed (-32001, every target rate limited, or one target's server error or
+    /// 429) and an entry expired no longer than `stale_if_error` ago exists under any of the request's targets; it
+    /// answers, with the failed attempts.
     @inline(never)  // keeps its temporaries out of the caller's async frame
     private func staleAnswer(_ run: RequestRun, error: any Error) -> GenerateResult? {
-        guard let context = run.cache, context.policy.servesStale, let cache = self.cache,
+        guard let context = run.cache, context.lookup.policy.servesStale, let cache = self.cache,
             let failure = error as? GenerateFailure
         else { return nil }
         switch failure.kind {
-        case .noProviderAvailable: break
+        case .noProviderAvailable, .rateLimited: break
         case .upstream(_, let last) where (last.status ?? 0) >= 500 || last.kind == .rateLimited: break
         default: return nil
         }
-        let keys = context.targets.map { context.policy.key(run.request.chat, target: $0) }
+        let keys = context.targets.map { context.lookup.policy.key(run.request.chat, target: $0) }
         guard let entry = cache.stale(keys) else { return nil }
         return self.served(entry.answer, kind: .stale, saved: entry.answer.costMicroUSD, run: run, attempts: run.attempts)
     }
@@ -263,6 +269,8 @@ final class Gateway: Sendable {
         var attemptWorstCase: BudgetEstimate?
         /// The cache's part in the request; nil: it stays out.
         var cache: CacheContext?
+        /// The caller was told to discard streamed output at least once (such an answer is never stored).
+        var restartedOnce = false
         /// What the next attempt sends when it is not `request` (a fitted or a repair prompt).
         var attemptRequest: GenerateRequest?
         /// What context fitting did for the last attempt: messages dropped and the prompt's size.
@@ -303,8 +311,7 @@ final class Gateway: Sendable {
     /// What the cache needs of a request: its policy, the key of the plan's first target (nil: no target to
     /// look up) and every candidate target (stale-if-error looks under each).
     private struct CacheContext {
-        var policy: ResponseCache.Policy
-        var lookupKey: CacheKey?
+        var lookup: CacheLookup
         var targets: [TargetRef]
     }
 
@@ -367,13 +374,17 @@ final class Gateway: Sendable {
             ? try? StructuredAnswerCheck(admitted.chat.responseFormat) : nil
         run.attemptWorstCase = reservation.map { BudgetEstimate(microUSD: $0.microUSD, tokens: $0.tokens) }
         run.skipped = plan.skipped.map { SkippedTarget(target: $0.target, reason: $0.reason, at: started) }
-        if let policy = self.cache?.policy(for: admitted) {
+        if let cache = self.cache {
             let targets = groups.flatMap { $0 }
             // The plan's first eligible target is the one a fresh answer would come from.
             let first = plan.eligible.first ?? plan.allOpenFallback ?? targets.first
-            run.cache = CacheContext(
-                policy: policy, lookupKey: first.map { policy.key(admitted.chat, target: $0) }, targets: targets
-            )
+            let kind = first.flatMap { active.registry.provider(named: $0.provider)?.endpoint.kind }
+            if let policy = cache.policy(for: admitted, kind: kind) {
+                run.cache = CacheContext(
+                    lookup: CacheLookup(policy: policy, key: first.map { policy.key(admitted.chat, target: $0) }, target: first),
+                    targets: targets
+                )
+            }
         }
         return run
     }
@@ -408,6 +419,7 @@ final class Gateway: Sendable {
                 run.action = run.planner.waited(at: now)
             case .restart(let number, let reason):
                 run.events?(.restart(attempt: number, reason: reason))
+                run.restartedOnce = true
                 // Retracted: the caller discards it.
                 run.partialOutput = false
                 run.partialCharacters = 0
@@ -420,7 +432,9 @@ final class Gateway: Sendable {
 
     /// What the attempt in flight sends: the request, fitted to its target's window, with a repair's messages.
     private func attemptRequest(_ run: RequestRun) -> GenerateRequest {
-        let base = run.attemptRequest ?? run.request
+        // Fitting ran for this attempt: its chat is complete (repair included).
+        if run.request.fit != .failOver, let fitted = run.attemptRequest { return fitted }
+        let base = run.request
         guard let repair = run.repair, repair.target == run.current?.target else { return base }
         var chat = base.chat
         chat.messages += repair.messages
@@ -433,9 +447,13 @@ final class Gateway: Sendable {
         guard case .send(let target, _, _, _) = run.action,
             let provider = run.active.registry.provider(named: target.provider)
         else { return true }
+        // A repair's messages are part of what must fit, and are never dropped (they end the conversation).
+        var chat = run.request.chat
+        if let repair = run.repair, repair.target == target {
+            chat.messages += repair.messages.map { ChatMessage(role: $0.role, content: $0.content, keep: true) }
+        }
         let result = await self.fitting.fit(
-            run.request.chat, mode: run.request.fit, target: target, provider: provider,
-            deadline: run.planner.deadline
+            chat, mode: run.request.fit, target: target, provider: provider, deadline: run.planner.deadline
         )
         return self.apply(result, target: target, run: run)
     }
@@ -444,11 +462,12 @@ final class Gateway: Sendable {
     private func apply(_ result: ContextFitResult, target: TargetRef, run: RequestRun) -> Bool {
         switch result {
         case .send(let chat, let trimmed, let promptTokens):
-            run.attemptRequest = trimmed > 0 ? run.request.with(chat: chat) : nil
+            // The fitted chat carries the repair's messages already.
+            run.attemptRequest = run.request.with(chat: chat)
             run.fitted = (trimmed, promptTokens)
             return true
-        case .unknownWindow:
-            run.attemptRequest = nil
+        case .unknownWindow(let chat):
+            run.attemptRequest = run.request.with(chat: chat)
             run.fitted = (0, run.request.chat.estimatedPromptTokens)
             return true
         case .tooLarge(let promptTokens, let window, let reserve):
@@ -741,7 +760,7 @@ final class Gateway: Sendable {
                 requestID: run.requestID, request: run.request, wallStart: run.wallStart,
                 promptSHA256: run.request.chat.promptSHA256, started: run.started,
                 ended: self.clock.now, attempts: run.attempts, cost: cost, reservation: run.reservation,
-                result: result
+                result: result, cache: run.cache?.lookup
             )
         )
     }
@@ -772,7 +791,7 @@ final class Gateway: Sendable {
             attempts: run.attempts,
             skipped: run.skipped,
             details: ResultDetails(
-                deltaEnds: answer.deltaEnds, restarted: run.partialOutput, json: json, trimmedMessages: run.fitted?.trimmed ?? 0,
+                deltaEnds: answer.deltaEnds, restarted: run.restartedOnce, json: json, trimmedMessages: run.fitted?.trimmed ?? 0,
                 promptTokensEstimated: run.request.fit == .truncateOldest ? run.fitted?.promptTokens : nil
             )
         )

@@ -17,6 +17,9 @@ final class GenerateRequest: Sendable {
     let cache: CacheRequestOptions
     /// What to do when the prompt does not fit a target's window.
     let fit: FitMode
+    /// Where work started for this request runs (a coalesced call's task): the caller's event loop, so that it
+    /// does not hop to the global pool and back.
+    let executor: (any TaskExecutor)?
 
     init(
         chat: ChatRequest,
@@ -26,8 +29,10 @@ final class GenerateRequest: Sendable {
         label: String = "-",
         callerIsAdmin: Bool = false,
         cache: CacheRequestOptions = CacheRequestOptions(),
-        fit: FitMode = .failOver
+        fit: FitMode = .failOver,
+        executor: (any TaskExecutor)? = nil
     ) {
+        self.executor = executor
         self.callerIsAdmin = callerIsAdmin
         self.cache = cache
         self.fit = fit
@@ -42,7 +47,7 @@ final class GenerateRequest: Sendable {
     func with(chat: ChatRequest) -> GenerateRequest {
         GenerateRequest(
             chat: chat, timeout: self.timeout, client: self.client, caller: self.caller, label: self.label,
-            callerIsAdmin: self.callerIsAdmin, cache: self.cache, fit: self.fit
+            callerIsAdmin: self.callerIsAdmin, cache: self.cache, fit: self.fit, executor: self.executor
         )
     }
 

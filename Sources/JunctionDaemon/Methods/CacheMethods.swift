@@ -23,7 +23,9 @@ enum CacheMethods {
     }
 
     static func encode(_ stats: ResponseCache.Stats, inFlight: Int) -> JSONValue {
-        let lookups = stats.hits + stats.misses
+        // Joiners of a flight count as hits: they were answered without a call of their own.
+        let served = stats.hits + stats.coalescedJoins
+        let lookups = served + stats.misses
         return [
             "enabled": .bool(stats.enabled),
             "entries": .int(stats.entries),
@@ -31,7 +33,7 @@ enum CacheMethods {
             "max_bytes": .int(stats.maxBytes),
             "hits": .int(stats.hits),
             "misses": .int(stats.misses),
-            "hit_ratio": lookups == 0 ? .null : .double(Double(stats.hits) / Double(lookups)),
+            "hit_ratio": lookups == 0 ? .null : .double(Double(served) / Double(lookups)),
             "stale_serves": .int(stats.staleServes),
             "coalesced_joins": .int(stats.coalescedJoins),
             "in_flight": .int(inFlight),

@@ -31,7 +31,7 @@ enum GenerateMethod {
         return GenerateRequest(
             chat: options.request, timeout: options.timeout, client: options.client, caller: context.peer,
             label: context.id?.description ?? "-", callerIsAdmin: context.isAdmin, cache: options.cache,
-            fit: options.fit
+            fit: options.fit, executor: context.connection.executor
         )
     }
 

@@ -71,6 +71,9 @@ struct RequestOutcome: Sendable {
     /// What admission reserved on the caller's budgets (nil: none matched); settled by the budgets' subscriber.
     var reservation: BudgetReservation?
     var result: Result
+    /// The cache's part in the request (its policy, and the key it looked up under on which target), so that the
+    /// cache's subscriber does not decide or hash again; nil: the cache stayed out.
+    var cache: CacheLookup? = nil
 
     var caller: PeerCredentials { self.request.caller }
     /// The front end's label for the request (for logs): the JSON-RPC id, for example.

@@ -120,6 +120,24 @@ extension EndToEnd {
             #expect(try client.call("cache.stats")["entries"] == 2)  // one answer of each model
         }
 
+        /// An answer after a restart (the caller was told to discard what a failed attempt streamed) is not stored.
+        @Test func anAnswerAfterARestartIsNotStored() throws {
+            let sim = try SimProcess()
+            let daemon = try sim.daemon(
+                extra: "[defaults.retry]\nmax_retries = 0\n[routes.r]\ntargets = [\"local:cache-rs\", \"local:cache-rf\"]\n"
+            )
+            let client = try daemon.client()
+            let params: JSONValue = ["prompt": "hi", "route": "r", "temperature": 0, "stream": true]
+            try sim.setFault(model: "cache-rs", fault: "cut-3")
+            var restarts = 0
+            let first = try client.call("generate", params: params) { method, _ in
+                if method == "generate.restart" { restarts += 1 }
+            }
+            #expect(restarts == 1)
+            #expect(first["model"] == "cache-rf")
+            #expect(try client.call("cache.stats")["stores"] == 0)
+        }
+
         /// A fallback's answer is stored under the fallback: the primary's entry stays empty.
         @Test func aFallbackAnswerNeverFillsThePrimarysEntry() throws {
             let sim = try SimProcess()

@@ -16,6 +16,9 @@ final class GatewayHarness: Sendable {
     let gateway: Gateway
     private let active: NIOLockedValueBox<ActiveConfiguration>
 
+    /// The response cache, when the configuration has one in use (`[cache]`); it subscribes to the outcomes.
+    let cache: ResponseCache
+
     init(_ toml: String) throws {
         let loaded = try ConfigLoader.parse(text: toml, file: "test.toml")
         let active = ActiveConfiguration(loaded: loaded, environment: [:])
@@ -24,13 +27,16 @@ final class GatewayHarness: Sendable {
         self.resilience = Resilience(events: EventBus(), logger: Logger(label: "test"))
         self.resilience.configure(active, reloaded: false, at: self.clock.now)
         let box = self.active
+        let clock = self.clock
+        self.cache = ResponseCache(configuration: { box.withLockedValue { $0.loaded.config.cache } }, clock: clock)
         self.gateway = Gateway(
             configuration: { box.withLockedValue { $0 } },
             executor: self.executor,
             resilience: self.resilience,
-            reporter: OutcomeReporter(resilience: self.resilience, subscribers: [self.recorder]),
+            reporter: OutcomeReporter(resilience: self.resilience, subscribers: [self.recorder, self.cache]),
             clock: self.clock,
             random: { 0.5 },
+            cache: self.cache,
             logger: Logger(label: "test")
         )
     }
