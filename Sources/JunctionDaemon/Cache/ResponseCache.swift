@@ -20,6 +20,8 @@ final class ResponseCache: OutcomeSubscriber {
 
         /// Part of the key when not fail_over (trimming decides what the answer saw).
         var fit: FitMode
+        /// The `[cache]` section the request runs under (its limits apply when it looks up or stores).
+        var config: CacheConfig
 
         func key(_ chat: ChatRequest, target: TargetRef) -> CacheKey {
             CacheKey(chat, target: target.description, partition: self.partition, fit: self.fit)
@@ -72,8 +74,7 @@ final class ResponseCache: OutcomeSubscriber {
     /// nor the request (an explicit `mode`) asked to cache it anyway. Deterministic: `temperature = 0` (not with
     /// Anthropic's extended thinking, which is sent no temperature), or a `seed` the first target's kind is sent
     /// (Anthropic and DeepSeek take none).
-    func policy(for request: GenerateRequest, kind: ProviderKind?) -> Policy? {
-        let config = self.configuration()
+    func policy(for request: GenerateRequest, kind: ProviderKind?, config: CacheConfig) -> Policy? {
         guard config.enabled else { return nil }
         let options = request.cache
         let mode = options.mode ?? .on
@@ -93,14 +94,14 @@ final class ResponseCache: OutcomeSubscriber {
             maxAge: options.maxAge,
             coalesces: config.coalesce && mode.reads,
             servesStale: mode != .writeOnly && config.staleIfError > .zero,
-            fit: request.fit
+            fit: request.fit, config: config
         )
     }
 
     /// A fresh entry for `key`, counted as a hit or a miss.
     func lookup(_ key: CacheKey, policy: Policy) -> ResponseCacheStore.Entry? {
         let now = self.clock.now
-        return self.withState { state in
+        return self.withState(policy.config) { state in
             switch state.store.lookup(key, at: now, maxAge: policy.maxAge) {
             case .fresh(let entry):
                 state.hits += 1
@@ -114,9 +115,9 @@ final class ResponseCache: OutcomeSubscriber {
     }
 
     /// An entry within the stale-if-error window for the first of `keys` that has one (counted as a stale serve).
-    func stale(_ keys: [CacheKey]) -> ResponseCacheStore.Entry? {
+    func stale(_ keys: [CacheKey], policy: Policy) -> ResponseCacheStore.Entry? {
         let now = self.clock.now
-        return self.withState { state in
+        return self.withState(policy.config) { state in
             for key in keys {
                 guard let entry = state.store.stale(key, at: now) else { continue }
                 state.staleServes += 1
@@ -138,7 +139,7 @@ final class ResponseCache: OutcomeSubscriber {
 
     /// Removes the entries of `namespace` and/or `model` (`model` or `provider:model`; nil and nil: all).
     func clear(namespace: String?, model: String?) -> Int {
-        self.withState { state in
+        self.withState(self.configuration()) { state in
             state.store.removeAll { answer in
                 (namespace.map { answer.namespace == $0 } ?? true)
                     && (model.map { answer.target.model == $0 || answer.target.description == $0 } ?? true)
@@ -147,10 +148,10 @@ final class ResponseCache: OutcomeSubscriber {
     }
 
     var stats: Stats {
-        let enabled = self.configuration().enabled
-        return self.withState { state in
+        let config = self.configuration()
+        return self.withState(config) { state in
             Stats(
-                enabled: enabled, entries: state.store.count, bytes: state.store.bytes, maxBytes: state.store.maxBytes,
+                enabled: config.enabled, entries: state.store.count, bytes: state.store.bytes, maxBytes: state.store.maxBytes,
                 hits: state.hits, misses: state.misses, staleServes: state.staleServes,
                 coalescedJoins: state.coalescedJoins, evictions: state.store.evictions, stores: state.stores,
                 savedMicroUSD: state.savedMicroUSD, savedUnknown: state.savedUnknown
@@ -175,7 +176,7 @@ final class ResponseCache: OutcomeSubscriber {
         var stored = answer
         stored.namespace = policy.namespace
         let now = self.clock.now
-        self.withState { state in
+        self.withState(policy.config) { state in
             if state.store.insert(stored, for: key, ttl: policy.ttl, at: now) { state.stores += 1 }
         }
     }
@@ -201,10 +202,9 @@ final class ResponseCache: OutcomeSubscriber {
         if let cost = answer.costMicroUSD { state.savedMicroUSD += cost } else { state.savedUnknown += 1 }
     }
 
-    /// Runs `body` on the state, with the configuration's limits applied first (a reload changes them).
-    private func withState<T>(_ body: (inout State) -> T) -> T {
-        let config = self.configuration()
-        return self.state.withLockedValue { state in
+    /// Runs `body` on the state, with `config`'s limits applied first (a reload changes them).
+    private func withState<T>(_ config: CacheConfig, _ body: (inout State) -> T) -> T {
+        self.state.withLockedValue { state in
             if state.store.maxBytes != config.maxBytes || state.store.staleWindow != config.staleIfError {
                 state.store.setLimits(maxBytes: config.maxBytes, staleWindow: config.staleIfError)
             }

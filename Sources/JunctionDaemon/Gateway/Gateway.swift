@@ -228,7 +228,7 @@ final class Gateway: Sendable {
         default: return nil
         }
         let keys = context.targets.map { context.lookup.policy.key(run.request.chat, target: $0) }
-        guard let entry = cache.stale(keys) else { return nil }
+        guard let entry = cache.stale(keys, policy: context.lookup.policy) else { return nil }
         return self.served(entry.answer, kind: .stale, saved: entry.answer.costMicroUSD, run: run, attempts: run.attempts)
     }
 
@@ -379,7 +379,7 @@ final class Gateway: Sendable {
             // The plan's first eligible target is the one a fresh answer would come from.
             let first = plan.eligible.first ?? plan.allOpenFallback ?? targets.first
             let kind = first.flatMap { active.registry.provider(named: $0.provider)?.endpoint.kind }
-            if let policy = cache.policy(for: admitted, kind: kind) {
+            if let policy = cache.policy(for: admitted, kind: kind, config: active.loaded.config.cache) {
                 run.cache = CacheContext(
                     lookup: CacheLookup(policy: policy, key: first.map { policy.key(admitted.chat, target: $0) }, target: first),
                     targets: targets
