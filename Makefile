@@ -14,7 +14,7 @@ APT_PACKAGES := libcurl4-openssl-dev libsystemd-dev libsqlite3-dev pkg-config so
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 # libFuzzer targets (Fuzz/Package.swift) and the sanitizer runs, each in its own scratch path.
-FUZZ_TARGETS       := fuzz-rpc fuzz-json fuzz-sse fuzz-adapters fuzz-config
+FUZZ_TARGETS       := fuzz-rpc fuzz-json fuzz-schema fuzz-sse fuzz-adapters fuzz-config
 FUZZ_SECONDS       ?= 300
 FUZZ_SMOKE_SECONDS ?= 4
 FUZZ_SCRATCH       ?= .build-fuzz

@@ -24,6 +24,7 @@ let package = Package(
         .target(name: "FuzzSupport"),
         fuzzer("fuzz-rpc", folder: "FuzzRPC", ["JunctionCore", "JunctionRPC"]),
         fuzzer("fuzz-json", folder: "FuzzJSON", ["JunctionCore"]),
+        fuzzer("fuzz-schema", folder: "FuzzSchema", ["JunctionCore"]),
         fuzzer("fuzz-sse", folder: "FuzzSSE", ["JunctionProviders"]),
         fuzzer("fuzz-adapters", folder: "FuzzAdapters", ["JunctionCore", "JunctionProviders"]),
         fuzzer(

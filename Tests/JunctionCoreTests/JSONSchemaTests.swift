@@ -319,6 +319,47 @@ struct JSONSchemaTests {
         #expect(found.first?.message.contains("too deep") == true)
     }
 
+    /// `d0` … `d39`, each applying the next twice to the same value (through `keyword`), the last `false`.
+    private func doublingChain(_ keyword: String) -> String {
+        var defs: [String] = []
+        for index in 0..<39 {
+            let next = ##"{"$ref": "#/$defs/d\##(index + 1)"}"##
+            defs.append(##""d\##(index)": {"\##(keyword)": [\##(next), \##(next)]}"##)
+        }
+        defs.append(#""d39": false"#)
+        return ##"{"$defs": {\##(defs.joined(separator: ", "))}, "$ref": "#/$defs/d0"}"##
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func sharedReferencesAreEvaluatedOncePerValue() throws {
+        // Without remembering what a $ref target made of a value, these take 2^40 evaluations.
+        #expect(try violations(self.doublingChain("anyOf"), "1").map(\.keyword) == ["anyOf"])
+        let found = try violations(self.doublingChain("allOf"), "[1]")
+        #expect(found.map(\.keyword) == ["$ref"])
+        #expect(found.first?.message == "no value is allowed here")
+    }
+
+    @Test func rememberedReferencesStillReportTheirViolationsOnce() throws {
+        // `s` fails first inside anyOf (nothing recorded), then twice where violations count: reported once.
+        let schema = ##"""
+            {"$defs": {"s": {"type": "string"}},
+             "allOf": [{"anyOf": [{"$ref": "#/$defs/s"}, {"type": "null"}]},
+                       {"$ref": "#/$defs/s"}, {"$ref": "#/$defs/s"}]}
+            """##
+        #expect(try violations(schema, "1").map(\.keyword) == ["anyOf", "type"])
+        #expect(try isValid(schema, #""x""#))
+    }
+
+    @Test func propertyNamesAreNotTheValuesAtTheirPlace() throws {
+        // The same $ref target for a member's name and for its value: remembered apart.
+        let schema = ##"""
+            {"$defs": {"s": {"type": "string"}}, "propertyNames": {"$ref": "#/$defs/s"},
+             "additionalProperties": {"$ref": "#/$defs/s"}}
+            """##
+        #expect(try violations(schema, #"{"a": 1}"#).map(\.path) == ["/a"])
+        #expect(try isValid(schema, #"{"a": "b"}"#))
+    }
+
     @Test(arguments: [
         (##"{"$ref": "#"}"##, "#/$ref: reference cycle"),
         (##"{"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}}"##, "#/$defs/"),
@@ -359,6 +400,30 @@ struct JSONSchemaTests {
     func malformedKeywordsAreCompileErrors(schema: String, prefix: String) throws {
         let message = try #require(try compileError(schema))
         #expect(message.hasPrefix(prefix), "\(message)")
+    }
+
+    @Test func patternsHaveAStateBudgetPerSchema() throws {
+        // Each of these compiles to about 9,000 states: five fit, six do not.
+        let patterns = (0..<6).map { #""p\#($0)": {"pattern": "(\#($0){1000}){9}"}"# }
+        let five = #"{"properties": {\#(patterns.prefix(5).joined(separator: ", "))}}"#
+        #expect(try compileError(five) == nil)
+        let six = #"{"properties": {\#(patterns.joined(separator: ", "))}}"#
+        let message = try #require(try compileError(six))
+        let expected = "#/properties/p5/pattern: the schema's patterns are too large together"
+        #expect(message.hasPrefix(expected), "\(message)")
+    }
+
+    @Test func costlyPatternsGiveUpWithinABudgetLinearInTheValue() throws {
+        // 6,000 states, all of them live on every "a": 18 million steps for 3,000 characters, over this value's
+        // budget of about 900,000.
+        let costly = #"{"properties": {"s": {"pattern": "((a|aa)?){999}b"}}}"#
+        let found = try violations(costly, #"{"s": "\#(String(repeating: "a", count: 3000))"}"#)
+        #expect(found.map(\.keyword) == ["pattern"])
+        #expect(found.first?.path == "/s")
+        #expect(found.first?.message.hasPrefix("pattern matching gave up") == true)
+        // A short string is well within budget, as is an ordinary pattern on a long one.
+        #expect(try isValid(costly, #"{"s": "aab"}"#))
+        #expect(try isValid(#"{"pattern": "^(a|b)+$"}"#, "\"\(String(repeating: "ab", count: 100_000))\""))
     }
 
     @Test func countsAcceptIntegralSpellings() throws {

@@ -50,6 +50,14 @@ struct SchemaPatternTests {
         }
     }
 
+    @Test(arguments: ["a", "a|b|c", "(ab)*", "a{3}", "a{2,5}", "(a|bc){0,3}d+", "^x?$", "[a-z]{2,}|\\d", ""])
+    func sizeIsMeasuredExactlyBeforeCompiling(pattern: String) throws {
+        var parser = PatternParser(pattern)
+        let node = try parser.parse()
+        // The program has a final `match` besides what the node emits.
+        #expect(try SchemaPattern(pattern).stateCount == node.instructionCount + 1, "\(pattern)")
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func catastrophicBacktrackingPatternsStayLinear() throws {
         // Swift's Regex needs about 2^n steps for these; a Pike VM needs n × program size.

@@ -17,24 +17,36 @@ indirect enum PatternNode: Sendable {
     /// no upper bound.
     case repetition(PatternNode, min: Int, max: Int?)
 
-    /// Instructions the compiled form needs, saturating at `Int.max / 4` so that nested counted repetitions
-    /// (`(a{1000}){1000}`) are refused before anything is built.
+    /// The instructions `PatternProgram` emits for this node, saturating at `ceiling` so that nested counted
+    /// repetitions (`(a{1000}){1000}`) are measured, and refused, before anything is built.
     var instructionCount: Int {
-        let ceiling = Int.max / 4
         switch self {
         case .empty: return 0
         case .scalar, .set, .start, .end, .wordBoundary: return 1
         case .concatenation(let items):
-            return items.reduce(0) { min($0 + $1.instructionCount, ceiling) }
+            return items.reduce(0) { Self.sum($0, $1.instructionCount) }
         case .alternation(let branches):
-            return branches.reduce(0) { min($0 + $1.instructionCount + 2, ceiling) }
+            // A split and a jump around each branch but the last.
+            let splits = Self.product(2, branches.count - 1)
+            return branches.reduce(splits) { Self.sum($0, $1.instructionCount) }
         case .repetition(let body, let minimum, let maximum):
             let bodyCount = body.instructionCount
-            // Each copy of the body, one split per optional copy, a split and a jump for an unbounded tail.
-            let copies = maximum ?? (minimum + 1)
-            let (product, overflow) = (bodyCount + 1).multipliedReportingOverflow(by: copies)
-            return overflow ? ceiling : min(product + 2, ceiling)
+            let required = Self.product(bodyCount, minimum)
+            // Each optional copy has a split before it; an unbounded tail is a split, the body and a jump.
+            let optional = maximum.map { Self.product(bodyCount + 1, $0 - minimum) } ?? Self.sum(bodyCount, 2)
+            return Self.sum(required, optional)
         }
+    }
+
+    private static let ceiling = Int.max / 4
+
+    private static func sum(_ left: Int, _ right: Int) -> Int {
+        min(left + right, Self.ceiling)
+    }
+
+    private static func product(_ left: Int, _ right: Int) -> Int {
+        let (product, overflow) = left.multipliedReportingOverflow(by: right)
+        return overflow ? Self.ceiling : min(product, Self.ceiling)
     }
 
     /// Whether every match must begin at the start of the input, so the matcher need not try later positions.

@@ -27,7 +27,8 @@ struct PatternProgram: Sendable {
     static let maxInstructions = 10_000
 
     init(_ node: PatternNode) throws(PatternError) {
-        guard node.instructionCount <= Self.maxInstructions - 1 else {
+        // One more for the final `match`.
+        guard node.instructionCount < Self.maxInstructions else {
             throw PatternError(message: "pattern too large (over \(Self.maxInstructions) states once compiled)")
         }
         self.isAnchoredAtStart = node.isAnchoredAtStart

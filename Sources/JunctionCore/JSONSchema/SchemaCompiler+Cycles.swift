@@ -7,7 +7,7 @@ extension SchemaCompiler {
         // 0: not visited, 1: on the current path, 2: finished.
         var state = [UInt8](repeating: 0, count: self.nodes.count)
         for start in self.nodes.indices where state[start] == 0 {
-            var path: [(node: Int, edges: [Int], next: Int)] = [(start, self.nodes[start].applicators.sameLocation, 0)]
+            var path: [(node: Int, edges: [Int], next: Int)] = [(start, self.sameLocation(start), 0)]
             state[start] = 1
             while let top = path.last {
                 guard top.next < top.edges.count else {
@@ -20,7 +20,7 @@ extension SchemaCompiler {
                 switch state[target] {
                 case 0:
                     state[target] = 1
-                    path.append((target, self.nodes[target].applicators.sameLocation, 0))
+                    path.append((target, self.sameLocation(target), 0))
                 case 1:
                     let first = path.firstIndex { $0.node == target } ?? 0
                     throw self.cycleError(path[first...].map(\.node) + [target])
@@ -31,10 +31,14 @@ extension SchemaCompiler {
         }
     }
 
+    private func sameLocation(_ node: Int) -> [Int] {
+        self.nodes[node].applicators?.value.sameLocation ?? []
+    }
+
     /// Names the `$ref` that closes the cycle (a cycle needs one: nesting alone is a tree) and lists the cycle.
     private func cycleError(_ cycle: [Int]) -> JSONSchemaError {
         var location = self.locations[cycle[0]]
-        for (from, to) in zip(cycle, cycle.dropFirst()) where self.nodes[from].applicators.reference == to {
+        for (from, to) in zip(cycle, cycle.dropFirst()) where self.nodes[from].applicators?.value.reference == to {
             location = self.locations[from] + "/$ref"
             break
         }

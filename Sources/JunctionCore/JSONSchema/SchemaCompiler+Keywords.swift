@@ -8,6 +8,7 @@ extension SchemaCompiler {
         depth: Int
     ) throws(JSONSchemaError) -> SchemaNode {
         var node = SchemaNode()
+        var applicators = SchemaNode.Applicators()
         var numeric = SchemaNode.NumericRules()
         var string = SchemaNode.StringRules()
         var array = SchemaNode.ArrayRules()
@@ -21,8 +22,8 @@ extension SchemaCompiler {
             let child = depth + 1
             switch member.key {
             case "type": node.types = try Self.types(value, at: at)
-            case "enum": node.enumeration = try Self.enumeration(value, at: at)
-            case "const": node.constant = .init(canonical: value.canonicalBytes, display: value.excerpt())
+            case "enum": node.enumeration = .init(try Self.enumeration(value, at: at))
+            case "const": node.constant = .init(.init(canonical: value.canonicalBytes, display: value.excerpt()))
             case "minimum": numeric.minimum = try Self.limit(value, at: at)
             case "maximum": numeric.maximum = try Self.limit(value, at: at)
             case "exclusiveMinimum": numeric.exclusiveMinimum = try Self.limit(value, at: at)
@@ -57,16 +58,16 @@ extension SchemaCompiler {
             case "minProperties": objectRules.minProperties = try Self.count(value, at: at)
             case "maxProperties": objectRules.maxProperties = try Self.count(value, at: at)
             case "dependentRequired": objectRules.dependentRequired = try Self.dependentRequired(value, at: at)
-            case "allOf": node.applicators.allOf = try self.subschemas(value, at: at, depth: child)
-            case "anyOf": node.applicators.anyOf = try self.subschemas(value, at: at, depth: child)
-            case "oneOf": node.applicators.oneOf = try self.subschemas(value, at: at, depth: child)
-            case "not": node.applicators.not = try self.subschema(value, at: at, depth: child)
-            case "if": node.applicators.condition = try self.subschema(value, at: at, depth: child)
-            case "then": node.applicators.then = try self.subschema(value, at: at, depth: child)
-            case "else": node.applicators.otherwise = try self.subschema(value, at: at, depth: child)
+            case "allOf": applicators.allOf = try self.subschemas(value, at: at, depth: child)
+            case "anyOf": applicators.anyOf = try self.subschemas(value, at: at, depth: child)
+            case "oneOf": applicators.oneOf = try self.subschemas(value, at: at, depth: child)
+            case "not": applicators.not = try self.subschema(value, at: at, depth: child)
+            case "if": applicators.condition = try self.subschema(value, at: at, depth: child)
+            case "then": applicators.then = try self.subschema(value, at: at, depth: child)
+            case "else": applicators.otherwise = try self.subschema(value, at: at, depth: child)
             case "$ref":
                 guard case .string(let reference) = value else { throw JSONSchemaError(at: at, "must be a string") }
-                node.applicators.reference = try self.reference(reference, at: at)
+                applicators.reference = try self.reference(reference, at: at)
             case "$defs", "definitions":
                 // Compiled although perhaps never referenced: a broken definition is an error either way.
                 _ = try self.namedSubschemas(value, at: at, depth: child)
@@ -91,24 +92,27 @@ extension SchemaCompiler {
                 array.items = try self.subschema(items, at: at, depth: depth + 1)
             }
         }
-        if node.applicators.condition == nil {
+        if applicators.condition == nil {
             // `then` and `else` mean nothing without `if`.
-            node.applicators.then = nil
-            node.applicators.otherwise = nil
+            applicators.then = nil
+            applicators.otherwise = nil
         }
         let keys = used
         func uses(_ names: String...) -> Bool { names.contains { keys.contains($0) } }
-        if uses("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf") { node.numeric = numeric }
-        if uses("minLength", "maxLength", "pattern") { node.string = string }
+        if uses("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf") {
+            node.numeric = .init(numeric)
+        }
+        if uses("minLength", "maxLength", "pattern") { node.string = .init(string) }
         if uses("minItems", "maxItems", "uniqueItems", "prefixItems", "items", "contains", "maxContains") {
-            node.array = array
+            node.array = .init(array)
         }
         if uses(
             "required", "properties", "patternProperties", "additionalProperties", "propertyNames", "minProperties",
             "maxProperties", "dependentRequired")
         {
-            node.object = objectRules
+            node.object = .init(objectRules)
         }
+        if !applicators.isEmpty { node.applicators = .init(applicators) }
         return node
     }
 

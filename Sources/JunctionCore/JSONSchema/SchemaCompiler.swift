@@ -14,9 +14,15 @@ struct SchemaCompiler {
     private var queued: [(node: Int, value: JSONValue)] = []
     /// Compiled patterns by source: a pattern repeated across a schema is compiled once.
     private var patterns: [String: SchemaPattern] = [:]
+    /// The states of every distinct pattern compiled so far.
+    private(set) var patternStates = 0
 
     /// Deeper nesting of subschemas within the document is refused (the compiler and the evaluator recurse on it).
     static let maxNesting = 128
+    /// The most pattern states one schema may compile to, over all its patterns. Each is tried on every string or
+    /// key it applies to: this keeps a short schema (`(a{1000}){9}` is 12 characters, 9,000 states) from
+    /// multiplying the work per string a thousandfold, many times over.
+    static let maxPatternStates = 50_000
 
     init(document: JSONValue) {
         self.document = document
@@ -63,13 +69,21 @@ struct SchemaCompiler {
     /// A compiled pattern, or the error naming `location`.
     mutating func pattern(_ source: String, at location: String) throws(JSONSchemaError) -> SchemaPattern {
         if let known = self.patterns[source] { return known }
+        let pattern: SchemaPattern
         do {
-            let pattern = try SchemaPattern(source)
-            self.patterns[source] = pattern
-            return pattern
+            pattern = try SchemaPattern(source)
         } catch {
             throw JSONSchemaError(at: location, "invalid pattern: \(error.message)")
         }
+        self.patternStates += pattern.stateCount
+        guard self.patternStates <= Self.maxPatternStates else {
+            throw JSONSchemaError(
+                at: location,
+                "the schema's patterns are too large together (over \(Self.maxPatternStates) states once compiled)"
+            )
+        }
+        self.patterns[source] = pattern
+        return pattern
     }
 
     private mutating func reserve(_ location: String) -> Int {

@@ -2,7 +2,7 @@ extension SchemaEvaluator {
     /// `$ref`, `allOf`, `anyOf`, `oneOf`, `not`, `if`/`then`/`else`: subschemas for the same value.
     mutating func checkApplicators(_ applicators: SchemaNode.Applicators, _ value: JSONValue, collect: Bool) -> Bool {
         var valid = true
-        if let reference = applicators.reference, !self.evaluate(reference, value, collect: collect, via: "$ref") {
+        if let reference = applicators.reference, !self.evaluateReference(reference, value, collect: collect) {
             valid = false
             guard self.goesOn(collect: collect) else { return false }
         }
@@ -11,14 +11,14 @@ extension SchemaEvaluator {
             guard self.goesOn(collect: collect) else { return false }
         }
         if let branches = applicators.anyOf, !self.matchesAny(branches, value) {
-            guard self.overflow == nil else { return false }
+            guard self.abandoned == nil else { return false }
             valid = false
             let message = "expected a value matching at least one of the \(branches.count) anyOf schemas"
             guard self.fail("anyOf", message, collect: collect) else { return false }
         }
         if let branches = applicators.oneOf {
             let matching = self.matching(branches, value, atMost: 2)
-            guard self.overflow == nil else { return false }
+            guard self.abandoned == nil else { return false }
             if matching.count != 1 {
                 valid = false
                 let message =
@@ -31,7 +31,7 @@ extension SchemaEvaluator {
         }
         if let node = applicators.not {
             let matches = self.evaluate(node, value, collect: false, via: "not")
-            guard self.overflow == nil else { return false }
+            guard self.abandoned == nil else { return false }
             if matches {
                 valid = false
                 guard self.fail("not", "expected a value not matching the not schema", collect: collect) else {
@@ -41,7 +41,7 @@ extension SchemaEvaluator {
         }
         if let condition = applicators.condition {
             let holds = self.evaluate(condition, value, collect: false, via: "if")
-            guard self.overflow == nil else { return false }
+            guard self.abandoned == nil else { return false }
             let (branch, keyword) = holds ? (applicators.then, "then") : (applicators.otherwise, "else")
             if let branch, !self.evaluate(branch, value, collect: collect, via: keyword) {
                 valid = false

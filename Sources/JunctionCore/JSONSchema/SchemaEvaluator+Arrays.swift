@@ -62,7 +62,7 @@ extension SchemaEvaluator {
             let holds = self.descend(into: .index(index), position: index) {
                 $0.evaluate(contains, element, collect: false, via: "contains")
             }
-            guard self.overflow == nil else { return false }
+            guard self.abandoned == nil else { return false }
             if holds { matches += 1 }
         }
         var valid = true

@@ -55,8 +55,8 @@ extension SchemaEvaluator {
         var valid = true
         let name = JSONValue.string(member.key)
         if let names = rules.propertyNames {
-            let allowed = self.evaluate(names, name, collect: false, via: "propertyNames")
-            guard self.overflow == nil else { return false }
+            let allowed = self.atMemberName { $0.evaluate(names, name, collect: false, via: "propertyNames") }
+            guard self.abandoned == nil else { return false }
             if !allowed {
                 valid = false
                 let message = "property name \(name.excerpt()) does not match propertyNames"
@@ -71,13 +71,15 @@ extension SchemaEvaluator {
                 guard self.goesOn(collect: collect) else { return false }
             }
         }
-        for (pattern, node) in rules.patternProperties where pattern.matches(member.key) {
+        for (pattern, node) in rules.patternProperties
+        where self.matches(pattern, member.key, keyword: "patternProperties") {
             declared = true
             if !self.evaluate(node, member.value, collect: collect, via: "patternProperties") {
                 valid = false
                 guard self.goesOn(collect: collect) else { return false }
             }
         }
+        guard self.abandoned == nil else { return false }
         if !declared, let node = rules.additionalProperties {
             if self.rejectsEverything(node) {
                 _ = self.fail("additionalProperties", "property \(name.excerpt()) is not allowed", collect: collect)

@@ -10,22 +10,22 @@ extension SchemaEvaluator {
         }
         // Computed once for both keywords: it walks the whole value.
         let canonical = node.constant != nil || node.enumeration != nil ? value.canonicalBytes : []
-        if let constant = node.constant, canonical != constant.canonical {
+        if let constant = node.constant?.value, canonical != constant.canonical {
             valid = false
             guard self.fail("const", "expected \(constant.display), got \(value.excerpt())", collect: collect) else {
                 return false
             }
         }
-        if let enumeration = node.enumeration, !enumeration.canonical.contains(canonical) {
+        if let enumeration = node.enumeration?.value, !enumeration.canonical.contains(canonical) {
             valid = false
             let message = "expected one of \(enumeration.display), got \(value.excerpt())"
             guard self.fail("enum", message, collect: collect) else { return false }
         }
         switch value {
         case .number(let literal):
-            if let rules = node.numeric, !self.checkNumber(rules, literal, collect: collect) { valid = false }
+            if let rules = node.numeric, !self.checkNumber(rules.value, literal, collect: collect) { valid = false }
         case .string(let text):
-            if let rules = node.string, !self.checkString(rules, text, collect: collect) { valid = false }
+            if let rules = node.string, !self.checkString(rules.value, text, collect: collect) { valid = false }
         default:
             break
         }
@@ -76,8 +76,9 @@ extension SchemaEvaluator {
                 guard self.fail("maxLength", message, collect: collect) else { return false }
             }
         }
-        if let pattern = rules.pattern, !pattern.matches(text) {
+        if let pattern = rules.pattern, !self.matches(pattern, text, keyword: "pattern") {
             valid = false
+            guard self.abandoned == nil else { return false }
             let source = JSONValue.string(pattern.source).excerpt(limit: 60)
             let message = "expected a string matching \(source), got \(JSONValue.string(text).excerpt())"
             guard self.fail("pattern", message, collect: collect) else { return false }

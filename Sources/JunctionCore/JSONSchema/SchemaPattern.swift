@@ -12,7 +12,19 @@ struct SchemaPattern: Sendable {
         self.program = try PatternProgram(try parser.parse())
     }
 
+    /// How big the compiled program is (see `SchemaCompiler.maxPatternStates`).
+    var stateCount: Int { self.program.instructions.count }
+
+    /// Whether the pattern matches `text`, or nil when that would take more than `budget` steps (a step: one
+    /// thread of the matcher advanced or added); the steps taken are subtracted from `budget`.
+    func matches(_ text: String, scratch: inout PatternScratch, budget: inout Int) -> Bool? {
+        self.program.matches(text, scratch: &scratch, budget: &budget)
+    }
+
+    /// The same without a budget, with buffers of its own: for tests.
     func matches(_ text: String) -> Bool {
-        self.program.matches(text)
+        var scratch = PatternScratch()
+        var budget = Int.max
+        return self.program.matches(text, scratch: &scratch, budget: &budget) ?? false
     }
 }
