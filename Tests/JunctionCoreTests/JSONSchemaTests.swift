@@ -460,7 +460,7 @@ extension String {
 
 @Suite struct JSONSchemaWorkBoundTests {
     /// Four-way `anyOf` over a shared definition, 30 levels deep: 4^30 applications without a bound.
-    @Test func anExponentialSchemaIsRejectedAsTooComplexInsteadOfHanging() throws {
+    @Test func aSchemaWithExponentiallyManyPathsIsCheckedQuickly() throws {
         var defs: JSONObject = ["d0": ["type": "integer"]]
         for level in 1...30 {
             let ref: JSONValue = ["$ref": .string("#/$defs/d\(level - 1)")]
@@ -470,7 +470,7 @@ extension String {
         let started = ContinuousClock.now
         let violations = schema.validate("not an integer")
         #expect(ContinuousClock.now - started < .seconds(20))
-        #expect(violations.contains { $0.message.contains("too complex") })
+        #expect(!violations.isEmpty)
         #expect(!schema.isValid("not an integer"))
         #expect(schema.isValid(3))
     }
