@@ -105,7 +105,7 @@ done
 step "junctionctl quota --client batch"; "$bin/junctionctl" quota --client batch
 step "junctionctl call generate '{..., \"temperature\": 0}' (x2)   # the second is answered from the cache"
 for _ in 1 2; do
-    "$bin/junctionctl" call generate '{"prompt": "What is a gateway?", "model": "openai:gpt-4o-mini", "temperature": 0}' \
+    "$bin/junctionctl" --json call generate '{"prompt": "What is a gateway?", "model": "openai:gpt-4o-mini", "temperature": 0}' \
         | grep -o '"text":"[^"]*"\|"cached":[a-z"]*\|"cost_usd":[0-9.e-]*' | tr '\n' ' '
     echo
 done
@@ -113,7 +113,7 @@ step "junctionctl cache stats"; "$bin/junctionctl" cache stats
 step "structured output: the simulator answers invalid JSON first; Junction validates, repairs, returns json"
 curl -s -d '{"model": "sim-city", "answers": ["{\"city\": \"Paris\", \"population\": \"lots\"}", "{\"city\": \"Paris\", \"population\": 2100000}"]}' \
     "$sim/_sim/answers" > /dev/null
-"$bin/junctionctl" call generate '{"prompt": "Which city?", "model": "openai:sim-city", "response_format": {"type": "json_schema",
+"$bin/junctionctl" --json call generate '{"prompt": "Which city?", "model": "openai:sim-city", "response_format": {"type": "json_schema",
     "json_schema": {"name": "city", "schema": {"type": "object", "required": ["city", "population"],
     "properties": {"city": {"type": "string"}, "population": {"type": "integer"}}}}}}' \
     | grep -o '"json":{[^}]*}\|"reason":"invalid_structured_output"\|"error":"the answer[^"]*"'

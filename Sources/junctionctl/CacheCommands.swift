@@ -21,7 +21,7 @@ struct CacheStats: ParsableCommand {
             print(stats.compactText)
             return
         }
-        func int(_ key: String) -> String { stats[key]?.intValue.map(String.init) ?? "-" }
+        func int(_ key: String) -> String { stats[key]?.intValue.map { "\($0)" } ?? "-" }
         let ratio = stats["hit_ratio"]?.doubleValue.map { "\(Int(($0 * 100).rounded())) %" } ?? "-"
         let megabytes = { (key: String) -> String in
             guard let bytes = stats[key]?.intValue else { return "-" }

@@ -39,8 +39,8 @@ struct Health: ParsableCommand {
             let errorRate = entry["error_rate"]?.doubleValue.map { "\(Int(($0 * 100).rounded()))%" } ?? "-"
             return [
                 provider, model, entry["status"]?.stringValue ?? "?", breakerText,
-                latency?["p50"]?.intValue.map(String.init) ?? "-", latency?["p95"]?.intValue.map(String.init) ?? "-", errorRate,
-                entry["requests_last_minute"]?.intValue.map(String.init) ?? "0", entry["reason"]?.stringValue ?? "",
+                latency?["p50"]?.intValue.map { "\($0)" } ?? "-", latency?["p95"]?.intValue.map { "\($0)" } ?? "-", errorRate,
+                entry["requests_last_minute"]?.intValue.map { "\($0)" } ?? "0", entry["reason"]?.stringValue ?? "",
             ]
         }
         for provider in result["providers"]?.arrayValue ?? [] {

@@ -104,7 +104,7 @@ struct Models: ParsableCommand {
         for model in result["models"]?.arrayValue ?? [] {
             rows.append([
                 model["provider"]?.stringValue ?? "", model["id"]?.stringValue ?? "",
-                model["configured"] == true ? "yes" : "", model["context_window"]?.intValue.map(String.init) ?? "",
+                model["configured"] == true ? "yes" : "", model["context_window"]?.intValue.map { "\($0)" } ?? "",
             ])
         }
         print(Table.render(rows))
@@ -132,7 +132,7 @@ struct Providers: ParsableCommand {
                 : "\(key?["source"]?.stringValue ?? "?") (\(key?["present"] == true ? "present" : "missing"))"
             rows.append([
                 provider["name"]?.stringValue ?? "", provider["kind"]?.stringValue ?? "",
-                provider["priority"]?.intValue.map(String.init) ?? "", provider["enabled"] == true ? "yes" : "no", keyText,
+                provider["priority"]?.intValue.map { "\($0)" } ?? "", provider["enabled"] == true ? "yes" : "no", keyText,
                 provider["base_url"]?.stringValue ?? "",
             ])
         }

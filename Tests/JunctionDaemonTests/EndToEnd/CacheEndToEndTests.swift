@@ -343,6 +343,8 @@ extension EndToEnd {
             #expect(printed.status == 0)
             #expect(printed.stdout.contains("saved"))
             #expect(printed.stdout.contains("$0.002"))
+            // Counts print as counts (not as micro-dollars).
+            #expect(printed.stdout.split(separator: "\n").contains { $0.hasPrefix("hits") && $0.hasSuffix(" 1") })
             let cleared = try self.ctl(["--socket", daemon.socket, "cache", "clear", "--model", "local:cache-priced"])
             #expect(cleared.stdout.contains("removed 1 cached answer"))
         }
