@@ -187,4 +187,15 @@ struct ContextFitterTests {
                 == .fits([Self.user("next")], trimmed: 2, promptTokens: 7, exact: false)
         )
     }
+
+    @Test func theStructuredOutputInstructionIsCounted() {
+        var chat = ChatRequest(messages: [ChatMessage(role: .user, content: "hi")])
+        let plain = PromptTokenCounts(estimating: chat).total
+        let schema: JSONValue = ["type": "object", "properties": ["answer": ["type": "string", "maxLength": 200]]]
+        chat.responseFormat = .jsonSchema(JSONSchemaFormat(name: "s", schema: schema))
+        // The instruction and the schema in compact JSON, 4 bytes a token.
+        let instruction = chat.responseFormat.systemInstruction ?? ""
+        #expect(PromptTokenCounts(estimating: chat).total == plain + 4 + (instruction.utf8.count + 3) / 4)
+        #expect(instruction.contains("maxLength"))
+    }
 }

@@ -12,8 +12,11 @@ public struct PromptTokenCounts: Sendable, Equatable {
 
     /// Junction's estimate (`TokenEstimate`: 4 UTF-8 bytes a token, plus 4 a message): the counts sum to
     /// `ChatRequest.estimatedPromptTokens`.
+    /// The structured-output instruction some adapters add to the system prompt (with the schema, for the
+    /// JSON-mode kinds) is counted too: the safe side for the kinds that carry the schema natively.
     public init(estimating chat: ChatRequest) {
         self.system = TokenEstimate.tokens(in: chat.system ?? "")
+            + (chat.responseFormat.systemInstruction.map { 4 + TokenEstimate.tokens(in: $0) } ?? 0)
         self.messages = chat.messages.map { 4 + TokenEstimate.tokens(in: $0.content) }
     }
 
