@@ -76,47 +76,54 @@ public struct SHA256: Sendable {
     }
 
     private mutating func compress<Block: Collection>(_ block: Block) where Block.Element == UInt8 {
-        var words = [UInt32](repeating: 0, count: 64)
-        var index = block.startIndex
-        for word in 0..<16 {
-            var value: UInt32 = 0
-            for _ in 0..<4 {
-                value = value << 8 | UInt32(block[index])
-                index = block.index(after: index)
+        // The message schedule lives on the stack, and the loops run over unchecked buffers: a block costs no
+        // allocation (the key of every cacheable request and every prompt digest go through here).
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { words in
+            var index = block.startIndex
+            for word in 0..<16 {
+                var value: UInt32 = 0
+                for _ in 0..<4 {
+                    value = value << 8 | UInt32(block[index])
+                    index = block.index(after: index)
+                }
+                words[word] = value
             }
-            words[word] = value
+            for word in 16..<64 {
+                let s0 = words[word - 15].rotatedRight(7) ^ words[word - 15].rotatedRight(18) ^ (words[word - 15] >> 3)
+                let s1 = words[word - 2].rotatedRight(17) ^ words[word - 2].rotatedRight(19) ^ (words[word - 2] >> 10)
+                words[word] = words[word - 16] &+ s0 &+ words[word - 7] &+ s1
+            }
+            self.state.withUnsafeMutableBufferPointer { state in
+                Self.roundConstants.withUnsafeBufferPointer { constants in
+                    var a = state[0], b = state[1], c = state[2], d = state[3]
+                    var e = state[4], f = state[5], g = state[6], h = state[7]
+                    for round in 0..<64 {
+                        let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
+                        let choice = (e & f) ^ (~e & g)
+                        let temp1 = h &+ s1 &+ choice &+ constants[round] &+ words[round]
+                        let s0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
+                        let majority = (a & b) ^ (a & c) ^ (b & c)
+                        let temp2 = s0 &+ majority
+                        h = g
+                        g = f
+                        f = e
+                        e = d &+ temp1
+                        d = c
+                        c = b
+                        b = a
+                        a = temp1 &+ temp2
+                    }
+                    state[0] &+= a
+                    state[1] &+= b
+                    state[2] &+= c
+                    state[3] &+= d
+                    state[4] &+= e
+                    state[5] &+= f
+                    state[6] &+= g
+                    state[7] &+= h
+                }
+            }
         }
-        for word in 16..<64 {
-            let s0 = words[word - 15].rotatedRight(7) ^ words[word - 15].rotatedRight(18) ^ (words[word - 15] >> 3)
-            let s1 = words[word - 2].rotatedRight(17) ^ words[word - 2].rotatedRight(19) ^ (words[word - 2] >> 10)
-            words[word] = words[word - 16] &+ s0 &+ words[word - 7] &+ s1
-        }
-        var a = self.state[0], b = self.state[1], c = self.state[2], d = self.state[3]
-        var e = self.state[4], f = self.state[5], g = self.state[6], h = self.state[7]
-        for round in 0..<64 {
-            let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
-            let choice = (e & f) ^ (~e & g)
-            let temp1 = h &+ s1 &+ choice &+ Self.roundConstants[round] &+ words[round]
-            let s0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
-            let majority = (a & b) ^ (a & c) ^ (b & c)
-            let temp2 = s0 &+ majority
-            h = g
-            g = f
-            f = e
-            e = d &+ temp1
-            d = c
-            c = b
-            b = a
-            a = temp1 &+ temp2
-        }
-        self.state[0] &+= a
-        self.state[1] &+= b
-        self.state[2] &+= c
-        self.state[3] &+= d
-        self.state[4] &+= e
-        self.state[5] &+= f
-        self.state[6] &+= g
-        self.state[7] &+= h
     }
 
     private static let roundConstants: [UInt32] = [
