@@ -1,6 +1,7 @@
 import JunctionCore
 import JunctionProviders
 import JunctionTesting
+import NIOConcurrencyHelpers
 import Testing
 
 @testable import JunctionDaemon
@@ -94,5 +95,36 @@ struct GatewayCacheTests {
         let failed = await self.ask(harness)
         #expect((try? failed.get()) == nil)
         #expect(harness.cache.stats.staleServes == 1)
+    }
+
+    /// A streamed answer with reasoning: the hit replays the same deltas and keeps the reasoning and the usage.
+    @Test func aStreamedHitKeepsReasoningUsageAndDeltaBoundaries() async throws {
+        let harness = try GatewayHarness(Self.config())
+        let events = [
+            #"{"choices":[{"index":0,"delta":{"reasoning_content":"Think "}}]}"#,
+            #"{"choices":[{"index":0,"delta":{"reasoning_content":"first."}}]}"#,
+        ] + OpenAIBodies.streamChunks(["Hel", "lo", " wörld"])
+        harness.executor.on("http://a.test", .events(events))
+        func ask() async throws -> (GenerateResult, [GenerateEvent]) {
+            var chat = ChatRequest(messages: [ChatMessage(role: .user, content: "hello")], model: "a:m")
+            chat.temperature = 0
+            chat.stream = true
+            let seen = NIOLockedValueBox<[GenerateEvent]>([])
+            let result = try await harness.gateway.generate(
+                GenerateRequest(chat: chat, caller: PeerCredentials(uid: 1, gid: 1, pid: 1)),
+                events: { event in seen.withLockedValue { $0.append(event) } }
+            )
+            return (result, seen.withLockedValue { $0 }.filter { if case .delta = $0 { true } else { false } })
+        }
+        let (paid, paidDeltas) = try await ask()
+        let (hit, hitDeltas) = try await ask()
+        #expect(paid.details.served == nil)
+        #expect(hit.details.served == .hit)
+        #expect(paid.completion.reasoning == "Think first.")
+        #expect(hit.completion.reasoning == "Think first.")
+        #expect(hit.usage == paid.usage)
+        #expect(hitDeltas == paidDeltas)
+        #expect(hitDeltas.count == 3)
+        #expect(harness.executor.count("http://a.test") == 1)
     }
 }
