@@ -12,7 +12,9 @@ struct CacheCommand: ParsableCommand {
 }
 
 struct CacheStats: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Entries, hits, misses and savings.")
+    static let configuration = CommandConfiguration(
+        commandName: "stats", abstract: "Entries, hits, misses and savings."
+    )
     @OptionGroup var global: GlobalOptions
 
     func run() throws {

@@ -202,3 +202,62 @@ struct AttemptPlannerTests {
         #expect(planner.attempts == 2)
     }
 }
+
+/// Rejected answers (structured output that does not validate): one repair on the same target, then the next.
+@Suite("Attempt planner: rejected answers")
+struct AttemptPlannerRejectionTests {
+    let start = ContinuousClock.now
+    let a = TargetRef(provider: "a", model: "m")
+    let b = TargetRef(provider: "b", model: "m")
+
+    func planner() -> AttemptPlanner {
+        let retry = RetryPolicy(maxRetries: 0, initialDelay: .seconds(1), maxDelay: .seconds(1), jitter: .fraction(0))
+        return AttemptPlanner(
+            candidates: [
+                .init(target: self.a, retry: retry, maxQueueWait: .zero, contextWindow: nil),
+                .init(target: self.b, retry: retry, maxQueueWait: .zero, contextWindow: nil),
+            ],
+            deadline: self.start + .seconds(60)
+        )
+    }
+
+    func send(_ target: TargetRef, _ attempt: Int) -> AttemptPlanner.Action {
+        .send(target, attempt: attempt, deadline: self.start + .seconds(60), forcedProbe: false)
+    }
+
+    @Test func aRepairGoesToTheSameTargetEvenWithoutRetries() {
+        var planner = self.planner()
+        #expect(planner.start(at: self.start) == self.send(self.a, 1))
+        let repair = planner.answerRejected(
+            reason: "invalid_structured_output", repairOnSameTarget: true, outputSent: false, at: self.start
+        )
+        #expect(repair == self.send(self.a, 2))
+        let next = planner.answerRejected(
+            reason: "invalid_structured_output", repairOnSameTarget: false, outputSent: false, at: self.start
+        )
+        #expect(next == self.send(self.b, 3))
+        let none = planner.answerRejected(
+            reason: "invalid_structured_output", repairOnSameTarget: false, outputSent: false, at: self.start
+        )
+        #expect(none == .fail(.exhausted))
+    }
+
+    @Test func aStreamedRejectedAnswerIsRetractedBeforeTheRepair() {
+        var planner = self.planner()
+        _ = planner.start(at: self.start)
+        let action = planner.answerRejected(
+            reason: "invalid_structured_output", repairOnSameTarget: true, outputSent: true, at: self.start
+        )
+        #expect(action == .restart(attempt: 2, reason: "invalid_structured_output"))
+        #expect(planner.restartAnnounced(at: self.start) == self.send(self.a, 2))
+    }
+
+    @Test func pastTheDeadlineARejectedAnswerEndsTheRequest() {
+        var planner = self.planner()
+        _ = planner.start(at: self.start)
+        let late = planner.answerRejected(
+            reason: "invalid_structured_output", repairOnSameTarget: true, outputSent: false, at: self.start + .seconds(61)
+        )
+        #expect(late == .fail(.deadline))
+    }
+}

@@ -34,11 +34,8 @@ public struct PriceTable: Sendable, Equatable {
     /// The listed entry that prices `model` (see the type's lookup rules). For Ollama, any model: free.
     public func entry(for model: String, kind: ProviderKind) -> Entry? {
         if kind.isLocal { return Entry(model: model, price: .free) }
-        guard let listed = self.models[kind], !listed.isEmpty else { return nil }
-        let id = kind == .gemini && model.hasPrefix("models/") ? String(model.dropFirst("models/".count)) : model
-        if let price = listed[id] { return Entry(model: id, price: price) }
-        let family = listed.keys.filter { id.hasPrefix($0 + "-") }.max { $0.count < $1.count }
-        return family.flatMap { family in listed[family].map { Entry(model: family, price: $0) } }
+        guard let found = ModelCatalogLookup.find(model, kind: kind, in: self.models[kind] ?? [:]) else { return nil }
+        return Entry(model: found.id, price: found.value)
     }
 
     /// Every listed model of `kind`, sorted by id.

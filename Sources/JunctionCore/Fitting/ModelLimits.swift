@@ -12,9 +12,7 @@ public struct ModelLimits: Sendable, Equatable {
     /// The built-in limits of `model` as served by a provider of `kind`, or nil when Junction does not know them
     /// (Ollama, openai-compatible and cursor have no built-in entries: the model behind them is the user's).
     ///
-    /// The model id is matched as the price table matches it (`PriceTable.entry(for:kind:)`): Gemini ids lose a
-    /// leading `models/`; then the exact id; then the longest listed id that the model id starts with followed
-    /// by `-` (dated snapshots and aliases: `claude-sonnet-4-5-20250929` → `claude-sonnet-4-5`).
+    /// The model id is matched as the price table matches it (`ModelCatalogLookup`).
     public static func builtIn(for model: String, kind: ProviderKind) -> ModelLimits? {
         Self.builtInEntry(for: model, kind: kind)?.limits
     }
@@ -28,10 +26,9 @@ public struct ModelLimits: Sendable, Equatable {
 
     /// The built-in entry that holds the limits of `model` (see `builtIn(for:kind:)`).
     public static func builtInEntry(for model: String, kind: ProviderKind) -> Entry? {
-        guard let listed = Self.builtInTable[kind], !listed.isEmpty else { return nil }
-        let id = kind == .gemini && model.hasPrefix("models/") ? String(model.dropFirst("models/".count)) : model
-        if let limits = listed[id] { return Entry(model: id, limits: limits) }
-        let family = listed.keys.filter { id.hasPrefix($0 + "-") }.max { $0.count < $1.count }
-        return family.flatMap { family in listed[family].map { Entry(model: family, limits: $0) } }
+        guard let found = ModelCatalogLookup.find(model, kind: kind, in: Self.builtInTable[kind] ?? [:]) else {
+            return nil
+        }
+        return Entry(model: found.id, limits: found.value)
     }
 }

@@ -154,7 +154,10 @@ final class Budgets: OutcomeSubscriber {
         // cannot produce more than was reserved. Not the models' max output itself: reserving 64K output tokens for
         // every request without max_tokens would refuse most of them under a small budget.
         let modelOutput = zip(targets, providers).map { target, provider in
-            min(provider?.maxOutputTokens(of: target.model) ?? Self.defaultOutputReservation, Self.defaultOutputReservation)
+            min(
+                provider?.maxOutputTokens(of: target.model) ?? Self.defaultOutputReservation,
+                Self.defaultOutputReservation
+            )
         }.min() ?? Self.defaultOutputReservation
         let answerTokens = maxTokens.map { min($0, room ?? $0) } ?? min(modelOutput, room ?? .max)
         let sentMaxTokens = maxTokens ?? answerTokens

@@ -79,7 +79,8 @@ final class Flight: Sendable {
     /// waiter's own task is cancelled (which only detaches it).
     func wait(_ number: Int) async throws -> GenerateResult {
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<GenerateResult, any Error>) in
+            try await withCheckedThrowingContinuation {
+                (continuation: CheckedContinuation<GenerateResult, any Error>) in
                 let ready: Result<GenerateResult, any Error>? = self.state.withLockedValue { state in
                     if let result = state.result { return result }
                     guard state.waiters[number]?.left == false else { return .failure(CancellationError()) }

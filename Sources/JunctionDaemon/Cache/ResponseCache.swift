@@ -151,7 +151,8 @@ final class ResponseCache: OutcomeSubscriber {
         let config = self.configuration()
         return self.withState(config) { state in
             Stats(
-                enabled: config.enabled, entries: state.store.count, bytes: state.store.bytes, maxBytes: state.store.maxBytes,
+                enabled: config.enabled, entries: state.store.count, bytes: state.store.bytes,
+                maxBytes: state.store.maxBytes,
                 hits: state.hits, misses: state.misses, staleServes: state.staleServes,
                 coalescedJoins: state.coalescedJoins, evictions: state.store.evictions, stores: state.stores,
                 savedMicroUSD: state.savedMicroUSD, savedUnknown: state.savedUnknown

@@ -10,7 +10,9 @@ extension ConfigLoader {
             if ttl >= .seconds(1) {
                 cache.ttl = ttl
             } else {
-                table.problem("ttl", "must be at least 1s (write e.g. \"1h\"; set enabled = false to turn the cache off)")
+                table.problem(
+                    "ttl", "must be at least 1s (write e.g. \"1h\"; set enabled = false to turn the cache off)"
+                )
             }
         }
         cache.staleIfError = table.duration("stale_if_error") ?? cache.staleIfError

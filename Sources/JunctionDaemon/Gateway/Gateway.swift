@@ -136,7 +136,8 @@ final class Gateway: Sendable {
                 flight.finish(result)
             }
             // On the caller's event loop when it has one: no hop to the global pool and back.
-            let task = run.request.executor.map { Task(executorPreference: $0, operation: work) } ?? Task(operation: work)
+            let task =
+                run.request.executor.map { Task(executorPreference: $0, operation: work) } ?? Task(operation: work)
             flight.run(task)
             return try await flight.wait(waiter)
         }
@@ -172,9 +173,12 @@ final class Gateway: Sendable {
             usageEstimated: leader.usageEstimated, deltaEnds: leader.details.deltaEnds, target: leader.target,
             json: leader.details.json
         )
-        let saved = leader.details.served == nil ? leader.attempts.last?.charge?.cost?.total : leader.details.savedMicroUSD
+        let saved =
+            leader.details.served == nil ? leader.attempts.last?.charge?.cost?.total : leader.details.savedMicroUSD
         if leader.details.served == nil { self.cache?.countCoalesced(saving: saved) }
-        let result = self.served(answer, kind: leader.details.served ?? .coalesced, saved: saved, run: run, replay: false)
+        let result = self.served(
+            answer, kind: leader.details.served ?? .coalesced, saved: saved, run: run, replay: false
+        )
         self.report(run, answer: result)
         return result
     }
@@ -229,7 +233,9 @@ final class Gateway: Sendable {
         }
         let keys = context.targets.map { context.lookup.policy.key(run.request.chat, target: $0) }
         guard let entry = cache.stale(keys, policy: context.lookup.policy) else { return nil }
-        return self.served(entry.answer, kind: .stale, saved: entry.answer.costMicroUSD, run: run, attempts: run.attempts)
+        return self.served(
+            entry.answer, kind: .stale, saved: entry.answer.costMicroUSD, run: run, attempts: run.attempts
+        )
     }
 
     /// Everything a running request holds, in one object: the async frames of a held stream keep only a
@@ -375,13 +381,17 @@ final class Gateway: Sendable {
         run.attemptWorstCase = reservation.map { BudgetEstimate(microUSD: $0.microUSD, tokens: $0.tokens) }
         run.skipped = plan.skipped.map { SkippedTarget(target: $0.target, reason: $0.reason, at: started) }
         if let cache = self.cache {
-            let targets = groups.flatMap { $0 }
-            // The plan's first eligible target is the one a fresh answer would come from.
-            let first = plan.eligible.first ?? plan.allOpenFallback ?? targets.first
+            // The plan's first eligible target is the one a fresh answer would come from. Nothing is allocated
+            // here for a request the cache stays out of.
+            let first = plan.entries.first(where: \.isEligible)?.target ?? plan.allOpenFallback
+                ?? groups.lazy.compactMap(\.first).first
             let kind = first.flatMap { active.registry.provider(named: $0.provider)?.endpoint.kind }
             if let policy = cache.policy(for: admitted, kind: kind, config: active.loaded.config.cache) {
+                let targets = groups.flatMap { $0 }
                 run.cache = CacheContext(
-                    lookup: CacheLookup(policy: policy, key: first.map { policy.key(admitted.chat, target: $0) }, target: first),
+                    lookup: CacheLookup(
+                        policy: policy, key: first.map { policy.key(admitted.chat, target: $0) }, target: first
+                    ),
                     targets: targets
                 )
             }
@@ -623,7 +633,8 @@ final class Gateway: Sendable {
         let reason = "invalid_structured_output"
         let error = ProviderError(
             kind: .malformed, status: answer.status,
-            message: "the answer does not match the requested JSON format: " + problems.prefix(3).joined(separator: "; ")
+            message: "the answer does not match the requested JSON format: "
+                + problems.prefix(3).joined(separator: "; ")
         )
         if var last = run.attempts.popLast() {
             last.error = error
@@ -791,7 +802,8 @@ final class Gateway: Sendable {
             attempts: run.attempts,
             skipped: run.skipped,
             details: ResultDetails(
-                deltaEnds: answer.deltaEnds, restarted: run.restartedOnce, json: json, trimmedMessages: run.fitted?.trimmed ?? 0,
+                deltaEnds: answer.deltaEnds, restarted: run.restartedOnce, json: json,
+                trimmedMessages: run.fitted?.trimmed ?? 0,
                 promptTokensEstimated: run.request.fit == .truncateOldest ? run.fitted?.promptTokens : nil
             )
         )

@@ -91,7 +91,8 @@ enum GenerateParams {
                     guard let known = CacheRequestOptions.Mode(rawValue: mode) else {
                         throw RPCError.invalidParams(
                             field: "mode",
-                            problem: "must be one of \(CacheRequestOptions.Mode.allCases.map(\.rawValue).joined(separator: ", "))"
+                            problem: "must be one of "
+                                + CacheRequestOptions.Mode.allCases.map(\.rawValue).joined(separator: ", ")
                         )
                     }
                     options.mode = known
@@ -233,9 +234,11 @@ enum GenerateParams {
                     throw .invalidParams(field: "\(field).schema", problem: "must be a JSON Schema object")
                 }
                 let name = holder["name"]?.stringValue ?? "response"
-                guard (1...64).contains(name.utf8.count),
-                    name.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x5F || $0 == 0x2D })
-                else {
+                // OpenAI's rule for schema names: [a-zA-Z0-9_-]{1,64}.
+                let allowed = { (byte: UInt8) in
+                    (0x30...0x39).contains(byte) || (0x61...0x7A).contains(byte | 0x20) || byte == 0x5F || byte == 0x2D
+                }
+                guard (1...64).contains(name.utf8.count), name.utf8.allSatisfy(allowed) else {
                     throw .invalidParams(field: "\(field).name", problem: "must be 1 to 64 of a-z, A-Z, 0-9, _ and -")
                 }
                 var strict: Bool?
@@ -248,7 +251,9 @@ enum GenerateParams {
                 do {
                     _ = try JSONSchema(compiling: schema)
                 } catch {
-                    throw .invalidParams(field: "\(field).schema", problem: "is not a usable JSON Schema: \(error.message)")
+                    throw .invalidParams(
+                        field: "\(field).schema", problem: "is not a usable JSON Schema: \(error.message)"
+                    )
                 }
                 return .jsonSchema(JSONSchemaFormat(name: name, schema: schema, strict: strict))
             default:
