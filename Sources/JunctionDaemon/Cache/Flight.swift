@@ -25,13 +25,6 @@ final class Flight: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
-    /// The leader's deadline: a request that must end sooner does not join (it would wait past its own).
-    let deadline: ContinuousClock.Instant
-
-    init(deadline: ContinuousClock.Instant) {
-        self.deadline = deadline
-    }
-
     /// Everyone left: the call is being cancelled, and no one may join it any more.
     var isAbandoned: Bool { self.state.withLockedValue { $0.abandoned } }
 
@@ -125,21 +118,17 @@ final class Flights: Sendable {
     enum Entry {
         /// No identical request is in flight: this one runs the call (and must `run` and `finish` the flight).
         case lead(Flight)
-        /// An identical request is in flight: join it and wait.
+        /// An identical request is in flight: join it and wait (as long as the leader's deadline allows).
         case join(Flight)
-        /// One is in flight, but its deadline is later than this request's: run on its own.
-        case alone
     }
 
     private let flights = NIOLockedValueBox<[Key: Flight]>([:])
 
     /// The caller joins (`Flight.join`) outside this lock: replaying a stream's deltas holds only the flight's.
-    func enter(_ key: Key, deadline: ContinuousClock.Instant) -> Entry {
+    func enter(_ key: Key) -> Entry {
         self.flights.withLockedValue { flights in
-            if let flight = flights[key], !flight.isAbandoned {
-                return flight.deadline > deadline ? .alone : .join(flight)
-            }
-            let flight = Flight(deadline: deadline)
+            if let flight = flights[key], !flight.isAbandoned { return .join(flight) }
+            let flight = Flight()
             flights[key] = flight
             return .lead(flight)
         }

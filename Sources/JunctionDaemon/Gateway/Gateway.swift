@@ -116,9 +116,7 @@ final class Gateway: Sendable {
         }
         guard context.lookup.policy.coalesces else { return try await self.direct(run) }
         let flightKey = Flights.Key(cacheKey: key, stream: run.request.chat.stream)
-        switch self.flights.enter(flightKey, deadline: run.planner.deadline) {
-        case .alone:
-            return try await self.direct(run)
+        switch self.flights.enter(flightKey) {
         case .join(let flight):
             return try await self.join(flight, waiter: flight.join(events: run.events), run: run)
         case .lead(let flight):
