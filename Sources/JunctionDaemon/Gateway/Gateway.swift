@@ -146,7 +146,7 @@ final class Gateway: Sendable {
     private func join(_ flight: Flight, waiter: Int, run: RequestRun) async throws -> GenerateResult {
         let leader: GenerateResult
         do {
-            leader = try await flight.wait(waiter)
+            leader = try await self.waitForLeader(flight, waiter: waiter, until: run.planner.deadline)
         } catch let failure as GenerateFailure {
             switch failure.kind {
             case .noProviderAvailable, .upstream, .rateLimited, .timeout, .structuredOutputInvalid:
@@ -179,6 +179,25 @@ final class Gateway: Sendable {
         )
         self.report(run, answer: result)
         return result
+    }
+
+    /// The leader's answer, or a timeout at this joiner's own deadline (its `timeout_ms` may be shorter than the
+    /// leader's): the joiner then leaves the flight, which goes on for the others.
+    private func waitForLeader(
+        _ flight: Flight, waiter: Int, until deadline: ContinuousClock.Instant
+    ) async throws -> GenerateResult {
+        try await withThrowingTaskGroup(of: GenerateResult?.self) { group in
+            group.addTask { try await flight.wait(waiter) }
+            group.addTask {
+                try await self.clock.sleep(until: deadline)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let answer = first else {
+                throw GenerateFailure(kind: .timeout)
+            }
+            return answer
+        }
     }
 
     /// A stored answer as this request's result; a streamed request first receives the stored deltas.

@@ -189,7 +189,8 @@ extension EndToEnd {
         @Test(arguments: [false, true]) func fiftyIdenticalRequestsInFlightReachTheProviderOnce(stream: Bool) throws {
             let sim = try SimProcess()
             let daemon = try sim.daemon()
-            try sim.setFault(model: "cache-co", fault: "pace-60")  // ~0.7 s per answer: every request overlaps
+            // The answer starts after 1.5 s, streamed or not: the requests overlap even on a loaded machine.
+            try sim.setFault(model: "cache-co", fault: "slowfirst-1500")
             let results = NIOLockedValueBox<[(JSONValue, String)]>([])
             let socket = daemon.socket
             let group = DispatchGroup()
@@ -260,6 +261,35 @@ extension EndToEnd {
             #expect(reply["error"]?["code"] == -32005)
             #expect(answer?["finish_reason"] == "stop")
             #expect(try self.calls(sim, model: "cache-l") == 1)
+        }
+
+        /// A joiner with a shorter timeout than the leader's times out at its own deadline (-32007) and leaves; the
+        /// call goes on and answers the leader.
+        @Test func aJoinerTimesOutAtItsOwnDeadline() throws {
+            let sim = try SimProcess()
+            let daemon = try sim.daemon()
+            try sim.setFault(model: "cache-t", fault: "pace-250")
+            let params: JSONObject = ["prompt": "hi", "model": "local:cache-t", "temperature": 0, "stream": true]
+            let leader = try daemon.client()
+            let request: JSONValue = ["jsonrpc": "2.0", "id": 1, "method": "generate", "params": .object(params)]
+            try leader.send(line: Array(request.compactText.utf8))
+            var first = try leader.receive()
+            while first["method"] != "generate.delta" { first = try leader.receive() }
+            var short = params
+            short["timeout_ms"] = 300
+            let started = ContinuousClock.now
+            let joiner = try daemon.client()
+            let line: JSONValue = ["jsonrpc": "2.0", "id": 2, "method": "generate", "params": .object(short)]
+            try joiner.send(line: Array(line.compactText.utf8))
+            var reply = try joiner.receive()
+            while reply["id"] != 2 { reply = try joiner.receive() }
+            let waited = ContinuousClock.now - started
+            #expect(reply["error"]?["code"] == -32007)
+            #expect(waited < .milliseconds(1500))  // the leader's answer takes seconds (its tokens 250 ms apart)
+            var answer = try leader.receive()
+            while answer["id"] != 1 { answer = try leader.receive() }
+            #expect(answer["result"]?["finish_reason"] == "stop")
+            #expect(try self.calls(sim, model: "cache-t") == 1)
         }
 
         private static func inflight(_ daemon: DaemonProcess) throws -> Int {
