@@ -98,17 +98,19 @@ final class ResponseCache: OutcomeSubscriber {
         )
     }
 
-    /// A fresh entry for `key`, counted as a hit or a miss.
-    func lookup(_ key: CacheKey, policy: Policy) -> ResponseCacheStore.Entry? {
+    /// A fresh entry for `key`, counted as a hit or a miss. `again`: the request already missed once, so a hit
+    /// turns its miss into a hit and a miss counts nothing.
+    func lookup(_ key: CacheKey, policy: Policy, again: Bool = false) -> ResponseCacheStore.Entry? {
         let now = self.clock.now
         return self.withState(policy.config) { state in
             switch state.store.lookup(key, at: now, maxAge: policy.maxAge) {
             case .fresh(let entry):
                 state.hits += 1
+                if again { state.misses -= 1 }
                 Self.countSaving(entry.answer, in: &state)
                 return entry
             case .expired, .miss:
-                state.misses += 1
+                if !again { state.misses += 1 }
                 return nil
             }
         }

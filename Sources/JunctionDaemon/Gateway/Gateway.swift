@@ -120,6 +120,23 @@ final class Gateway: Sendable {
         case .join(let flight):
             return try await self.join(flight, waiter: flight.join(events: run.events), run: run)
         case .lead(let flight):
+            // The previous flight may have stored its answer and ended between the lookup above and `enter`: look
+            // again, now that identical requests wait on this flight instead of starting a call of their own.
+            if context.lookup.policy.mode.reads,
+                let entry = self.cache!.lookup(key, policy: context.lookup.policy, again: true)
+            {
+                let result = self.served(entry.answer, kind: .hit, saved: entry.answer.costMicroUSD, run: run)
+                self.flights.remove(flightKey, flight)
+                // Streamed joiners (a flight is all streamed or all not) receive the stored deltas as a hit would.
+                if run.request.chat.stream {
+                    for (sequence, delta) in entry.answer.deltas.enumerated() {
+                        flight.emit(.delta(attempt: 1, seq: sequence, text: delta))
+                    }
+                }
+                flight.finish(.success(result))
+                self.report(run, answer: result)
+                return result
+            }
             let waiter = flight.join(events: run.events)
             // The leader's events reach every waiter (itself included) through the flight.
             run.events = { event in flight.emit(event) }
