@@ -155,6 +155,13 @@ public enum Daemon {
         }
         let unknownPrices = UnknownPrices(logger: logger)
         let cache = ResponseCache(configuration: { runtime.config.cache })
+        let stats = StatsCollector(
+            wallClock: { WallClock.nowMilliseconds() }, dayStart: { budgets.calendar.day(containing: $0).start }
+        )
+        if let store = ledger.store {
+            let now = WallClock.nowMilliseconds()
+            await stats.seed(from: store, now: now, dayStartMs: budgets.calendar.day(containing: now).start)
+        }
         // One outcome report, every consumer a subscriber: budgets settle first (so that the result shows what is
         // left), then the ledger, the request log and the unknown-price warnings.
         let reporter = OutcomeReporter(
@@ -162,11 +169,16 @@ public enum Daemon {
             subscribers: [
                 budgets, LedgerRecorder(writer: ledger),
                 RequestLog(logger: logger, logsPrompts: { runtime.config.log.prompts }), unknownPrices, cache,
+                stats,
             ]
         )
         let gateway = Gateway(
             configuration: { runtime.active }, executor: transport, resilience: resilience, reporter: reporter,
             budgets: budgets, cache: cache, logger: logger
+        )
+        let snapshot = StatsSnapshot(
+            collector: stats, runtime: runtime, resilience: resilience, budgets: budgets, cache: cache, ledger: ledger,
+            flightsInProgress: { gateway.flightsInProgress }
         )
         let reloaderBox = NIOLockedValueBox<ConfigReloader?>(nil)
         let dispatcher = RPCDispatcher(
@@ -181,6 +193,7 @@ public enum Daemon {
                 budgets: budgets,
                 unknownPrices: unknownPrices,
                 cache: cache,
+                stats: snapshot,
                 utcOffsetSeconds: { at in budgets.calendar.utcOffsetSeconds(at: at) }
             ),
             adminPolicy: runtime.adminPolicy,

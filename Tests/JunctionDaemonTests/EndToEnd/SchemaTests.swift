@@ -32,6 +32,13 @@ extension EndToEnd {
             let transport = Transport()
             let events = EventBus()
             let resilience = Resilience(events: events, logger: Logger(label: "test"))
+            let budgets = Budgets(config: AccountingConfig(), events: events, logger: Logger(label: "test"))
+            let cache = ResponseCache(configuration: { CacheConfig() })
+            let ledger = LedgerWriter(store: nil, path: nil, settings: .init(), logger: Logger(label: "test"))
+            let stats = StatsSnapshot(
+                collector: StatsCollector(wallClock: { 0 }, dayStart: { _ in 0 }), runtime: runtime,
+                resilience: resilience, budgets: budgets, cache: cache, ledger: ledger, flightsInProgress: { 0 }
+            )
             let catalog = MethodCatalog.all(
                 runtime: runtime, reloader: { nil },
                 gateway: Gateway(
@@ -39,10 +46,9 @@ extension EndToEnd {
                     reporter: OutcomeReporter(resilience: resilience, subscribers: []), logger: Logger(label: "test")
                 ),
                 transport: transport, resilience: resilience, events: events,
-                ledger: LedgerWriter(store: nil, path: nil, settings: .init(), logger: Logger(label: "test")),
-                budgets: Budgets(config: AccountingConfig(), events: events, logger: Logger(label: "test")),
+                ledger: ledger, budgets: budgets,
                 unknownPrices: UnknownPrices(logger: Logger(label: "test")),
-                cache: ResponseCache(configuration: { CacheConfig() }),
+                cache: cache, stats: stats,
                 utcOffsetSeconds: { _ in 0 }
             )
             let registered = Set(catalog.map(\.name))
