@@ -155,13 +155,28 @@ public enum Daemon {
         }
         let unknownPrices = UnknownPrices(logger: logger)
         let cache = ResponseCache(configuration: { runtime.config.cache })
+        let metrics = MetricsRecorder(configuration: { runtime.active })
+        let exporter = MetricsExporter(
+            recorder: metrics,
+            sources: MetricsExporter.Sources(
+                resilience: { resilience.metricsState(registry: runtime.active.registry) },
+                budgets: { budgets.statusOfAll() },
+                cache: { cache.stats },
+                live: {
+                    LiveCounters(
+                        connections: runtime.connectionCount, inflight: runtime.inflightCount, eventSubscribers: 0
+                    )
+                },
+                ledgerDroppedRows: { ledger.status.droppedRows }
+            )
+        )
         // One outcome report, every consumer a subscriber: budgets settle first (so that the result shows what is
-        // left), then the ledger, the request log and the unknown-price warnings.
+        // left), then the ledger, the request log, the unknown-price warnings, the cache and the metrics.
         let reporter = OutcomeReporter(
             resilience: resilience,
             subscribers: [
                 budgets, LedgerRecorder(writer: ledger),
-                RequestLog(logger: logger, logsPrompts: { runtime.config.log.prompts }), unknownPrices, cache,
+                RequestLog(logger: logger, logsPrompts: { runtime.config.log.prompts }), unknownPrices, cache, metrics,
             ]
         )
         let gateway = Gateway(
@@ -182,7 +197,7 @@ public enum Daemon {
                 unknownPrices: unknownPrices,
                 cache: cache,
                 utcOffsetSeconds: { at in budgets.calendar.utcOffsetSeconds(at: at) }
-            ),
+            ) + MetricsMethods.all(exporter: exporter, clientLabels: { runtime.config.metrics.clientLabels }),
             adminPolicy: runtime.adminPolicy,
             logger: logger
         )
