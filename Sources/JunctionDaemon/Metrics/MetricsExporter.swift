@@ -93,14 +93,21 @@ final class MetricsExporter: Sendable {
     static func budgetRatios(_ budgets: [BudgetStatus]) -> [[String]: Double] {
         var ratios: [[String]: Double] = [:]
         for budget in budgets {
-            let periods: [(String, [BudgetLimitStatus?])] = [
+            let periods = [
                 ("day", [budget.dailyUSD, budget.dailyTokens, budget.dailyRequests]), ("month", [budget.monthlyUSD]),
                 ("minute", [budget.rpm]),
             ]
-            for (period, limits) in periods {
-                let used = limits.compactMap { $0 }.filter { $0.limit > 0 }.map { Double($0.used) / Double($0.limit) }
-                if let most = used.max() { ratios[[budget.budget, period]] = most }
-            }
+            ratios.merge(Self.budgetRatios(budget: budget.budget, periods: periods)) { $1 }
+        }
+        return ratios
+    }
+
+    /// One budget's series: per period, the largest `used / limit` of its limits.
+    static func budgetRatios(budget: String, periods: [(String, [BudgetLimitStatus?])]) -> [[String]: Double] {
+        var ratios: [[String]: Double] = [:]
+        for (period, limits) in periods {
+            let used = limits.compactMap { $0 }.filter { $0.limit > 0 }.map { Double($0.used) / Double($0.limit) }
+            if let most = used.max() { ratios[[budget, period]] = most }
         }
         return ratios
     }
