@@ -4,9 +4,10 @@ import Testing
 @Suite struct BoundedLabelValuesTests {
     @Test func configuredValuesPassAndOthersAreAdmittedUpToTheCap() {
         var values = BoundedLabelValues(configured: ["a"], cap: 2)
-        #expect(["a", "x", "a", "y", "z", "x", "other"].map { values.value(for: $0) } == [
-            "a", "x", "a", "y", "other", "x", "other",
-        ])
+        #expect(
+            ["a", "x", "a", "y", "z", "x", "other"].map { values.value(for: $0) } == [
+                "a", "x", "a", "y", "other", "x", "other",
+            ])
         #expect(values.value(for: "") == "other")
         #expect(values.value(for: String(repeating: "q", count: BoundedLabelValues.maxLength + 1)) == "other")
         #expect(values.observed == ["x", "y"])

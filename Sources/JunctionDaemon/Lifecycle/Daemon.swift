@@ -196,8 +196,9 @@ public enum Daemon {
                 budgets: budgets,
                 unknownPrices: unknownPrices,
                 cache: cache,
+                metrics: exporter,
                 utcOffsetSeconds: { at in budgets.calendar.utcOffsetSeconds(at: at) }
-            ) + MetricsMethods.all(exporter: exporter, clientLabels: { runtime.config.metrics.clientLabels }),
+            ),
             adminPolicy: runtime.adminPolicy,
             logger: logger
         )

@@ -15,6 +15,7 @@ enum MethodCatalog {
         budgets: Budgets,
         unknownPrices: UnknownPrices,
         cache: ResponseCache,
+        metrics: MetricsExporter,
         utcOffsetSeconds: @escaping @Sendable (Int64) -> Int
     ) -> [RPCMethod] {
         CoreMethods.all(
@@ -31,6 +32,7 @@ enum MethodCatalog {
             )
             + UsageMethods.all(ledger: ledger, utcOffsetSeconds: utcOffsetSeconds)
             + CacheMethods.all(cache: cache, flights: { gateway.flightsInProgress })
+            + MetricsMethods.all(exporter: metrics, clientLabels: { runtime.config.metrics.clientLabels })
     }
 }
 

@@ -38,7 +38,7 @@ final class MetricsExporter: Sendable {
     var isEnabled: Bool { self.recorder.isEnabled }
 
     /// The exposition text now. With `[metrics] enabled = false`, a comment saying so and no series (the `metrics`
-    /// RPC refuses instead; see `MetricsMethods`).
+    /// RPC returns it with `enabled: false`; an HTTP front end may answer 404 instead, by `isEnabled`).
     func exposition() -> String {
         guard self.isEnabled else { return "# junctiond: metrics are disabled ([metrics] enabled = false)\n" }
         let resilience = self.sources.resilience()
@@ -54,9 +54,8 @@ final class MetricsExporter: Sendable {
             var breakers: [[String]: Double] = [:]
             for (breaker, model) in zip(resilience.breakers, models) {
                 // Targets folded into `other` show the worst breaker among them.
-                breakers[[breaker.provider, model], default: 0] = max(
-                    breakers[[breaker.provider, model]] ?? 0, Double(breaker.state)
-                )
+                let key = [breaker.provider, model]
+                breakers[key] = max(breakers[key] ?? 0, Double(breaker.state))
             }
             mirrors.breakers.update(breakers, registry: registry)
             var statuses: [[String]: Double] = [:]

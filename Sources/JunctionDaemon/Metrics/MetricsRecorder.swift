@@ -61,7 +61,8 @@ final class MetricsRecorder: OutcomeSubscriber {
             if let counter = state.attempts[key] { return counter }
             let counter = self.registry.counter(
                 MetricsCatalog.attempts,
-                labels: [("provider", key.provider), ("model", key.model), ("outcome", key.outcome)])
+                labels: [("provider", key.provider), ("model", key.model), ("outcome", key.outcome)]
+            )
             state.attempts[key] = counter
             return counter
         }
@@ -106,7 +107,8 @@ final class MetricsRecorder: OutcomeSubscriber {
             let key = TargetKey(provider: provider, model: state.models.value(for: model))
             if let histogram = state.feedback[key] { return histogram }
             let histogram = self.registry.valueHistogram(
-                MetricsCatalog.feedback, labels: key.labels, buckets: MetricsCatalog.feedbackBuckets)
+                MetricsCatalog.feedback, labels: key.labels, buckets: MetricsCatalog.feedbackBuckets
+            )
             state.feedback[key] = histogram
             return histogram
         }
@@ -146,14 +148,23 @@ final class MetricsRecorder: OutcomeSubscriber {
         var handles = RequestHandles(requests: requests)
         guard target != nil else { return handles }
         let targetKey = TargetKey(provider: provider, model: model)
-        var series = state.targets[targetKey] ?? TargetSeries()
-        if timed { handles.duration = series.duration(stream: outcome.stream, key: targetKey, registry: self.registry) }
-        if ttft { handles.ttft = series.ttft(key: targetKey, registry: self.registry) }
-        if outcome.attempts.contains(where: { $0.charge != nil }) {
-            handles.usage = series.usage(key: targetKey, registry: self.registry)
-        }
-        state.targets[targetKey] = series
+        // In place: one hash of the key, whether the series exist or are registered now.
+        Self.fill(
+            &handles, from: &state.targets[targetKey, default: TargetSeries()], key: targetKey, outcome: outcome,
+            timed: timed, ttft: ttft, registry: self.registry
+        )
         return handles
+    }
+
+    private static func fill(
+        _ handles: inout RequestHandles, from series: inout TargetSeries, key: TargetKey, outcome: RequestOutcome,
+        timed: Bool, ttft: Bool, registry: PrometheusCollectorRegistry
+    ) {
+        if timed { handles.duration = series.duration(stream: outcome.stream, key: key, registry: registry) }
+        if ttft { handles.ttft = series.ttft(key: key, registry: registry) }
+        if outcome.attempts.contains(where: { $0.charge != nil }) {
+            handles.usage = series.usage(key: key, registry: registry)
+        }
     }
 
     /// The usage counters of a target other than the request's (an earlier attempt's, billed before failing).
@@ -161,10 +172,7 @@ final class MetricsRecorder: OutcomeSubscriber {
         self.state.withLockedValue { state in
             state.refresh(active)
             let key = TargetKey(provider: target.provider, model: state.models.value(for: target.model))
-            var series = state.targets[key] ?? TargetSeries()
-            let usage = series.usage(key: key, registry: self.registry)
-            state.targets[key] = series
-            return usage
+            return state.targets[key, default: TargetSeries()].usage(key: key, registry: self.registry)
         }
     }
 
@@ -175,11 +183,10 @@ final class MetricsRecorder: OutcomeSubscriber {
             var counters: [Counter] = []
             for (previous, next) in zip(attempts, attempts.dropFirst()) {
                 if previous.target == next.target {
-                    let key = TargetKey(
-                        provider: next.target.provider, model: state.models.value(for: next.target.model))
-                    var series = state.targets[key] ?? TargetSeries()
-                    counters.append(series.retries(key: key, registry: self.registry))
-                    state.targets[key] = series
+                    let model = state.models.value(for: next.target.model)
+                    let key = TargetKey(provider: next.target.provider, model: model)
+                    counters.append(
+                        state.targets[key, default: TargetSeries()].retries(key: key, registry: self.registry))
                     continue
                 }
                 let key = FailoverKey(
@@ -192,7 +199,8 @@ final class MetricsRecorder: OutcomeSubscriber {
                     continue
                 }
                 let counter = self.registry.counter(
-                    MetricsCatalog.failovers, labels: [("from", key.from), ("to", key.to), ("reason", key.reason)])
+                    MetricsCatalog.failovers, labels: [("from", key.from), ("to", key.to), ("reason", key.reason)]
+                )
                 state.failovers[key] = counter
                 counters.append(counter)
             }

@@ -41,7 +41,8 @@ extension Resilience {
                 var statuses: [HealthTracker.Status] = []
                 var learnedRequests: Double?
                 var learnedTokens: Double?
-                for key in storage.targets.keys where key.provider == name {
+                // The keys first: writing a target back while iterating the dictionary would copy it.
+                for key in storage.targets.keys.filter({ $0.provider == name }) {
                     var target = storage.targets[key]!
                     let (status, _) = Self.targetStatus(
                         &target, provider: providerState, enabled: provider.config.enabled, at: now, policy: policy

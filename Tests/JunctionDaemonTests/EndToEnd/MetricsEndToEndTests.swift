@@ -47,12 +47,18 @@ extension EndToEnd {
             #expect(metrics.sum("junction_requests_total", ["outcome": "success"]) == 3)
             #expect(metrics.sum("junction_requests_total", ["route": "fo", "provider": "local", "model": "m-ok"]) == 1)
             #expect(metrics.sum("junction_requests_total", ["model": "m-fail", "outcome": "upstream_error"]) == 1)
-            #expect(metrics.sum("junction_failovers_total", ["from": "local:m-fail", "to": "local:m-ok", "reason": "http_503"]) == 1)
+            #expect(
+                metrics.sum(
+                    "junction_failovers_total", ["from": "local:m-fail", "to": "local:m-ok", "reason": "http_503"]) == 1
+            )
             // What reached the simulator is the truth: two requests tried m-fail, each retrying it once or more.
             let failCalls = try sim.requests().filter { $0["model"] == "m-fail" && $0["format"] != "models" }.count
             #expect(failCalls >= 3)
-            #expect(metrics.sum("junction_attempts_total", ["model": "m-fail", "outcome": "http_503"]) == Double(failCalls))
-            #expect(metrics.sum("junction_retries_total", ["provider": "local", "model": "m-fail"]) == Double(failCalls - 2))
+            #expect(
+                metrics.sum("junction_attempts_total", ["model": "m-fail", "outcome": "http_503"]) == Double(failCalls))
+            #expect(
+                metrics.sum("junction_retries_total", ["provider": "local", "model": "m-fail"]) == Double(failCalls - 2)
+            )
             #expect(metrics.sum("junction_attempts_total", ["model": "m-ok", "outcome": "success"]) == 3)
             #expect(metrics.sum("junction_cache_requests_total", ["result": "hit"]) == 2)
             #expect(metrics.sum("junction_time_to_first_token_seconds_count", ["model": "m-ok"]) == 1)
@@ -72,7 +78,8 @@ extension EndToEnd {
 
             if let promtool = Promtool.path {
                 let check = try Promtool.checkMetrics(text, promtool: promtool)
-                #expect(check.status == 0 && check.stdout.isEmpty && check.stderr.isEmpty, "\(check.stdout)\(check.stderr)")
+                #expect(
+                    check.status == 0 && check.stdout.isEmpty && check.stderr.isEmpty, "\(check.stdout)\(check.stderr)")
             } else {
                 print("skipped promtool check: promtool not found (Debian package prometheus; make deps installs it)")
             }
@@ -109,7 +116,8 @@ extension EndToEnd {
                 environment: ["PATH": "/usr/bin:/bin"]
             )
             #expect(result.status == 1)
-            #expect(result.stderr.contains("metrics.max_models: must be between 0 and 10000, got -1"), "\(result.stderr)")
+            #expect(
+                result.stderr.contains("metrics.max_models: must be between 0 and 10000, got -1"), "\(result.stderr)")
             #expect(result.stderr.contains("metrics.client_label: unknown key"), "\(result.stderr)")
         }
     }

@@ -32,6 +32,16 @@ extension EndToEnd {
             let transport = Transport()
             let events = EventBus()
             let resilience = Resilience(events: events, logger: Logger(label: "test"))
+            let budgets = Budgets(config: AccountingConfig(), events: events, logger: Logger(label: "test"))
+            let cache = ResponseCache(configuration: { CacheConfig() })
+            let metrics = MetricsExporter(
+                recorder: MetricsRecorder(configuration: { runtime.active }),
+                sources: MetricsExporter.Sources(
+                    resilience: { resilience.metricsState(registry: runtime.active.registry) },
+                    budgets: { budgets.statusOfAll() }, cache: { cache.stats },
+                    live: { LiveCounters(connections: 0, inflight: 0, eventSubscribers: 0) }, ledgerDroppedRows: { 0 }
+                )
+            )
             let catalog = MethodCatalog.all(
                 runtime: runtime, reloader: { nil },
                 gateway: Gateway(
@@ -40,9 +50,9 @@ extension EndToEnd {
                 ),
                 transport: transport, resilience: resilience, events: events,
                 ledger: LedgerWriter(store: nil, path: nil, settings: .init(), logger: Logger(label: "test")),
-                budgets: Budgets(config: AccountingConfig(), events: events, logger: Logger(label: "test")),
+                budgets: budgets,
                 unknownPrices: UnknownPrices(logger: Logger(label: "test")),
-                cache: ResponseCache(configuration: { CacheConfig() }),
+                cache: cache, metrics: metrics,
                 utcOffsetSeconds: { _ in 0 }
             )
             let registered = Set(catalog.map(\.name))

@@ -86,9 +86,10 @@ import Testing
         }
         // The check itself can fail: a misspelt name is caught.
         #expect(Self.metricNames(in: "rate(junction_request_total[5m])") == ["junction_request_total"])
-        #expect(Self.metricNames(in: "histogram_quantile(0.5, junction_request_duration_seconds_bucket)") == [
-            "junction_request_duration_seconds"
-        ])
+        #expect(
+            Self.metricNames(in: "histogram_quantile(0.5, junction_request_duration_seconds_bucket)") == [
+                "junction_request_duration_seconds"
+            ])
     }
 
     @Test func theDashboardIsGrafanaJSONWithUniquePanelIDs() throws {
@@ -108,7 +109,8 @@ import Testing
             print("skipped: promtool not found (Debian package prometheus; make deps installs it)")
             return
         }
-        let result = try runCommand(promtool, ["check", "rules", Self.alertsPath], environment: ["PATH": "/usr/bin:/bin"])
+        let result = try runCommand(
+            promtool, ["check", "rules", Self.alertsPath], environment: ["PATH": "/usr/bin:/bin"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("SUCCESS: 4 rules found"), "\(result.stdout)")
     }

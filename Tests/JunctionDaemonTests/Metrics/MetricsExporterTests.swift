@@ -50,13 +50,15 @@ import Testing
         #expect(metrics.sum("junction_breaker_state", ["provider": "a", "model": "m1"]) == 2)
         #expect(metrics.sum("junction_breaker_state", ["provider": "b", "model": "m2"]) == 1)
         #expect(metrics.matching("junction_provider_status", ["provider": "a"]).count == 6)
-        #expect(metrics.matching("junction_provider_status", ["provider": "a"]).filter { $0.value == 1 }.map {
-            $0.labels["status"]
-        } == ["unhealthy"])
+        #expect(
+            metrics.matching("junction_provider_status", ["provider": "a"]).filter { $0.value == 1 }.map {
+                $0.labels["status"]
+            } == ["unhealthy"])
         #expect(metrics.sum("junction_provider_status", ["provider": "b", "status": "rate_limited"]) == 1)
-        #expect(metrics.values(of: "status", in: "junction_provider_status") == [
-            "healthy", "degraded", "unhealthy", "rate_limited", "disabled", "no_data",
-        ])
+        #expect(
+            metrics.values(of: "status", in: "junction_provider_status") == [
+                "healthy", "degraded", "unhealthy", "rate_limited", "disabled", "no_data",
+            ])
         #expect(metrics.sum("junction_rate_window_used_ratio", ["provider": "a", "window": "rpm"]) == 0.5)
         #expect(metrics.sum("junction_inflight_requests") == 2)
         #expect(metrics.sum("junction_connections") == 3)
@@ -138,13 +140,17 @@ import Testing
             stat: stat, statm: "2048 512 100 1 0 50 0\n", bootTime: 1_700_000_000, ticksPerSecond: 100,
             pageSize: 4096, openFDs: 7, maxFDs: 1024
         )
-        #expect(sample == ProcessSample(
-            residentBytes: 512 * 4096, virtualBytes: 2048 * 4096, cpuSeconds: 3, openFDs: 7, maxFDs: 1024,
-            startTimeSeconds: 1_700_000_010
-        ))
+        #expect(
+            sample
+                == ProcessSample(
+                    residentBytes: 512 * 4096, virtualBytes: 2048 * 4096, cpuSeconds: 3, openFDs: 7, maxFDs: 1024,
+                    startTimeSeconds: 1_700_000_010
+                ))
         #expect(ProcessSample.bootTime("cpu 1 2 3\nbtime 1700000000\nprocesses 5\n") == 1_700_000_000)
-        #expect(ProcessSample.parse(stat: "garbage", statm: "", bootTime: 0, ticksPerSecond: 100, pageSize: 1,
-                                    openFDs: 0, maxFDs: 0) == nil)
+        #expect(
+            ProcessSample.parse(
+                stat: "garbage", statm: "", bootTime: 0, ticksPerSecond: 100, pageSize: 1,
+                openFDs: 0, maxFDs: 0) == nil)
     }
 
     @Test func disabledMetricsExposeOnlyAComment() throws {
@@ -164,8 +170,9 @@ import Testing
             MetricsFixture.attempt("b:m2", usage: Usage(promptTokens: 3, completionTokens: 4), costMicroUSD: 10),
         ]
         fixture.report(
-            fixture.request(route: "main", stream: true, attempts: attempts,
-                            result: fixture.answered("b:m2", attempts: attempts, ttft: .milliseconds(30)))
+            fixture.request(
+                route: "main", stream: true, attempts: attempts,
+                result: fixture.answered("b:m2", attempts: attempts, ttft: .milliseconds(30)))
         )
         fixture.recorder.recordFeedback(provider: "b", model: "m2", score: 0.8)
         fake.resilience.withLockedValue {
@@ -178,7 +185,8 @@ import Testing
         #expect(check.stdout.isEmpty && check.stderr.isEmpty, "lint: \(check.stdout)\(check.stderr)")
         // Every metric in the catalog that this traffic touches is in the text, with HELP and the catalog's type.
         let metrics = Exposition(text)
-        for metric in MetricsCatalog.all where metric.name != MetricsCatalog.budgetUsed.name
+        for metric in MetricsCatalog.all
+        where metric.name != MetricsCatalog.budgetUsed.name
             && metric.name != MetricsCatalog.rateWindowUsed.name && metric.name != MetricsCatalog.retries.name
         {
             #expect(metrics.types[metric.name] == metric.kind.rawValue, "\(metric.name)")

@@ -9,16 +9,18 @@ import Testing
 
     @Test func anAnsweredRequestCountsItsRequestAttemptTokensCostAndDuration() throws {
         let fixture = try Fixture()
-        let usage = Usage(promptTokens: 10, completionTokens: 20, cachedTokens: 4, cacheWriteTokens: 3, reasoningTokens: 5)
+        let usage = Usage(
+            promptTokens: 10, completionTokens: 20, cachedTokens: 4, cacheWriteTokens: 3, reasoningTokens: 5)
         let attempts = [Fixture.attempt("a:m1", usage: usage, costMicroUSD: 1_500)]
         fixture.report(
             fixture.request(route: "main", attempts: attempts, result: fixture.answered("a:m1", attempts: attempts))
         )
         let metrics = fixture.exposition
         let labels = ["provider": "a", "model": "m1"]
-        #expect(metrics.matching("junction_requests_total").map(\.labels) == [
-            ["route": "main", "provider": "a", "model": "m1", "outcome": "success"]
-        ])
+        #expect(
+            metrics.matching("junction_requests_total").map(\.labels) == [
+                ["route": "main", "provider": "a", "model": "m1", "outcome": "success"]
+            ])
         #expect(metrics.sum("junction_requests_total") == 1)
         #expect(metrics.sum("junction_attempts_total", labels.merging(["outcome": "success"]) { $1 }) == 1)
         for (kind, count) in ["prompt": 10.0, "completion": 20, "cached": 4, "cache_write": 3, "reasoning": 5] {
@@ -48,9 +50,10 @@ import Testing
         )
         let metrics = fixture.exposition
         #expect(metrics.sum("junction_retries_total", ["provider": "a", "model": "m1"]) == 1)
-        #expect(metrics.matching("junction_failovers_total").map(\.labels) == [
-            ["from": "a:m1", "to": "b:m2", "reason": "stream_cut"]
-        ])
+        #expect(
+            metrics.matching("junction_failovers_total").map(\.labels) == [
+                ["from": "a:m1", "to": "b:m2", "reason": "stream_cut"]
+            ])
         #expect(metrics.sum("junction_failovers_total") == 1)
         #expect(metrics.sum("junction_attempts_total", ["model": "m1", "outcome": "http_503"]) == 1)
         #expect(metrics.sum("junction_attempts_total", ["model": "m1", "outcome": "stream_cut"]) == 1)
@@ -62,9 +65,11 @@ import Testing
 
     @Test func outcomesAndRoutesTakeTheirDocumentedValues() throws {
         let fixture = try Fixture()
-        fixture.report(fixture.request(model: "main", attempts: [], result: fixture.answered("a:m1", attempts: [], served: .hit)))
         fixture.report(
-            fixture.request(model: "a:m1", attempts: [], result: fixture.answered("a:m1", attempts: [], served: .coalesced))
+            fixture.request(model: "main", attempts: [], result: fixture.answered("a:m1", attempts: [], served: .hit)))
+        fixture.report(
+            fixture.request(
+                model: "a:m1", attempts: [], result: fixture.answered("a:m1", attempts: [], served: .coalesced))
         )
         let failed = [Fixture.attempt("a:m1", reason: "http_500")]
         fixture.report(
@@ -72,17 +77,23 @@ import Testing
         )
         let refusal = GenerateFailure(kind: .noProviderAvailable)
         fixture.report(fixture.request(route: "nope", attempts: [], result: .failed(refusal)))
-        fixture.report(fixture.request(route: "main", attempts: failed, result: .failed(GenerateFailure(kind: .timeout))))
+        fixture.report(
+            fixture.request(route: "main", attempts: failed, result: .failed(GenerateFailure(kind: .timeout))))
         fixture.report(fixture.request(attempts: [], result: .cancelled))
         let metrics = fixture.exposition
-        let seen = Set(metrics.matching("junction_requests_total").map { sample in
-            [sample.labels["route"]!, sample.labels["provider"]!, sample.labels["model"]!, sample.labels["outcome"]!]
-        })
-        #expect(seen == [
-            ["main", "a", "m1", "cached"], ["direct", "a", "m1", "cached"], ["default", "a", "m1", "stale"],
-            ["other", "none", "none", "no_provider_available"], ["main", "a", "m1", "timeout"],
-            ["default", "none", "none", "cancelled"],
-        ])
+        let seen = Set(
+            metrics.matching("junction_requests_total").map { sample in
+                [
+                    sample.labels["route"]!, sample.labels["provider"]!, sample.labels["model"]!,
+                    sample.labels["outcome"]!,
+                ]
+            })
+        #expect(
+            seen == [
+                ["main", "a", "m1", "cached"], ["direct", "a", "m1", "cached"], ["default", "a", "m1", "stale"],
+                ["other", "none", "none", "no_provider_available"], ["main", "a", "m1", "timeout"],
+                ["default", "none", "none", "cancelled"],
+            ])
         // Cache answers never reached a provider: no latency of theirs. The stale one and the timeout did.
         #expect(metrics.sum("junction_request_duration_seconds_count") == 2)
     }
@@ -92,7 +103,8 @@ import Testing
         for model in ["m1", "m2", "x1", "x2", "x3", "x4", String(repeating: "y", count: 200)] {
             let attempts = [Fixture.attempt("a:\(model)")]
             fixture.report(
-                fixture.request(model: "a:\(model)", attempts: attempts, result: fixture.answered("a:\(model)", attempts: attempts))
+                fixture.request(
+                    model: "a:\(model)", attempts: attempts, result: fixture.answered("a:\(model)", attempts: attempts))
             )
         }
         let metrics = fixture.exposition
@@ -103,7 +115,8 @@ import Testing
         // A reload that names a model lets it through from then on.
         try fixture.reload("[metrics]\nmax_models = 2\n[routes.more]\ntargets = [\"a:x4\"]\n")
         let attempts = [Fixture.attempt("a:x4")]
-        fixture.report(fixture.request(route: "more", attempts: attempts, result: fixture.answered("a:x4", attempts: attempts)))
+        fixture.report(
+            fixture.request(route: "more", attempts: attempts, result: fixture.answered("a:x4", attempts: attempts)))
         #expect(fixture.exposition.sum("junction_requests_total", ["route": "more", "model": "x4"]) == 1)
     }
 
@@ -151,7 +164,9 @@ import Testing
 
     @Test func feedbackScoresFormAHistogramClampedToZeroOne() throws {
         let fixture = try Fixture()
-        for score in [0.0, 0.45, 1.0, 7, -1, .nan] { fixture.recorder.recordFeedback(provider: "a", model: "m1", score: score) }
+        for score in [0.0, 0.45, 1.0, 7, -1, .nan] {
+            fixture.recorder.recordFeedback(provider: "a", model: "m1", score: score)
+        }
         let metrics = fixture.exposition
         let labels = ["provider": "a", "model": "m1"]
         #expect(metrics.sum("junction_feedback_score_count", labels) == 5)  // NaN is dropped

@@ -102,7 +102,8 @@ final class MetricsFixture: Sendable {
                     .failed(
                         AttemptOutcome.Failure(
                             error: record.error!,
-                            disposition: FailureDisposition(retrySameTarget: true, failover: .next, breaker: .countTarget),
+                            disposition: FailureDisposition(
+                                retrySameTarget: true, failover: .next, breaker: .countTarget),
                             reason: reason, outputSent: false, sentCharacters: 0
                         )
                     )

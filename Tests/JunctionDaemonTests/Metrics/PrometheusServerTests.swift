@@ -16,7 +16,8 @@ import Testing
             junction_requests_total{route="default",provider="a",model="m1",outcome="timeout"} 2
 
             """
-        let response = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: "
+        let response =
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: "
             + "\(body.utf8.count)\r\n\r\n" + body
         let target = try OneWriteHTTPServer(response: Array(response.utf8))
         defer { target.stop() }

@@ -72,7 +72,9 @@ final class PrometheusServer: @unchecked Sendable {
     @discardableResult
     func waitFor(_ query: String, toEqual expected: Double, timeout: Duration = .seconds(30)) throws -> Double? {
         var seen: Double?
-        try poll(until: "\(query) == \(expected) in Prometheus (last: \(seen.map { "\($0)" } ?? "none"))", timeout: timeout) {
+        try poll(
+            until: "\(query) == \(expected) in Prometheus (last: \(seen.map { "\($0)" } ?? "none"))", timeout: timeout
+        ) {
             seen = try self.value(of: query)
             return seen == expected
         }
