@@ -94,7 +94,7 @@ struct ConfigLoaderTests {
         #expect(
             problems.map(\.description) == [
                 "test.toml:3: sever: unknown key (known keys here: accounting, budgets, cache, defaults, ledger, log, "
-                    + "providers, resilience, routes, server)"
+                    + "metrics, providers, resilience, routes, server)"
             ]
         )
     }

@@ -289,6 +289,14 @@ final class Budgets: OutcomeSubscriber {
         }
         return .array(statuses.map { $0.json(calendar: calendar) })
     }
+
+    /// Every budget's status now: the metrics exporter reads it at scrape time.
+    func statusOfAll() -> [BudgetStatus] {
+        let now = self.wallClock()
+        return self.state.withLockedValue { state in
+            state.config.budgets.isEmpty ? [] : state.book.statusOfAll(at: now)
+        }
+    }
 }
 
 extension LedgerStore {

@@ -18,6 +18,8 @@ struct DaemonConfig: Sendable, Equatable {
     var ledger = LedgerConfig()
     /// `[cache]`: the response cache, coalescing and stale-if-error.
     var cache = CacheConfig()
+    /// `[metrics]`: the Prometheus exposition and its label bounds.
+    var metrics = MetricsConfig()
 
     func provider(named name: String) -> ProviderConfig? {
         self.providers.first { $0.name == name }

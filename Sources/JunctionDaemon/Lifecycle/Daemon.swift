@@ -162,13 +162,28 @@ public enum Daemon {
             let now = WallClock.nowMilliseconds()
             await stats.seed(from: store, now: now, dayStartMs: budgets.calendar.day(containing: now).start)
         }
+        let metrics = MetricsRecorder(configuration: { runtime.active })
+        let exporter = MetricsExporter(
+            recorder: metrics,
+            sources: MetricsExporter.Sources(
+                resilience: { resilience.metricsState(registry: runtime.active.registry) },
+                budgets: { budgets.statusOfAll() },
+                cache: { cache.stats },
+                live: {
+                    LiveCounters(
+                        connections: runtime.connectionCount, inflight: runtime.inflightCount, eventSubscribers: 0
+                    )
+                },
+                ledgerDroppedRows: { ledger.status.droppedRows }
+            )
+        )
         // One outcome report, every consumer a subscriber: budgets settle first (so that the result shows what is
-        // left), then the ledger, the request log and the unknown-price warnings.
+        // left), then the ledger, the request log, the unknown-price warnings, the cache and the metrics.
         let reporter = OutcomeReporter(
             resilience: resilience,
             subscribers: [
                 budgets, LedgerRecorder(writer: ledger),
-                RequestLog(logger: logger, logsPrompts: { runtime.config.log.prompts }), unknownPrices, cache,
+                RequestLog(logger: logger, logsPrompts: { runtime.config.log.prompts }), unknownPrices, cache, metrics,
                 stats,
             ]
         )
@@ -194,6 +209,7 @@ public enum Daemon {
                 unknownPrices: unknownPrices,
                 cache: cache,
                 stats: snapshot,
+                metrics: exporter,
                 utcOffsetSeconds: { at in budgets.calendar.utcOffsetSeconds(at: at) }
             ),
             adminPolicy: runtime.adminPolicy,

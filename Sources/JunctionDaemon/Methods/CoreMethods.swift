@@ -16,6 +16,7 @@ enum MethodCatalog {
         unknownPrices: UnknownPrices,
         cache: ResponseCache,
         stats: StatsSnapshot,
+        metrics: MetricsExporter,
         utcOffsetSeconds: @escaping @Sendable (Int64) -> Int
     ) -> [RPCMethod] {
         CoreMethods.all(
@@ -33,6 +34,7 @@ enum MethodCatalog {
             + UsageMethods.all(ledger: ledger, utcOffsetSeconds: utcOffsetSeconds)
             + CacheMethods.all(cache: cache, flights: { gateway.flightsInProgress })
             + StatsMethods.all(snapshot: stats)
+            + MetricsMethods.all(exporter: metrics, clientLabels: { runtime.config.metrics.clientLabels })
     }
 }
 

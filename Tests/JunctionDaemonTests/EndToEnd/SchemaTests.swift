@@ -39,6 +39,14 @@ extension EndToEnd {
                 collector: StatsCollector(wallClock: { 0 }, dayStart: { _ in 0 }), runtime: runtime,
                 resilience: resilience, budgets: budgets, cache: cache, ledger: ledger, flightsInProgress: { 0 }
             )
+            let metrics = MetricsExporter(
+                recorder: MetricsRecorder(configuration: { runtime.active }),
+                sources: MetricsExporter.Sources(
+                    resilience: { resilience.metricsState(registry: runtime.active.registry) },
+                    budgets: { budgets.statusOfAll() }, cache: { cache.stats },
+                    live: { LiveCounters(connections: 0, inflight: 0, eventSubscribers: 0) }, ledgerDroppedRows: { 0 }
+                )
+            )
             let catalog = MethodCatalog.all(
                 runtime: runtime, reloader: { nil },
                 gateway: Gateway(
@@ -48,7 +56,7 @@ extension EndToEnd {
                 transport: transport, resilience: resilience, events: events,
                 ledger: ledger, budgets: budgets,
                 unknownPrices: UnknownPrices(logger: Logger(label: "test")),
-                cache: cache, stats: stats,
+                cache: cache, stats: stats, metrics: metrics,
                 utcOffsetSeconds: { _ in 0 }
             )
             let registered = Set(catalog.map(\.name))

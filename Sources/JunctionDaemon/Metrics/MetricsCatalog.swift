@@ -1,0 +1,112 @@
+/// Every metric the daemon exports: its name, type and HELP text in one place, so that the recorder, the exporter,
+/// the README table and the test that checks the dashboard and alert rules against the exposition agree.
+enum MetricsCatalog {
+    struct Metric: Sendable, Equatable {
+        enum Kind: String, Sendable { case counter, gauge, histogram }
+        var name: String
+        var kind: Kind
+        var help: String
+    }
+
+    static let requests = Metric(
+        name: "junction_requests_total", kind: .counter,
+        help: "Finished generate requests by route, answering (or last tried) provider and model, and outcome."
+    )
+    static let requestDuration = Metric(
+        name: "junction_request_duration_seconds", kind: .histogram,
+        help: "Time from a request's start to its end, waits and retries included (requests that reached a provider)."
+    )
+    static let timeToFirstToken = Metric(
+        name: "junction_time_to_first_token_seconds", kind: .histogram,
+        help: "Time from a streamed request's start to its first token, by the provider and model that answered."
+    )
+    static let attempts = Metric(
+        name: "junction_attempts_total", kind: .counter,
+        help: "Attempts sent to a provider and model, by outcome (success, a failure reason code, or cancelled)."
+    )
+    static let retries = Metric(
+        name: "junction_retries_total", kind: .counter,
+        help: "Attempts that retried the same provider and model after a failure."
+    )
+    static let failovers = Metric(
+        name: "junction_failovers_total", kind: .counter,
+        help: "Moves from one target (provider:model) to the next after a failure, by the failure's reason code."
+    )
+    static let tokens = Metric(
+        name: "junction_tokens_total", kind: .counter,
+        help:
+            "Tokens providers billed, by kind: prompt, completion, and their parts cached, cache_write, reasoning."
+    )
+    static let cost = Metric(
+        name: "junction_cost_usd_total", kind: .counter,
+        help: "What billed attempts cost in US dollars at the configured prices (unknown prices count nothing)."
+    )
+    static let breakerState = Metric(
+        name: "junction_breaker_state", kind: .gauge,
+        help: "A target's circuit breaker: 0 closed, 1 half-open, 2 open."
+    )
+    static let providerStatus = Metric(
+        name: "junction_provider_status", kind: .gauge,
+        help: "A provider's health status: 1 for the current status, 0 for every other."
+    )
+    static let rateWindowUsed = Metric(
+        name: "junction_rate_window_used_ratio", kind: .gauge,
+        help:
+            "Used share of a provider's rate limits: rpm, tpm, rpd configured; learned_* from its rate-limit headers."
+    )
+    static let cacheRequests = Metric(
+        name: "junction_cache_requests_total", kind: .counter,
+        help: "Response cache lookups by result: hit, miss, stale (served on error), coalesced (joined a flight)."
+    )
+    static let budgetUsed = Metric(
+        name: "junction_budget_used_ratio", kind: .gauge,
+        help: "Used share of a budget's limits in the current period (day, month, minute); the most used limit of each."
+    )
+    static let inflight = Metric(
+        name: "junction_inflight_requests", kind: .gauge, help: "Requests being served now (batch elements count each)."
+    )
+    static let connections = Metric(
+        name: "junction_connections", kind: .gauge, help: "Open client connections on the RPC socket."
+    )
+    static let ledgerDropped = Metric(
+        name: "junction_ledger_rows_dropped_total", kind: .counter,
+        help: "Request rows the usage ledger dropped since start (queue full, database refused, ledger closed)."
+    )
+    static let buildInfo = Metric(
+        name: "junction_build_info", kind: .gauge, help: "Always 1; the version label says which junctiond runs."
+    )
+    static let feedback = Metric(
+        name: "junction_feedback_score", kind: .histogram,
+        help: "Callers' ratings of answers (0 bad to 1 good) by the provider and model that answered."
+    )
+    static let residentMemory = Metric(
+        name: "process_resident_memory_bytes", kind: .gauge, help: "Resident memory size in bytes."
+    )
+    static let virtualMemory = Metric(
+        name: "process_virtual_memory_bytes", kind: .gauge, help: "Virtual memory size in bytes."
+    )
+    static let cpuSeconds = Metric(
+        name: "process_cpu_seconds_total", kind: .counter, help: "Total user and system CPU time spent in seconds."
+    )
+    static let openFDs = Metric(name: "process_open_fds", kind: .gauge, help: "Number of open file descriptors.")
+    static let maxFDs = Metric(name: "process_max_fds", kind: .gauge, help: "Maximum number of open file descriptors.")
+    static let startTime = Metric(
+        name: "process_start_time_seconds", kind: .gauge,
+        help: "Start time of the process since the Unix epoch in seconds."
+    )
+
+    static let all: [Metric] = [
+        requests, requestDuration, timeToFirstToken, attempts, retries, failovers, tokens, cost, breakerState,
+        providerStatus, rateWindowUsed, cacheRequests, budgetUsed, inflight, connections, ledgerDropped, buildInfo,
+        feedback, residentMemory, virtualMemory, cpuSeconds, openFDs, maxFDs, startTime,
+    ]
+
+    /// Request durations: LLM calls take from tens of milliseconds (a cached prefix, a tiny answer) to minutes.
+    static let durationBuckets: [Duration] = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120].map(Self.seconds)
+    /// Time to first token: shorter than whole answers, rarely over a minute.
+    static let ttftBuckets: [Duration] = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 60].map(Self.seconds)
+    /// Feedback scores are 0...1.
+    static let feedbackBuckets: [Double] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+
+    private static func seconds(_ value: Double) -> Duration { .milliseconds(Int64((value * 1000).rounded())) }
+}
