@@ -85,6 +85,7 @@ enum ConfigLoader {
         if let log = root.table("log") { config.log = Self.readLog(log) }
         if let ledger = root.table("ledger") { config.ledger = Self.readLedger(ledger) }
         if let cache = root.table("cache") { config.cache = Self.readCache(cache) }
+        if let http = root.table("http") { config.http = Self.readHTTP(http) }
         let providersTable = root.table("providers")
         if let providers = providersTable {
             // The TOML library returns keys sorted; keep the order of the file, which is the order people mean.
@@ -121,7 +122,7 @@ enum ConfigLoader {
         root.rejectUnknownKeys(
             allowed: [
                 "server", "defaults", "resilience", "providers", "routes", "accounting", "budgets", "log", "ledger",
-                "cache",
+                "cache", "http",
             ]
         )
         if !report.problems.isEmpty { throw ConfigErrors(problems: report.problemsInFileOrder) }

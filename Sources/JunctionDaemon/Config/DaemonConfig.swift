@@ -18,6 +18,8 @@ struct DaemonConfig: Sendable, Equatable {
     var ledger = LedgerConfig()
     /// `[cache]`: the response cache, coalescing and stale-if-error.
     var cache = CacheConfig()
+    /// `[http]`: the operators' HTTP listener.
+    var http = HTTPConfig()
 
     func provider(named name: String) -> ProviderConfig? {
         self.providers.first { $0.name == name }
