@@ -61,7 +61,7 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
-            resources: [.embedInCode("Resources/openrpc.json")]
+            resources: [.embedInCode("Resources/openrpc.json"), .embedInCode("Resources/dashboard.html")]
         ),
         .executableTarget(
             name: "junctiond",

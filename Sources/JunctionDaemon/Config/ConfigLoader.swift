@@ -86,6 +86,7 @@ enum ConfigLoader {
         if let ledger = root.table("ledger") { config.ledger = Self.readLedger(ledger) }
         if let cache = root.table("cache") { config.cache = Self.readCache(cache) }
         if let metrics = root.table("metrics") { config.metrics = Self.readMetrics(metrics) }
+        if let http = root.table("http") { config.http = Self.readHTTP(http) }
         let providersTable = root.table("providers")
         if let providers = providersTable {
             // The TOML library returns keys sorted; keep the order of the file, which is the order people mean.
@@ -122,7 +123,7 @@ enum ConfigLoader {
         root.rejectUnknownKeys(
             allowed: [
                 "server", "defaults", "resilience", "providers", "routes", "accounting", "budgets", "log", "ledger",
-                "cache", "metrics",
+                "cache", "metrics", "http",
             ]
         )
         if !report.problems.isEmpty { throw ConfigErrors(problems: report.problemsInFileOrder) }

@@ -20,6 +20,8 @@ struct DaemonConfig: Sendable, Equatable {
     var cache = CacheConfig()
     /// `[metrics]`: the Prometheus exposition and its label bounds.
     var metrics = MetricsConfig()
+    /// `[http]`: the operators' HTTP listener.
+    var http = HTTPConfig()
 
     func provider(named name: String) -> ProviderConfig? {
         self.providers.first { $0.name == name }

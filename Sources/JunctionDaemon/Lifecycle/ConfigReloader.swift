@@ -85,6 +85,10 @@ final class ConfigReloader: Sendable {
             {
                 self.logger.notice("socket path, mode and group changes take effect at the next restart")
             }
+            // The HTTP listener is bound once, at start (admin.reload does not rebind it).
+            if previous.http != loaded.config.http {
+                self.logger.warning("[http] changes take effect at the next restart; the listener keeps its settings")
+            }
             // The writer, its file and its queue are made once, at start.
             if previous.ledger != loaded.config.ledger {
                 self.logger.notice("[ledger] changes take effect at the next restart")

@@ -232,6 +232,7 @@ public enum Daemon {
         )
         reloaderBox.withLockedValue { $0 = reloader }
 
+        let readiness = DaemonReadiness()
         let server = RPCServer(
             source: source,
             settings: { runtime.serverSettings },
@@ -241,6 +242,7 @@ public enum Daemon {
             logger: logger,
             fileDescriptorAlarm: fileDescriptorAlarm,
             onListening: { _ in
+                readiness.markStarted()
                 notifier.ready(status: runtime.statusLine)
                 logger.info("ready", metadata: ["startup_ms": "\(runtime.uptime.milliseconds)"])
             }
@@ -259,6 +261,13 @@ public enum Daemon {
             notifier: notifier,
             logger: logger,
             livenessCheck: { timeout in await Self.livenessProblem(server: server, transport: transport, timeout: timeout) }
+        )
+        // `[http]`: bound here, so that an address in use stops the start with its name. The listener is for
+        // operators: /api/stats lists every budget, as stats.snapshot does for administrators.
+        let http = try await Self.operatorHTTPServer(
+            runtime: runtime, resilience: resilience, readiness: readiness,
+            liveness: { await Self.livenessProblem(server: server, transport: transport, timeout: .seconds(2)) },
+            metrics: { exporter.exposition() }, stats: { snapshot.json(budgetsFor: nil) }, logger: logger
         )
         let signals = await SignalService.trappedSignals()
         // Graceful shutdown runs in reverse order: the server drains first, the signal handler goes last.
@@ -289,7 +298,8 @@ public enum Daemon {
                     // Before the server: at shutdown the server drains first, then the ledger writes what is queued.
                     .init(service: ledger),
                     .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
-                ],
+                    // Last: at shutdown it drains first, so that /readyz turns 503 as soon as SIGTERM arrives.
+                ] + (http.map { [.init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup)] } ?? []),
                 logger: logger
             )
         )

@@ -1,0 +1,34 @@
+/// `[http]`: the operators' HTTP listener (`/healthz`, `/readyz`, `/metrics`, `/api/stats`, the dashboard).
+/// Off unless `listen` or `listen_unix` is set. Read at start only: a reload that changes it is warned about.
+struct HTTPConfig: Sendable, Equatable {
+    /// TCP addresses to listen on; empty: no TCP listener.
+    var listen: [HTTPListenAddress] = []
+    /// A Unix socket path to listen on; nil: none.
+    var listenUnix: String?
+    var unixMode: UInt32 = 0o660
+    /// nil: the socket keeps the daemon's group.
+    var unixGroup: String?
+    /// Binding an address other than loopback needs this (and logs a warning).
+    var allowRemote = false
+    var maxConnections = 256
+    /// The request line and headers together, at most (larger: 431).
+    var maxHeaderBytes = 16_384
+    /// A request body, at most (larger: 413).
+    var maxBodyBytes = 1_048_576
+    /// A keep-alive connection with no request for this long is closed; so is a request that stops arriving.
+    var idleTimeout: Duration = .seconds(60)
+
+    /// Whether the listener is configured at all.
+    var isEnabled: Bool { !self.listen.isEmpty || self.listenUnix != nil }
+}
+
+/// One `http.listen` entry: an IP literal and a port (`127.0.0.1:9470`, `[::1]:9470`; `localhost` is
+/// 127.0.0.1). Port 0 picks a free port, which the daemon logs.
+struct HTTPListenAddress: Sendable, Equatable, CustomStringConvertible {
+    /// The IP literal, without brackets.
+    var host: String
+    var port: Int
+    var isIPv6: Bool
+
+    var description: String { self.isIPv6 ? "[\(self.host)]:\(self.port)" : "\(self.host):\(self.port)" }
+}

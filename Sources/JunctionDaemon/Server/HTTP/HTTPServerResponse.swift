@@ -1,0 +1,88 @@
+import JunctionCore
+import NIOCore
+import NIOHTTP1
+
+/// What a handler answers: a status, headers, and a body that is either whole (sent with `Content-Length`) or a
+/// stream of chunks produced while the response is written (chunked; each write waits while the client is not
+/// reading, so a slow reader holds the producer back instead of filling memory).
+struct HTTPServerResponse: Sendable {
+    enum Body: Sendable {
+        case full(ByteBuffer)
+        /// Runs once the head is sent; returns when the body is complete. A thrown error ends the response
+        /// early and closes the connection (the client sees a truncated chunked body, never a clean end).
+        case stream(@Sendable (HTTPBodyWriter) async throws -> Void)
+    }
+
+    var status: HTTPResponseStatus
+    var headers: HTTPHeaders
+    var body: Body
+
+    init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: Body) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A whole body of `bytes` with the given content type. Operators' answers are never cached by proxies.
+    static func bytes(_ status: HTTPResponseStatus, contentType: String, _ bytes: some Collection<UInt8>) -> Self {
+        var headers: HTTPHeaders = ["content-type": contentType, "cache-control": "no-store"]
+        headers.add(name: "x-content-type-options", value: "nosniff")
+        return HTTPServerResponse(status: status, headers: headers, body: .full(ByteBuffer(bytes: bytes)))
+    }
+
+    /// A short text answer; a newline is added.
+    static func text(_ status: HTTPResponseStatus, _ text: String) -> Self {
+        .bytes(status, contentType: "text/plain; charset=utf-8", Array((text + "\n").utf8))
+    }
+
+    /// A JSON answer (compact).
+    static func json(_ status: HTTPResponseStatus, _ value: JSONValue) -> Self {
+        .bytes(status, contentType: "application/json", Array(value.compactText.utf8))
+    }
+
+    /// A streamed answer (`text/event-stream` for SSE, say).
+    static func stream(
+        _ status: HTTPResponseStatus = .ok,
+        contentType: String,
+        _ produce: @escaping @Sendable (HTTPBodyWriter) async throws -> Void
+    ) -> Self {
+        HTTPServerResponse(
+            status: status, headers: ["content-type": contentType, "cache-control": "no-store"],
+            body: .stream(produce)
+        )
+    }
+}
+
+/// A failure a handler throws to answer with a given status and a short text body.
+struct HTTPError: Error, Sendable, Equatable {
+    var status: HTTPResponseStatus
+    var message: String
+    /// Extra response headers (`Allow`, `Retry-After`, ...).
+    var headers: [(String, String)] = []
+
+    static func == (lhs: HTTPError, rhs: HTTPError) -> Bool {
+        lhs.status == rhs.status && lhs.message == rhs.message
+            && lhs.headers.elementsEqual(rhs.headers) { $0.0 == $1.0 && $0.1 == $1.1 }
+    }
+
+    var response: HTTPServerResponse {
+        var response = HTTPServerResponse.text(self.status, self.message)
+        for (name, value) in self.headers { response.headers.replaceOrAdd(name: name, value: value) }
+        return response
+    }
+}
+
+/// Writes the chunks of a streamed body. Each write is flushed at once (SSE events must not wait in a buffer)
+/// and suspends while the connection's outbound buffer is above its high watermark.
+struct HTTPBodyWriter: Sendable {
+    let outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+
+    func write(_ buffer: ByteBuffer) async throws {
+        guard buffer.readableBytes > 0 else { return }  // an empty chunk would end a chunked body
+        try await self.outbound.write(.body(.byteBuffer(buffer)))
+    }
+
+    func write(_ text: String) async throws {
+        try await self.write(ByteBuffer(string: text))
+    }
+}
