@@ -155,19 +155,31 @@ public enum Daemon {
         }
         let unknownPrices = UnknownPrices(logger: logger)
         let cache = ResponseCache(configuration: { runtime.config.cache })
+        let stats = StatsCollector(calendar: { budgets.calendar })
+        if let store = ledger.store {
+            // Seeded before the socket listens, like the budgets: a restart zeroes neither today's cost nor ratings.
+            await stats.seed(from: store, now: LedgerWriter.wallClockMilliseconds(), logger: logger)
+        }
         // One outcome report, every consumer a subscriber: budgets settle first (so that the result shows what is
         // left), then the ledger, the request log and the unknown-price warnings.
         let reporter = OutcomeReporter(
             resilience: resilience,
             subscribers: [
                 budgets, LedgerRecorder(writer: ledger),
-                RequestLog(logger: logger, logsPrompts: { runtime.config.log.prompts }), unknownPrices, cache,
+                RequestLog(logger: logger, logsPrompts: { runtime.config.log.prompts }), unknownPrices, cache, stats,
             ]
         )
         let gateway = Gateway(
             configuration: { runtime.active }, executor: transport, resilience: resilience, reporter: reporter,
             budgets: budgets, cache: cache, logger: logger
         )
+        // `stats.snapshot`; `snapshot.source` is the same JSON as a closure, for the HTTP listener's /api/stats.
+        let snapshot = StatsSnapshot(
+            runtime: runtime, stats: stats, resilience: resilience, budgets: budgets, cache: cache,
+            flights: { gateway.flightsInProgress }, ledger: ledger
+        )
+        // Observers of stored ratings (the metrics' feedback histogram) go in `observers`.
+        let feedback = FeedbackRecorder(ledger: ledger, stats: stats, observers: [])
         let reloaderBox = NIOLockedValueBox<ConfigReloader?>(nil)
         let dispatcher = RPCDispatcher(
             methods: MethodCatalog.all(
@@ -181,7 +193,9 @@ public enum Daemon {
                 budgets: budgets,
                 unknownPrices: unknownPrices,
                 cache: cache,
-                utcOffsetSeconds: { at in budgets.calendar.utcOffsetSeconds(at: at) }
+                utcOffsetSeconds: { at in budgets.calendar.utcOffsetSeconds(at: at) },
+                snapshot: snapshot,
+                feedback: feedback
             ),
             adminPolicy: runtime.adminPolicy,
             logger: logger

@@ -15,7 +15,9 @@ enum MethodCatalog {
         budgets: Budgets,
         unknownPrices: UnknownPrices,
         cache: ResponseCache,
-        utcOffsetSeconds: @escaping @Sendable (Int64) -> Int
+        utcOffsetSeconds: @escaping @Sendable (Int64) -> Int,
+        snapshot: StatsSnapshot,
+        feedback: FeedbackRecorder
     ) -> [RPCMethod] {
         CoreMethods.all(
             runtime: runtime, reloader: reloader, resilience: resilience, ledger: ledger, unknownPrices: unknownPrices
@@ -31,6 +33,7 @@ enum MethodCatalog {
             )
             + UsageMethods.all(ledger: ledger, utcOffsetSeconds: utcOffsetSeconds)
             + CacheMethods.all(cache: cache, flights: { gateway.flightsInProgress })
+            + StatsMethods.all(snapshot: snapshot, feedback: feedback)
     }
 }
 

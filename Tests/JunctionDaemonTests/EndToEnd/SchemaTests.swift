@@ -32,6 +32,10 @@ extension EndToEnd {
             let transport = Transport()
             let events = EventBus()
             let resilience = Resilience(events: events, logger: Logger(label: "test"))
+            let ledger = LedgerWriter(store: nil, path: nil, settings: .init(), logger: Logger(label: "test"))
+            let budgets = Budgets(config: AccountingConfig(), events: events, logger: Logger(label: "test"))
+            let cache = ResponseCache(configuration: { CacheConfig() })
+            let stats = StatsCollector(calendar: { FixedOffsetCalendar.utc })
             let catalog = MethodCatalog.all(
                 runtime: runtime, reloader: { nil },
                 gateway: Gateway(
@@ -39,11 +43,16 @@ extension EndToEnd {
                     reporter: OutcomeReporter(resilience: resilience, subscribers: []), logger: Logger(label: "test")
                 ),
                 transport: transport, resilience: resilience, events: events,
-                ledger: LedgerWriter(store: nil, path: nil, settings: .init(), logger: Logger(label: "test")),
-                budgets: Budgets(config: AccountingConfig(), events: events, logger: Logger(label: "test")),
+                ledger: ledger,
+                budgets: budgets,
                 unknownPrices: UnknownPrices(logger: Logger(label: "test")),
-                cache: ResponseCache(configuration: { CacheConfig() }),
-                utcOffsetSeconds: { _ in 0 }
+                cache: cache,
+                utcOffsetSeconds: { _ in 0 },
+                snapshot: StatsSnapshot(
+                    runtime: runtime, stats: stats, resilience: resilience, budgets: budgets, cache: cache,
+                    flights: { 0 }, ledger: ledger
+                ),
+                feedback: FeedbackRecorder(ledger: ledger, stats: stats)
             )
             let registered = Set(catalog.map(\.name))
             let documented = Set(self.methods.compactMap { $0["name"]?.stringValue })
