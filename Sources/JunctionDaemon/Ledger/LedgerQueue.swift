@@ -3,8 +3,9 @@
 struct LedgerQueue {
     let capacity: Int
     private(set) var pending: [LedgerEntry] = []
-    /// Entries taken for the transaction under way; they still count against the capacity.
-    private(set) var inFlight = 0
+    /// Entries taken for the transaction under way; they still count against the capacity, and a rating looks them
+    /// up until they are in the database.
+    private(set) var inFlightEntries: [LedgerEntry] = []
     private(set) var writtenRows = 0
     private(set) var droppedRows = 0
     /// Drops since the last report, by reason, in the order the reasons first occurred.
@@ -22,7 +23,14 @@ struct LedgerQueue {
         self.capacity = capacity
     }
 
+    var inFlight: Int { self.inFlightEntries.count }
     var queued: Int { self.pending.count + self.inFlight }
+
+    /// The queued or in-flight entry of a request, newest first (a rating of a request just answered).
+    func entry(of requestID: String) -> LedgerEntry? {
+        if let entry = self.pending.last(where: { $0.request.requestID == requestID }) { return entry }
+        return self.inFlightEntries.last { $0.request.requestID == requestID }
+    }
 
     /// Appends `entry` when there is room; otherwise counts it dropped. Returns whether it was queued.
     mutating func enqueue(_ entry: LedgerEntry) -> Bool {
@@ -45,13 +53,13 @@ struct LedgerQueue {
         let count = min(limit, self.pending.count)
         let batch = Array(self.pending.prefix(count))
         self.pending.removeFirst(count)
-        self.inFlight += count
+        self.inFlightEntries += batch
         return batch
     }
 
     /// The batch taken last is in the database.
     mutating func written(_ batch: [LedgerEntry], at now: ContinuousClock.Instant) {
-        self.inFlight -= batch.count
+        self.settle(batch)
         self.writtenRows += batch.count
         self.failing = false
         self.lastFlush = now
@@ -60,7 +68,7 @@ struct LedgerQueue {
     /// Writing the batch failed with an error worth retrying: it goes back to the front of the queue (it was
     /// counted in the capacity all along, so it always fits).
     mutating func retry(_ batch: [LedgerEntry], error: String) {
-        self.inFlight -= batch.count
+        self.settle(batch)
         self.pending.insert(contentsOf: batch, at: 0)
         self.failing = true
         self.lastError = error
@@ -68,7 +76,7 @@ struct LedgerQueue {
 
     /// Writing the batch failed for good (the rows themselves are refused, or the daemon is stopping).
     mutating func discard(_ batch: [LedgerEntry], error: String) {
-        self.inFlight -= batch.count
+        self.settle(batch)
         self.failing = true
         self.lastError = error
         self.drop(batch.count, reason: error)
@@ -85,6 +93,12 @@ struct LedgerQueue {
     mutating func takeUnreportedDrops() -> [(reason: String, count: Int)] {
         defer { self.unreportedDrops = [] }
         return self.unreportedDrops
+    }
+
+    /// The batch's transaction is over: its entries leave the in-flight list (batches are taken and finished in
+    /// order, so they are its first entries).
+    private mutating func settle(_ batch: [LedgerEntry]) {
+        self.inFlightEntries.removeFirst(min(batch.count, self.inFlightEntries.count))
     }
 
     private mutating func drop(_ count: Int, reason: String) {

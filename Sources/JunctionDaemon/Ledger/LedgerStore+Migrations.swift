@@ -68,6 +68,22 @@ extension LedgerStore {
                     """
             )
         }
+        migrator.registerMigration("v3") { db in
+            // Ratings of answers (`feedback`): one row per request, the last rating replacing an earlier one. A table
+            // of its own, not columns of `requests`: a request may be rated while its row still waits in the
+            // writer's queue, and usage queries join it.
+            try db.execute(
+                sql: """
+                    CREATE TABLE feedback (
+                        request_id TEXT PRIMARY KEY,
+                        rated_ms INTEGER NOT NULL,
+                        rated_uid INTEGER NOT NULL,
+                        score REAL NOT NULL,
+                        comment TEXT
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
         return migrator
     }
 }

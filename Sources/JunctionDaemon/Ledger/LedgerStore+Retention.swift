@@ -11,7 +11,7 @@ extension LedgerStore {
         }
     }
 
-    /// Deletes the oldest `limit` requests (at most) that started before `before`, and their attempts, in one
+    /// Deletes the oldest `limit` requests (at most) that started before `before`, their attempts and ratings, in one
     /// transaction; returns how many requests. Chunks keep each transaction, and the wait of new rows, short.
     func pruneChunk(before: Int64, limit: Int) async throws -> Int {
         try await self.pool.write { db in
@@ -19,6 +19,10 @@ extension LedgerStore {
             let oldestIDs = "SELECT request_id FROM requests WHERE id IN (\(oldest))"
             try db.execute(
                 sql: "DELETE FROM attempts WHERE request_id IN (\(oldestIDs))",
+                arguments: [before, limit]
+            )
+            try db.execute(
+                sql: "DELETE FROM feedback WHERE request_id IN (\(oldestIDs))",
                 arguments: [before, limit]
             )
             try db.execute(sql: "DELETE FROM requests WHERE id IN (\(oldest))", arguments: [before, limit])

@@ -7,9 +7,13 @@ extension LedgerStore {
         let keys = query.groupBy.map { Self.column($0, utcOffsetSeconds: query.utcOffsetSeconds) }
         let sums = """
             COUNT(*), SUM(outcome != 'ok'), SUM(prompt_tokens), SUM(completion_tokens), SUM(cached_tokens),
-            SUM(cache_write_tokens), SUM(reasoning_tokens), SUM(cost_micro_usd), SUM(cost_micro_usd IS NULL)
+            SUM(cache_write_tokens), SUM(reasoning_tokens), SUM(cost_micro_usd), SUM(cost_micro_usd IS NULL),
+            COUNT(feedback.score), SUM(feedback.score)
             """
-        var sql = "SELECT \((keys + [sums]).joined(separator: ", ")) FROM requests WHERE \(conditions)"
+        // Ratings join on the request id (at most one per request); no other column of `feedback` shares a name
+        // with one of `requests`, so the conditions and groups need no table names.
+        let from = "requests LEFT JOIN feedback ON feedback.request_id = requests.request_id"
+        var sql = "SELECT \((keys + [sums]).joined(separator: ", ")) FROM \(from) WHERE \(conditions)"
         if !keys.isEmpty {
             // NULLs sort first in SQLite; positions refer to the select list.
             let positions = (1...keys.count).map(String.init).joined(separator: ", ")
@@ -118,7 +122,9 @@ extension LedgerStore {
             cacheWriteTokens: Self.int(row[start + 5]),
             reasoningTokens: Self.int(row[start + 6]),
             costMicroUSD: Self.int(row[start + 7]),
-            costUnknown: Self.int(row[start + 8])
+            costUnknown: Self.int(row[start + 8]),
+            feedbackCount: Self.int(row[start + 9]),
+            feedbackScoreSum: Self.double(row[start + 10])
         )
     }
 
@@ -127,6 +133,15 @@ extension LedgerStore {
         switch value.storage {
         case .int64(let number): Int(number)
         case .double(let number): Int(number)
+        default: 0
+        }
+    }
+
+    /// A `SUM` over REAL values: a double, or NULL (no rows) as 0.
+    private static func double(_ value: DatabaseValue) -> Double {
+        switch value.storage {
+        case .int64(let number): Double(number)
+        case .double(let number): number
         default: 0
         }
     }

@@ -41,7 +41,7 @@ final class LedgerWriter: Service, Sendable {
     /// Why there is no store: nil when disabled or open.
     let unavailableReason: String?
     private let settings: Settings
-    private let queue: NIOLockedValueBox<LedgerQueue>
+    let queue: NIOLockedValueBox<LedgerQueue>
     private let logger: Logger
     /// UTC milliseconds now (retention's cutoff).
     private let wallClock: @Sendable () -> Int64

@@ -40,6 +40,9 @@ struct UsageTotals: Sendable, Equatable {
     var costMicroUSD = 0
     /// Rows whose cost is unknown (not in `costMicroUSD`).
     var costUnknown = 0
+    /// Rated requests (`feedback`), and the sum of their scores (for the mean).
+    var feedbackCount = 0
+    var feedbackScoreSum = 0.0
 
     static func + (lhs: Self, rhs: Self) -> Self {
         UsageTotals(
@@ -51,7 +54,9 @@ struct UsageTotals: Sendable, Equatable {
             cacheWriteTokens: lhs.cacheWriteTokens + rhs.cacheWriteTokens,
             reasoningTokens: lhs.reasoningTokens + rhs.reasoningTokens,
             costMicroUSD: lhs.costMicroUSD + rhs.costMicroUSD,
-            costUnknown: lhs.costUnknown + rhs.costUnknown
+            costUnknown: lhs.costUnknown + rhs.costUnknown,
+            feedbackCount: lhs.feedbackCount + rhs.feedbackCount,
+            feedbackScoreSum: lhs.feedbackScoreSum + rhs.feedbackScoreSum
         )
     }
 }

@@ -155,12 +155,10 @@ public enum Daemon {
         }
         let unknownPrices = UnknownPrices(logger: logger)
         let cache = ResponseCache(configuration: { runtime.config.cache })
-        let stats = StatsCollector(
-            wallClock: { WallClock.nowMilliseconds() }, dayStart: { budgets.calendar.day(containing: $0).start }
-        )
+        let stats = StatsCollector(calendar: { budgets.calendar })
         if let store = ledger.store {
-            let now = WallClock.nowMilliseconds()
-            await stats.seed(from: store, now: now, dayStartMs: budgets.calendar.day(containing: now).start)
+            // Seeded before the socket listens, like the budgets: a restart zeroes neither today's cost nor ratings.
+            await stats.seed(from: store, now: LedgerWriter.wallClockMilliseconds(), logger: logger)
         }
         let metrics = MetricsRecorder(configuration: { runtime.active })
         let exporter = MetricsExporter(
@@ -191,10 +189,12 @@ public enum Daemon {
             configuration: { runtime.active }, executor: transport, resilience: resilience, reporter: reporter,
             budgets: budgets, cache: cache, logger: logger
         )
+        // `stats.snapshot`; `snapshot.source` is the same JSON as a closure, for the HTTP listener's /api/stats.
         let snapshot = StatsSnapshot(
-            collector: stats, runtime: runtime, resilience: resilience, budgets: budgets, cache: cache, ledger: ledger,
-            flightsInProgress: { gateway.flightsInProgress }
+            runtime: runtime, stats: stats, resilience: resilience, budgets: budgets, cache: cache,
+            flights: { gateway.flightsInProgress }, ledger: ledger
         )
+        let feedback = FeedbackRecorder(ledger: ledger, stats: stats, observers: [metrics])
         let reloaderBox = NIOLockedValueBox<ConfigReloader?>(nil)
         let dispatcher = RPCDispatcher(
             methods: MethodCatalog.all(
@@ -208,9 +208,10 @@ public enum Daemon {
                 budgets: budgets,
                 unknownPrices: unknownPrices,
                 cache: cache,
-                stats: snapshot,
                 metrics: exporter,
-                utcOffsetSeconds: { at in budgets.calendar.utcOffsetSeconds(at: at) }
+                utcOffsetSeconds: { at in budgets.calendar.utcOffsetSeconds(at: at) },
+                snapshot: snapshot,
+                feedback: feedback
             ),
             adminPolicy: runtime.adminPolicy,
             logger: logger
@@ -267,7 +268,7 @@ public enum Daemon {
         let http = try await Self.operatorHTTPServer(
             runtime: runtime, resilience: resilience, readiness: readiness,
             liveness: { await Self.livenessProblem(server: server, transport: transport, timeout: .seconds(2)) },
-            metrics: { exporter.exposition() }, stats: { snapshot.json(budgetsFor: nil) }, logger: logger
+            metrics: { exporter.exposition() }, stats: snapshot.source, logger: logger
         )
         let signals = await SignalService.trappedSignals()
         // Graceful shutdown runs in reverse order: the server drains first, the signal handler goes last.

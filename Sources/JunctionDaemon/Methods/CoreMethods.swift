@@ -15,9 +15,10 @@ enum MethodCatalog {
         budgets: Budgets,
         unknownPrices: UnknownPrices,
         cache: ResponseCache,
-        stats: StatsSnapshot,
         metrics: MetricsExporter,
-        utcOffsetSeconds: @escaping @Sendable (Int64) -> Int
+        utcOffsetSeconds: @escaping @Sendable (Int64) -> Int,
+        snapshot: StatsSnapshot,
+        feedback: FeedbackRecorder
     ) -> [RPCMethod] {
         CoreMethods.all(
             runtime: runtime, reloader: reloader, resilience: resilience, ledger: ledger, unknownPrices: unknownPrices
@@ -33,7 +34,7 @@ enum MethodCatalog {
             )
             + UsageMethods.all(ledger: ledger, utcOffsetSeconds: utcOffsetSeconds)
             + CacheMethods.all(cache: cache, flights: { gateway.flightsInProgress })
-            + StatsMethods.all(snapshot: stats)
+            + StatsMethods.all(snapshot: snapshot, feedback: feedback)
             + MetricsMethods.all(exporter: metrics, clientLabels: { runtime.config.metrics.clientLabels })
     }
 }

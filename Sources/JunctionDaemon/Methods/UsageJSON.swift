@@ -62,6 +62,10 @@ enum UsageJSON {
         let allUnknown = totals.costUnknown > 0 && totals.costUnknown == totals.requests
         object["cost_usd"] = allUnknown ? .null : Self.usd(totals.costMicroUSD)
         object["cost_unknown"] = .int(totals.costUnknown)
+        // Ratings (`feedback`) of the group's requests: how many were rated, and their mean score (null: none).
+        object["feedback_count"] = .int(totals.feedbackCount)
+        object["feedback_mean_score"] =
+            totals.feedbackCount == 0 ? .null : .double(totals.feedbackScoreSum / Double(totals.feedbackCount))
     }
 
     private static func entry(_ entry: LedgerEntry) -> JSONValue {

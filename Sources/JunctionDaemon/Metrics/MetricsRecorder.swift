@@ -344,3 +344,10 @@ extension MetricsRecorder {
         }
     }
 }
+
+/// Stored ratings reach `junction_feedback_score`.
+extension MetricsRecorder: FeedbackObserver {
+    func feedbackRecorded(provider: String, model: String, score: Double) {
+        self.recordFeedback(provider: provider, model: model, score: score)
+    }
+}

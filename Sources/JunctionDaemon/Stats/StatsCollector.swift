@@ -1,87 +1,78 @@
 import JunctionCore
+import Logging
 import NIOConcurrencyHelpers
 
-/// What `stats.snapshot` (and the dashboard's `GET /api/stats`) shows beyond the resilience state: totals since
-/// start, cost today, the 15-minute history per provider and the recent failovers. An `OutcomeSubscriber`: every
-/// number comes from the one outcome report per request.
-final class StatsCollector: OutcomeSubscriber {
-    struct State {
-        var history = StatsHistory()
-        var failovers = RecentFailovers()
-        var daily: DailyCost
-        var requestsByTarget: [TargetRef: Int] = [:]
-        var requestsTotal = 0
-        var errorsTotal = 0
-    }
+/// The stats' subscriber: every finished request goes into a `StatsBook` (Core) under a lock held for the few
+/// additions it makes; `stats.snapshot` reads the book under the same lock. Ratings reach it from the feedback
+/// recorder, and at start today's cost and every stored rating are seeded from the ledger, so that a restart
+/// zeroes neither.
+final class StatsCollector: OutcomeSubscriber, Sendable {
+    private let book: NIOLockedValueBox<StatsBook>
+    /// The accounting calendar in force (budgets hold it, and a reload may change the time zone).
+    private let calendar: @Sendable () -> any PeriodCalendar
 
-    private let state: NIOLockedValueBox<State>
-    /// Unix milliseconds now (a parameter for tests).
-    private let wallClock: @Sendable () -> Int64
-    /// The start of the day containing a Unix-millisecond instant, in the accounting time zone.
-    private let dayStart: @Sendable (Int64) -> Int64
-
-    init(wallClock: @escaping @Sendable () -> Int64, dayStart: @escaping @Sendable (Int64) -> Int64) {
-        self.wallClock = wallClock
-        self.dayStart = dayStart
-        self.state = NIOLockedValueBox(State(daily: DailyCost(dayStartMs: dayStart(wallClock()))))
-    }
-
-    /// What the ledger says today cost so far, per target (at start, so that a restart does not zero it).
-    func seed(costToday: [TargetRef: Int], dayStartMs: Int64) {
-        self.state.withLockedValue { state in
-            guard dayStartMs == state.daily.dayStartMs else { return }
-            for (target, cost) in costToday { state.daily.add(cost, target: target, dayStartMs: dayStartMs) }
-        }
+    init(calendar: @escaping @Sendable () -> any PeriodCalendar, maxTargets: Int = StatsBook.defaultMaxTargets) {
+        self.book = NIOLockedValueBox(StatsBook(maxTargets: maxTargets))
+        self.calendar = calendar
     }
 
     func attemptFinished(_ outcome: AttemptOutcome) {}
 
     func requestFinished(_ outcome: RequestOutcome) {
-        let now = self.wallClock()
-        let dayStart = self.dayStart(now)
-        var target: TargetRef?
-        var failed = false
-        switch outcome.result {
-        case .answered(let result): target = result.target
-        case .failed: failed = true
-        case .cancelled: break
-        }
-        target = target ?? outcome.attempts.last?.target
-        let latency = Int((outcome.ended - outcome.started).milliseconds)
-        let cost = outcome.attempts.reduce(0) { $0 + ($1.charge?.cost?.total ?? 0) }
-        self.state.withLockedValue { state in
-            state.requestsTotal += 1
-            if failed { state.errorsTotal += 1 }
-            if let target {
-                state.requestsByTarget[target, default: 0] += 1
-                state.history.record(
-                    provider: target.provider, atMs: now, failed: failed, latencyMs: latency, costMicroUSD: cost
-                )
-            }
-            state.daily.roll(to: dayStart)
-            for attempt in outcome.attempts {
-                state.daily.add(attempt.charge?.cost?.total ?? 0, target: attempt.target, dayStartMs: dayStart)
-            }
-            for (previous, next) in zip(outcome.attempts, outcome.attempts.dropFirst())
-            where previous.target != next.target {
-                state.failovers.record(
-                    RecentFailovers.Failover(
-                        atMs: now, requestID: outcome.requestID, from: previous.target.description,
-                        to: next.target.description, reason: previous.reason ?? "unknown"
-                    )
-                )
-            }
+        let sample = Self.sample(outcome)
+        let calendar = self.calendar()
+        self.book.withLockedValue { $0.requestFinished(sample, calendar: calendar) }
+    }
+
+    /// A rating was stored (by the feedback recorder).
+    func feedbackRecorded(target: TargetRef, score: Double, replacing previous: Double?) {
+        self.book.withLockedValue { $0.feedbackRecorded(target: target, score: score, replacing: previous) }
+    }
+
+    /// Reads today's cost and the ratings from the ledger (before the socket listens). A ledger that cannot answer
+    /// leaves them at zero, with a warning.
+    func seed(from store: LedgerStore, now: Int64, logger: Logger) async {
+        let day = self.calendar().day(containing: now)
+        do {
+            let costs = try await store.costByTarget(since: day.start)
+            let feedback = try await store.feedbackByTarget()
+            self.book.withLockedValue { $0.seed(costToday: costs, day: day, feedback: feedback) }
+        } catch {
+            logger.warning(
+                "stats: cannot read today's cost and the ratings from the ledger; they count from zero",
+                metadata: ["reason": "\(LedgerStore.describe(error))"]
+            )
         }
     }
 
-    /// A copy of the state, rolled to today, for a snapshot.
-    func read() -> (state: State, nowMs: Int64) {
-        let now = self.wallClock()
-        let dayStart = self.dayStart(now)
-        let state = self.state.withLockedValue { state in
-            state.daily.roll(to: dayStart)
-            return state
+    /// Runs `body` on the book under the lock, after rolling today's cost over to the day of `now`. For the snapshot
+    /// only: `body` must be quick (it holds up every finishing request).
+    func withBook<T>(at now: Int64, _ body: (inout StatsBook) -> T) -> T {
+        let calendar = self.calendar()
+        return self.book.withLockedValue { book in
+            book.rollOver(at: now, calendar: calendar)
+            return body(&book)
         }
-        return (state, now)
+    }
+
+    /// The outcome as the book counts it: wall-clock times, and each attempt's target, failure, timing and cost.
+    static func sample(_ outcome: RequestOutcome) -> RequestSample {
+        let failed: Bool = if case .failed = outcome.result { true } else { false }
+        return RequestSample(
+            requestID: outcome.requestID,
+            startedAt: outcome.wallStart,
+            endedAt: outcome.wallStart + (outcome.ended - outcome.started).milliseconds,
+            failed: failed,
+            attempts: outcome.attempts.map { attempt in
+                AttemptSample(
+                    target: attempt.target,
+                    failureReason: attempt.error == nil ? nil : (attempt.reason ?? "error"),
+                    latencyMilliseconds: Int(attempt.latency.milliseconds),
+                    waitMilliseconds: Int(attempt.wait.milliseconds),
+                    costMicroUSD: attempt.charge?.cost?.total ?? 0,
+                    abandoned: attempt.abandoned
+                )
+            }
+        )
     }
 }

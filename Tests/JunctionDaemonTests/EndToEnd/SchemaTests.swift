@@ -32,13 +32,10 @@ extension EndToEnd {
             let transport = Transport()
             let events = EventBus()
             let resilience = Resilience(events: events, logger: Logger(label: "test"))
+            let ledger = LedgerWriter(store: nil, path: nil, settings: .init(), logger: Logger(label: "test"))
             let budgets = Budgets(config: AccountingConfig(), events: events, logger: Logger(label: "test"))
             let cache = ResponseCache(configuration: { CacheConfig() })
-            let ledger = LedgerWriter(store: nil, path: nil, settings: .init(), logger: Logger(label: "test"))
-            let stats = StatsSnapshot(
-                collector: StatsCollector(wallClock: { 0 }, dayStart: { _ in 0 }), runtime: runtime,
-                resilience: resilience, budgets: budgets, cache: cache, ledger: ledger, flightsInProgress: { 0 }
-            )
+            let stats = StatsCollector(calendar: { FixedOffsetCalendar.utc })
             let metrics = MetricsExporter(
                 recorder: MetricsRecorder(configuration: { runtime.active }),
                 sources: MetricsExporter.Sources(
@@ -54,10 +51,17 @@ extension EndToEnd {
                     reporter: OutcomeReporter(resilience: resilience, subscribers: []), logger: Logger(label: "test")
                 ),
                 transport: transport, resilience: resilience, events: events,
-                ledger: ledger, budgets: budgets,
+                ledger: ledger,
+                budgets: budgets,
                 unknownPrices: UnknownPrices(logger: Logger(label: "test")),
-                cache: cache, stats: stats, metrics: metrics,
-                utcOffsetSeconds: { _ in 0 }
+                cache: cache,
+                metrics: metrics,
+                utcOffsetSeconds: { _ in 0 },
+                snapshot: StatsSnapshot(
+                    runtime: runtime, stats: stats, resilience: resilience, budgets: budgets, cache: cache,
+                    flights: { 0 }, ledger: ledger
+                ),
+                feedback: FeedbackRecorder(ledger: ledger, stats: stats)
             )
             let registered = Set(catalog.map(\.name))
             let documented = Set(self.methods.compactMap { $0["name"]?.stringValue })
@@ -92,6 +96,8 @@ extension EndToEnd {
             let sim = try SimProcess()
             let daemon = try sim.daemon()
             let client = try daemon.client()
+            // Made before the examples run (one of them disables the provider).
+            let rated = try client.call("generate", params: ["prompt": "hi", "model": "openai:gpt-4o-mini"])["request_id"]
             for method in self.methods {
                 let name = try #require(method["name"]?.stringValue)
                 let declared = method["params"]?.arrayValue ?? []
@@ -109,6 +115,10 @@ extension EndToEnd {
                     }
                     for param in declared where param["required"] == true {
                         #expect(params[param["name"]?.stringValue ?? ""] != nil, "\(name): example lacks a required param")
+                    }
+                    if name == "feedback" {
+                        // The example rates a request of another daemon: here it rates one of this daemon's.
+                        params["request_id"] = rated
                     }
                     let resultSchema = method["result"]?["schema"] ?? .null
                     let exampleResult = example["result"]?["value"] ?? .null

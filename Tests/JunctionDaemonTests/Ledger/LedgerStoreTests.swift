@@ -46,7 +46,7 @@ struct LedgerStoreTests {
                 )
             )
         }
-        #expect(applied == ["v1", "v2"])
+        #expect(applied == ["v1", "v2", "v3"])
         let expected: Set = ["requests_by_time", "requests_by_uid", "requests_by_client", "requests_by_provider_model"]
         #expect(Set(indexes) == expected)
     }
