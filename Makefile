@@ -7,9 +7,10 @@ SWIFT       ?= swift
 # What `make install` installs: release (statically linked Swift runtime) or debug (make test's systemd check).
 BUILD       ?= release
 # System packages the build and the tests need (Debian 12): libsqlite3-dev for the ledger; debootstrap and
-# systemd-container boot the units under a real systemd; binutils for nm in scripts/check-sanitized.sh.
+# systemd-container boot the units under a real systemd; binutils for nm in scripts/check-sanitized.sh; chromium
+# loads the dashboard page in the browser tests; wrk measures the HTTP listener (BENCHMARKS.md).
 APT_PACKAGES := libcurl4-openssl-dev libsystemd-dev libsqlite3-dev pkg-config socat systemd util-linux curl openssl \
-	debootstrap systemd-container binutils
+	debootstrap systemd-container binutils chromium wrk
 
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 

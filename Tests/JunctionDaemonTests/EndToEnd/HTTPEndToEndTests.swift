@@ -96,7 +96,7 @@ extension EndToEnd {
             #expect(daemon.log.contains("set allow_remote = true"))
         }
 
-        @Test func sigtermTurnsReadinessOffAndStops() throws {
+        @Test func sigtermClosesIdleConnectionsAndExitsCleanly() throws {
             let sim = try SimProcess()
             let daemon = try sim.daemon(extra: Self.httpConfig + "[server]\ndrain_timeout = \"5s\"\n")
             let port = try daemon.httpPort()
