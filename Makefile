@@ -8,9 +8,10 @@ SWIFT       ?= swift
 BUILD       ?= release
 # System packages the build and the tests need (Debian 12): libsqlite3-dev for the ledger; debootstrap and
 # systemd-container boot the units under a real systemd; binutils for nm in scripts/check-sanitized.sh; prometheus
-# for promtool and the Prometheus server the metrics tests run.
+# for promtool and the Prometheus server the metrics tests run; chromium loads the dashboard page in the browser
+# tests; tmux runs junctionctl top in its tests; wrk measures the HTTP listener (BENCHMARKS.md).
 APT_PACKAGES := libcurl4-openssl-dev libsystemd-dev libsqlite3-dev pkg-config socat systemd util-linux curl openssl \
-	debootstrap systemd-container binutils prometheus
+	debootstrap systemd-container binutils prometheus chromium tmux wrk
 
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
