@@ -45,9 +45,14 @@ extension EndToEnd {
             #expect(back.status == 200)
             #expect(back.text == "ready: 1 of 8 providers serving (local)\n")
 
-            // Not wired in this build: answered as documented.
-            #expect(try httpGet(port: port, "/metrics").status == 404)
-            #expect(try httpGet(port: port, "/api/stats").status == 503)
+            // The exposition and the dashboard's JSON, as the metrics RPC and stats.snapshot give them.
+            let metrics = try httpGet(port: port, "/metrics")
+            #expect(metrics.status == 200)
+            #expect(metrics.text.contains("# TYPE junction_requests_total counter") || metrics.text.contains("junction_build_info"))
+            let stats = try httpGet(port: port, "/api/stats")
+            #expect(stats.status == 200)
+            let snapshot = try JSONValue.parse(stats.text)
+            #expect(snapshot["providers"]?.arrayValue?.count == 8)
             let page = try httpGet(port: port, "/")
             #expect(page.status == 200)
             #expect(page.text.contains("<title>Junction</title>"))
