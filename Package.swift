@@ -116,6 +116,8 @@ let package = Package(
         .testTarget(name: "JunctionCoreTests", dependencies: ["JunctionCore"]),
         .testTarget(name: "JunctionRPCTests", dependencies: ["JunctionRPC", "JunctionCore"]),
         .testTarget(name: "JunctionProvidersTests", dependencies: ["JunctionProviders", "JunctionCore"]),
+        // junctionctl's pure renderers (top's frame), tested without a terminal.
+        .testTarget(name: "JunctionCtlTests", dependencies: ["junctionctl", "JunctionCore"]),
         .testTarget(
             name: "JunctionDaemonTests",
             dependencies: [

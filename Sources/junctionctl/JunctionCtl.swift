@@ -21,7 +21,7 @@ struct JunctionCtl: AsyncParsableCommand {
             Status.self, Ping.self, Reload.self, Generate.self, Models.self, Providers.self, Prices.self, Health.self,
             Plan.self, Probe.self, Watch.self,
             Breaker.self, ProviderCommand.self, UsageCommand.self, Quota.self, CacheCommand.self, Call.self, Schema.self,
-            Metrics.self,
+            Metrics.self, Top.self, FeedbackCommand.self,
         ]
     )
 
