@@ -113,6 +113,15 @@ let package = Package(
             ],
             path: "scripts/ledger-bench"
         ),
+        // scripts/bench-metrics.sh: the metrics recorder's CPU per request and the exposition's render time.
+        .executableTarget(
+            name: "metrics-bench",
+            dependencies: [
+                "JunctionDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "scripts/metrics-bench"
+        ),
         .testTarget(name: "JunctionCoreTests", dependencies: ["JunctionCore"]),
         .testTarget(name: "JunctionRPCTests", dependencies: ["JunctionRPC", "JunctionCore"]),
         .testTarget(name: "JunctionProvidersTests", dependencies: ["JunctionProviders", "JunctionCore"]),

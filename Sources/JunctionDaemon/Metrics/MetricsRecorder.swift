@@ -51,6 +51,7 @@ final class MetricsRecorder: OutcomeSubscriber {
 
     func attemptFinished(_ outcome: AttemptOutcome) {
         let active = self.configuration()
+        guard active.loaded.config.metrics.enabled else { return }  // off: not even the lock
         let counter = self.state.withLockedValue { state -> Counter? in
             state.refresh(active)
             guard state.settings.enabled else { return nil }
@@ -71,6 +72,7 @@ final class MetricsRecorder: OutcomeSubscriber {
 
     func requestFinished(_ outcome: RequestOutcome) {
         let active = self.configuration()
+        guard active.loaded.config.metrics.enabled else { return }
         let target: TargetRef? =
             if case .answered(let result) = outcome.result { result.target } else { outcome.attempts.last?.target }
         // Cache answers have no attempts: a provider's latency and tokens are not theirs.
