@@ -1,8 +1,13 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 /// Debian's `chromium`, headless, for tests that load the dashboard in a real browser.
 enum HeadlessChromium {
     static let path = "/usr/bin/chromium"
+
+    /// One browser at a time in the test process: two headless Chromiums started together by parallel tests were
+    /// seen to exit with status 5 on this 2-core machine.
+    private static let oneAtATime = NIOLock()
 
     static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: Self.path) }
 
@@ -38,6 +43,10 @@ enum HeadlessChromium {
     /// One more try when chromium fails to start: its first start on a loaded machine (fresh profile, font
     /// cache) was seen exiting with status 5 once, and passing on the next run.
     private static func run(_ urls: [String], extra: [String], virtualTimeMs: Int) throws -> CommandResult {
+        try Self.oneAtATime.withLock { try Self.runSerialized(urls, extra: extra, virtualTimeMs: virtualTimeMs) }
+    }
+
+    private static func runSerialized(_ urls: [String], extra: [String], virtualTimeMs: Int) throws -> CommandResult {
         let first = try self.runOnce(urls, extra: extra, virtualTimeMs: virtualTimeMs)
         guard first.status != 0 else { return first }
         print("chromium exited with \(first.status), trying once more: \(first.stderr.suffix(500))")
@@ -50,7 +59,7 @@ enum HeadlessChromium {
             [
                 "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=\(virtualTimeMs)",
                 "--user-data-dir=\(profile.path)", "--no-first-run", "--disable-extensions",
-                "--disable-background-networking",
+                "--disable-background-networking", "--disable-dev-shm-usage",
             ] + extra + urls
         return try runCommand(Self.path, arguments, environment: ["HOME": profile.path, "PATH": "/usr/bin:/bin"])
     }
