@@ -93,8 +93,8 @@ struct ConfigLoaderTests {
         let problems = self.problems("# comment\n\n[sever]\nsocket = \"/x\"\n")
         #expect(
             problems.map(\.description) == [
-                "test.toml:3: sever: unknown key (known keys here: accounting, budgets, cache, defaults, ledger, log, "
-                    + "providers, resilience, routes, server)"
+                "test.toml:3: sever: unknown key (known keys here: accounting, budgets, cache, defaults, http, ledger, "
+                    + "log, providers, resilience, routes, server)"
             ]
         )
     }
