@@ -5,14 +5,18 @@
 /// model failing) or `DISABLED`; `NO_DATA`, `DEGRADED` and `RATE_LIMITED` providers still count, since they serve
 /// or will be tried.
 public enum Readiness: Sendable, Equatable {
+    /// Ready, with a one-line summary.
     case ready(String)
+    /// Not ready, and why.
     case notReady(String)
 
     /// One provider as the readiness rule sees it.
     public struct ProviderState: Sendable, Equatable {
         public var name: String
+        /// As `providers.health` reports it.
         public var status: HealthTracker.Status
 
+        /// A provider's name and status.
         public init(name: String, status: HealthTracker.Status) {
             self.name = name
             self.status = status
@@ -35,11 +39,13 @@ public enum Readiness: Sendable, Equatable {
         return .ready("ready: \(serving.count) of \(providers.count) providers serving (\(names))")
     }
 
+    /// Whether `/readyz` answers 200.
     public var isReady: Bool {
         if case .ready = self { return true }
         return false
     }
 
+    /// The one line `/readyz` shows.
     public var reason: String {
         switch self {
         case .ready(let reason), .notReady(let reason): reason

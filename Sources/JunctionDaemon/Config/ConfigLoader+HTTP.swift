@@ -100,8 +100,10 @@ enum HTTPAddressParser {
         var message: String
     }
 
+    /// How a listen address is written, for the problems.
     static let expected = "write an IP address and a port such as \"127.0.0.1:9470\" or \"[::1]:9470\""
 
+    /// `host:port`, `[v6]:port` or `localhost:port`.
     static func parse(_ text: String) -> Result<HTTPListenAddress, Problem> {
         let host: Substring
         let portText: Substring

@@ -5,11 +5,13 @@ struct HTTPConfig: Sendable, Equatable {
     var listen: [HTTPListenAddress] = []
     /// A Unix socket path to listen on; nil: none.
     var listenUnix: String?
+    /// The Unix socket file's mode, set after bind.
     var unixMode: UInt32 = 0o660
     /// nil: the socket keeps the daemon's group.
     var unixGroup: String?
     /// Binding an address other than loopback needs this (and logs a warning).
     var allowRemote = false
+    /// Open connections at most; more are answered 503 and closed.
     var maxConnections = 256
     /// The request line and headers together, at most (larger: 431).
     var maxHeaderBytes = 16_384
@@ -27,6 +29,7 @@ struct HTTPConfig: Sendable, Equatable {
 struct HTTPListenAddress: Sendable, Equatable, CustomStringConvertible {
     /// The IP literal, without brackets.
     var host: String
+    /// 0: a free port, picked at bind.
     var port: Int
     var isIPv6: Bool
 

@@ -6,9 +6,12 @@ import NIOConcurrencyHelpers
 final class DaemonReadiness: Sendable {
     private let flags = NIOLockedValueBox((started: false, draining: false))
 
+    /// Not started, not draining.
     init() {}
 
+    /// The RPC socket listens.
     func markStarted() { self.flags.withLockedValue { $0.started = true } }
+    /// Graceful shutdown began.
     func markDraining() { self.flags.withLockedValue { $0.draining = true } }
 
     /// The verdict for `providers` (each configured provider's current status).
@@ -26,6 +29,7 @@ final class CachedCheck: Sendable {
     private let maxAge: Duration
     private let last = NIOLockedValueBox<(at: ContinuousClock.Instant, problem: String?)?>(nil)
 
+    /// A cache of `check`'s answers, each kept for `maxAge`.
     init(maxAge: Duration, _ check: @escaping @Sendable () async -> String?) {
         self.maxAge = maxAge
         self.check = check

@@ -7,7 +7,10 @@ import Testing
 
 /// The dashboard in a real browser: headless Chromium loads the page from the real HTTP server, whose stats come
 /// from a fixture that follows the contract, and the rendered DOM is checked.
-@Suite("Dashboard in headless Chromium", .serialized, .enabled(if: HeadlessChromium.isInstalled, "chromium is not installed (apt-get install chromium)"))
+@Suite(
+    "Dashboard in headless Chromium", .serialized,
+    .enabled(if: HeadlessChromium.isInstalled, "chromium is not installed (apt-get install chromium)")
+)
 struct DashboardBrowserTests {
     private static func start(stats: @escaping @Sendable () async -> JSONValue?) async throws -> HTTPServerHarness {
         var router = HTTPRouter()

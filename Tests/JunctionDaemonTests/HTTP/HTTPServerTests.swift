@@ -110,7 +110,8 @@ struct HTTPServerTests {
         settings.maxHeaderBytes = 2048
         let harness = try await HTTPServerHarness.start(router: Self.router(), settings: settings)
         let connection = try RawHTTPConnection(port: harness.port)
-        let response = try connection.request("GET", "/hello", headers: ["X-Big: " + String(repeating: "a", count: 4096)])
+        let big = "X-Big: " + String(repeating: "a", count: 4096)
+        let response = try connection.request("GET", "/hello", headers: [big])
         #expect(response.status == 431)
         #expect(response.header("connection") == "close")
         #expect(response.text.contains("http.max_header_bytes"))
@@ -134,11 +135,16 @@ struct HTTPServerTests {
 
         let chunked = try RawHTTPConnection(port: harness.port)
         let chunk = String(repeating: "b", count: 80)
-        try chunked.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n50\r\n\(chunk)\r\n50\r\n\(chunk)\r\n0\r\n\r\n")
+        try chunked.send(
+            "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "50\r\n\(chunk)\r\n50\r\n\(chunk)\r\n0\r\n\r\n"
+        )
         #expect(try chunked.readResponse()?.status == 413)
 
         let fits = try RawHTTPConnection(port: harness.port)
-        try fits.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" + String(repeating: "c", count: 100))
+        try fits.send(
+            "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" + String(repeating: "c", count: 100)
+        )
         #expect(try fits.readResponse()?.body.count == 100)
         try await harness.stop()
     }
@@ -263,7 +269,9 @@ struct HTTPServerTests {
 
 /// Holds handlers until opened; counts who waits.
 final class Gate: Sendable {
-    private let state = NIOLockedValueBox((open: false, waiting: 0, continuations: [CheckedContinuation<Void, Never>]()))
+    private let state = NIOLockedValueBox(
+        (open: false, waiting: 0, continuations: [CheckedContinuation<Void, Never>]())
+    )
 
     var waiting: Int { self.state.withLockedValue { $0.waiting } }
 

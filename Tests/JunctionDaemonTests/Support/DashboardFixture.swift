@@ -31,7 +31,8 @@ enum DashboardFixture {
 
     static func target(_ model: String, requests: Int, breaker: String = "closed", openForMs: Int? = nil) -> JSONValue {
         [
-            "model": .string(model), "breaker": ["state": .string(breaker), "open_for_ms": openForMs.map { .int($0) } ?? nil],
+            "model": .string(model),
+            "breaker": ["state": .string(breaker), "open_for_ms": openForMs.map { .int($0) } ?? nil],
             "latency_ms": ["p50": 300, "p95": 600], "error_rate": 0.0, "requests_total": .int(requests),
             "cost_today_usd": 0.4, "feedback": ["count": 2, "mean_score": 0.75],
         ]
@@ -48,7 +49,8 @@ enum DashboardFixture {
             ),
             self.provider(
                 second, status: "UNHEALTHY", reason: "every model with data is unhealthy", requests: 754, p95: 2300,
-                errorRate: 0.32, targets: [self.target("claude-sonnet-4", requests: 754, breaker: "open", openForMs: 73_000)]
+                errorRate: 0.32,
+                targets: [self.target("claude-sonnet-4", requests: 754, breaker: "open", openForMs: 73_000)]
             ),
         ]
         let series: JSONValue = [
@@ -76,7 +78,10 @@ enum DashboardFixture {
             ],
             "ledger": ["enabled": true, "state": "ok", "queued": 3, "written_rows": 18204, "dropped_rows": 0],
             "budgets": [
-                ["name": "team-a", "period": "day", "used_usd": 4.2, "limit_usd": 10.0, "used_ratio": 0.42, "state": "ok"]
+                [
+                    "name": "team-a", "period": "day", "used_usd": 4.2, "limit_usd": 10.0, "used_ratio": 0.42,
+                    "state": "ok",
+                ]
             ],
             "feedback": ["count": 3, "mean_score": 0.8],
             "providers": .array(providers),

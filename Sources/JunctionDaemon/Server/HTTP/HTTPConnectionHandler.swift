@@ -16,6 +16,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var phase: HTTPConnectionPhase
     private var timer: Scheduled<Void>?
 
+    /// A handler with the server's idle and linger timeouts.
     init(idleTimeout: Duration, lingerTimeout: Duration) {
         self.phase = HTTPConnectionPhase(idleTimeout: idleTimeout, lingerTimeout: lingerTimeout)
     }

@@ -10,16 +10,21 @@
 ///   is shut and the linger timer runs, so that the client reads the answer before the socket goes (closing at
 ///   once with its unread request in our buffer would reset the connection and could lose the answer).
 struct HTTPConnectionPhase: Sendable, Equatable {
+    /// What the handler does next.
     enum Action: Sendable, Equatable {
         case none
+        /// (Re)start the timer.
         case arm(Duration)
+        /// Stop the timer.
         case disarm
         /// Shut the output side, then arm the timer (closing when it fires or the client hangs up).
         case shutOutputAndArm(Duration)
         case close
     }
 
+    /// See `HTTPServerSettings.idleTimeout`.
     let idleTimeout: Duration
+    /// See `HTTPServerSettings.lingerTimeout`.
     let lingerTimeout: Duration
     /// A request's head arrived, its end not yet.
     private(set) var reading = false
@@ -31,6 +36,7 @@ struct HTTPConnectionPhase: Sendable, Equatable {
     /// The output is shut: only the linger timer or the client's hang-up is awaited.
     private(set) var lingering = false
 
+    /// A connection just accepted.
     init(idleTimeout: Duration, lingerTimeout: Duration) {
         self.idleTimeout = idleTimeout
         self.lingerTimeout = lingerTimeout
@@ -38,19 +44,23 @@ struct HTTPConnectionPhase: Sendable, Equatable {
 
     private var busy: Bool { self.outstanding > 0 }
 
+    /// The connection is open: wait for a request.
     mutating func connected() -> Action { .arm(self.idleTimeout) }
 
+    /// A request's head arrived.
     mutating func requestHeadReceived() -> Action {
         guard !self.lingering else { return .none }
         self.reading = true
         return self.busy ? .none : .arm(self.idleTimeout)
     }
 
+    /// A part of a request's body arrived.
     mutating func requestBodyReceived() -> Action {
         guard !self.lingering, self.reading, !self.busy else { return .none }
         return .arm(self.idleTimeout)
     }
 
+    /// A request arrived in full: it is answered now.
     mutating func requestEndReceived() -> Action {
         guard !self.lingering else { return .none }
         self.reading = false
@@ -65,6 +75,7 @@ struct HTTPConnectionPhase: Sendable, Equatable {
         return self.draining && !closes
     }
 
+    /// A response's end was written.
     mutating func responseEndSent() -> Action {
         self.outstanding = max(0, self.outstanding - 1)
         if self.closing {
@@ -83,10 +94,12 @@ struct HTTPConnectionPhase: Sendable, Equatable {
         return self.busy || self.reading ? .none : .close
     }
 
+    /// The client stopped (or resumed) reading what is written.
     mutating func writabilityChanged(writable: Bool) -> Action {
         guard self.busy, !self.lingering else { return .none }
         return writable ? .disarm : .arm(self.idleTimeout)
     }
 
+    /// The armed timer ran out.
     mutating func timerFired() -> Action { .close }
 }

@@ -23,6 +23,7 @@ struct HTTPRouter: Sendable {
 
     private var routes: [String: [(route: Route, handler: HTTPHandler)]] = [:]
 
+    /// A router with no routes (everything 404).
     init() {}
 
     /// Adds a route; a later one for the same method and path replaces the earlier.
@@ -34,6 +35,7 @@ struct HTTPRouter: Sendable {
         self.routes[path, default: []].append((route, handler))
     }
 
+    /// Where a request for `method` and `path` goes.
     func match(method: HTTPMethod, path: String) -> Match {
         guard let candidates = self.routes[path] else { return .notFound }
         let name = method == .HEAD ? "GET" : method.rawValue

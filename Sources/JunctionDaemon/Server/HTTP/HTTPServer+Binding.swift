@@ -7,6 +7,7 @@ import NIOPosix
 
 /// One accepted connection, ready to serve.
 struct AcceptedHTTPConnection: Sendable {
+    /// Request parts in, response parts out.
     var channel: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
     var peer: HTTPPeer
 }
@@ -14,6 +15,7 @@ struct AcceptedHTTPConnection: Sendable {
 /// A listening socket of the HTTP server.
 struct BoundListener: Sendable {
     var target: HTTPListenTarget
+    /// Accepted connections, ready to serve.
     var channel: NIOAsyncChannel<AcceptedHTTPConnection, Never>
     /// As bound: `127.0.0.1:39121`, `unix:/run/junction/http.sock`.
     var display: String
@@ -22,6 +24,7 @@ struct BoundListener: Sendable {
 /// The HTTP listener could not bind: names the address and why.
 struct HTTPBindError: Error, CustomStringConvertible {
     var target: HTTPListenTarget
+    /// The system's words (`Address already in use`).
     var reason: String
 
     var description: String {

@@ -18,25 +18,33 @@ import ServiceLifecycle
 /// Connections above `max_connections` are answered `503 Service Unavailable` (`Retry-After: 1`,
 /// `Connection: close`) as soon as they are accepted, and closed.
 final class HTTPServer: Service, Sendable {
+    /// What the server answers.
     let router: HTTPRouter
     let settings: HTTPServerSettings
+    /// Where it listens.
     let targets: [HTTPListenTarget]
     let logger: Logger
+    /// The loops the sockets run on.
     let eventLoopGroup: any EventLoopGroup
     /// Called once when draining starts (readiness turns 503 at once).
     private let onDraining: @Sendable () -> Void
+    /// The listeners and the open connections, behind a short lock.
     let state = NIOLockedValueBox(State())
 
+    /// What the server holds.
     struct State {
+        /// Bound by `bind()`.
         var listeners: [BoundListener] = []
         var bound = false
         var draining = false
         var nextID = 0
+        /// Open connections by id, refused ones included until they close.
         var connections: [Int: any Channel] = [:]
         var acceptedTotal = 0
         var refusedTotal = 0
     }
 
+    /// A server for `targets`; nothing is bound until `bind()` or `run()`.
     init(
         targets: [HTTPListenTarget],
         router: HTTPRouter,
@@ -62,6 +70,7 @@ final class HTTPServer: Service, Sendable {
     /// Where it listens, as bound (a port 0 shows the port picked).
     var boundAddresses: [String] { self.state.withLockedValue { $0.listeners.map(\.display) } }
 
+    /// Binds (when not done yet), serves until graceful shutdown, drains, and removes the Unix socket file.
     func run() async throws {
         let listeners = try await self.bind()
         try await withGracefulShutdownHandler {
@@ -103,6 +112,7 @@ final class HTTPServer: Service, Sendable {
         }
     }
 
+    /// Forgets a connection that closed.
     func release(_ id: Int) {
         self.state.withLockedValue { _ = $0.connections.removeValue(forKey: id) }
     }

@@ -6,7 +6,9 @@ import NIOHTTP1
 /// stream of chunks produced while the response is written (chunked; each write waits while the client is not
 /// reading, so a slow reader holds the producer back instead of filling memory).
 struct HTTPServerResponse: Sendable {
+    /// The body: whole, or produced while it is written.
     enum Body: Sendable {
+        /// Sent with `Content-Length`.
         case full(ByteBuffer)
         /// Runs once the head is sent; returns when the body is complete. A thrown error ends the response
         /// early and closes the connection (the client sees a truncated chunked body, never a clean end).
@@ -14,9 +16,11 @@ struct HTTPServerResponse: Sendable {
     }
 
     var status: HTTPResponseStatus
+    /// `Content-Length`, `Connection` and `Transfer-Encoding` are set by the server.
     var headers: HTTPHeaders
     var body: Body
 
+    /// A response with `body`.
     init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: Body) {
         self.status = status
         self.headers = headers
@@ -65,6 +69,7 @@ struct HTTPError: Error, Sendable, Equatable {
             && lhs.headers.elementsEqual(rhs.headers) { $0.0 == $1.0 && $0.1 == $1.1 }
     }
 
+    /// The text response this failure is answered with.
     var response: HTTPServerResponse {
         var response = HTTPServerResponse.text(self.status, self.message)
         for (name, value) in self.headers { response.headers.replaceOrAdd(name: name, value: value) }
@@ -75,13 +80,16 @@ struct HTTPError: Error, Sendable, Equatable {
 /// Writes the chunks of a streamed body. Each write is flushed at once (SSE events must not wait in a buffer)
 /// and suspends while the connection's outbound buffer is above its high watermark.
 struct HTTPBodyWriter: Sendable {
+    /// The connection's writer.
     let outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
 
+    /// Writes one chunk; throws when the client went away.
     func write(_ buffer: ByteBuffer) async throws {
         guard buffer.readableBytes > 0 else { return }  // an empty chunk would end a chunked body
         try await self.outbound.write(.body(.byteBuffer(buffer)))
     }
 
+    /// Writes `text` (UTF-8) as one chunk.
     func write(_ text: String) async throws {
         try await self.write(ByteBuffer(string: text))
     }

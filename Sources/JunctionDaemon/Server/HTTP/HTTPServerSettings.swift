@@ -14,9 +14,13 @@ enum HTTPListenTarget: Sendable, Equatable, CustomStringConvertible {
 
 /// The HTTP server's limits, fixed at start.
 struct HTTPServerSettings: Sendable, Equatable {
+    /// Connections served at once; more are answered 503 and closed.
     var maxConnections = 256
+    /// The request line and headers, at most (431).
     var maxHeaderBytes = 16_384
+    /// A request body, at most, unless the route sets its own (413).
     var maxBodyBytes = 1_048_576
+    /// How long a connection may wait for a request, or a request for its next part.
     var idleTimeout: Duration = .seconds(60)
     /// How long in-flight responses may take once draining starts; then every connection is closed.
     var drainTimeout: Duration = .seconds(10)
@@ -32,6 +36,7 @@ struct HTTPServerSettings: Sendable, Equatable {
         self.drainTimeout = drainTimeout
     }
 
+    /// The defaults (tests set the fields they need).
     init() {}
 
     /// The listeners `[http]` names.

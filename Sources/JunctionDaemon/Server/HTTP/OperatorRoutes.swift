@@ -12,6 +12,7 @@ struct OperatorEndpoints: Sendable {
     /// The `stats.snapshot` result; nil (or a nil answer): `/api/stats` answers 503.
     var stats: (@Sendable () async -> JSONValue?)?
 
+    /// The endpoints; only readiness is required.
     init(
         liveness: (@Sendable () async -> String?)? = nil,
         readiness: @escaping @Sendable () -> Readiness,
@@ -35,6 +36,7 @@ enum OperatorRoutes {
         "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; "
         + "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
+    /// Adds the five routes to `router` (issue 12 adds its own beside them).
     static func add(to router: inout HTTPRouter, _ endpoints: OperatorEndpoints) {
         router.add(.GET, "/healthz") { _ in
             if let problem = await endpoints.liveness?() { return .text(.serviceUnavailable, "unhealthy: \(problem)") }
@@ -80,5 +82,6 @@ enum OperatorRoutes {
 
 /// The dashboard page (`Resources/dashboard.html`, compiled into the binary).
 enum DashboardPage {
+    /// The page's bytes, as served.
     static let bytes: [UInt8] = PackageResources.dashboard_html
 }
