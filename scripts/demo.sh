@@ -51,6 +51,10 @@ targets = ["openai:gpt-4o-mini", "anthropic:claude-3-5-haiku-latest"]
 [routes.flaky]
 targets = ["openai:sim-cut-4", "gemini:gemini-2.0-flash"]
 
+# The operators' HTTP listener: /healthz, /readyz, /metrics, /api/stats and the dashboard (port 0: a free one).
+[http]
+listen = ["127.0.0.1:0"]
+
 # Every request is recorded with its cost; here in the demo's own directory.
 [ledger]
 path = "$workdir/ledger.sqlite"
@@ -122,6 +126,17 @@ for _ in $(seq 100); do "$bin/junctionctl" --json status | grep -q '"queued":0' 
 step "junctionctl usage --since 1h --by provider,model"; "$bin/junctionctl" usage --since 1h --by provider,model
 step "junctionctl usage export --since 1h --format csv | cut -d, -f1-12 | head -4"
 "$bin/junctionctl" usage export --since 1h --format csv | cut -d, -f1-12 | head -4
+step "monitoring: the [http] listener (GET /healthz, /readyz, /metrics, /api/stats, and the dashboard at /)"
+http=$(grep -o 'http listening address=127.0.0.1:[0-9]*' "$workdir/junctiond.log" | head -1 | cut -d= -f2)
+echo "dashboard: http://$http/"
+curl -s "http://$http/healthz"; curl -s "http://$http/readyz"
+step "curl -s http://$http/metrics | grep '^junction_requests_total'"
+curl -s "http://$http/metrics" | grep '^junction_requests_total' | head -6
+request=$("$bin/junctionctl" usage export --since 1h --format jsonl | grep -o '"request_id":"[^"]*"' | head -1 | cut -d'"' -f4)
+step "junctionctl feedback $request 0.9 --comment 'good answer'   # rate an answer: per provider in usage and stats"
+"$bin/junctionctl" feedback "$request" 0.9 --comment 'good answer'
+step "junctionctl top --once   # the live view (junctionctl top) as one frame"
+"$bin/junctionctl" top --once
 step "junctionctl call nope";         "$bin/junctionctl" call nope || echo "(exit status $?: the daemon answered with an error)"
 step "echo '{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1}' | socat - UNIX-CONNECT:\$JUNCTION_SOCKET"
 if command -v socat >/dev/null; then
