@@ -21,6 +21,7 @@ final class MetricsExporter: Sendable {
         var process: @Sendable () -> ProcessSample? = { ProcessSample.read() }
     }
 
+    /// The outcome subscriber whose registry this renders.
     let recorder: MetricsRecorder
     private let sources: Sources
     /// The mirrored series; the lock also keeps two scrapes from interleaving their updates.

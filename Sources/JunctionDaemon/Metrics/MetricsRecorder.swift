@@ -15,6 +15,7 @@ import Prometheus
 /// the label set in dictionaries keyed by the label values; the counting itself (atomics, the histogram's own
 /// lock) happens after the lock. No label array or string is built when a handle exists.
 final class MetricsRecorder: OutcomeSubscriber {
+    /// This daemon's registry: the exporter renders it and registers the state-mirroring series in it too.
     let registry: PrometheusCollectorRegistry
     private let configuration: @Sendable () -> ActiveConfiguration
     private let state: NIOLockedValueBox<State>
@@ -49,6 +50,7 @@ final class MetricsRecorder: OutcomeSubscriber {
 
     // MARK: - Outcomes
 
+    /// `junction_attempts_total` for the attempt's target and outcome.
     func attemptFinished(_ outcome: AttemptOutcome) {
         let active = self.configuration()
         guard active.loaded.config.metrics.enabled else { return }  // off: not even the lock
@@ -70,6 +72,8 @@ final class MetricsRecorder: OutcomeSubscriber {
         counter?.increment()
     }
 
+    /// The request counter, its duration and time to first token (when a provider answered it), every billed
+    /// attempt's tokens and cost (on the attempt's target), and the retries and failovers between its attempts.
     func requestFinished(_ outcome: RequestOutcome) {
         let active = self.configuration()
         guard active.loaded.config.metrics.enabled else { return }
@@ -215,6 +219,7 @@ final class MetricsRecorder: OutcomeSubscriber {
 // MARK: - State
 
 extension MetricsRecorder {
+    /// The label values of a target's series (`model` already bounded).
     struct TargetKey: Hashable, Sendable {
         var provider: String
         var model: String
@@ -222,6 +227,7 @@ extension MetricsRecorder {
         var labels: [(String, String)] { [("provider", self.provider), ("model", self.model)] }
     }
 
+    /// The label values of a `junction_requests_total` series.
     struct RequestKey: Hashable, Sendable {
         var route: String
         var provider: String
@@ -230,12 +236,14 @@ extension MetricsRecorder {
         var client: String?
     }
 
+    /// The label values of a `junction_attempts_total` series.
     struct AttemptKey: Hashable, Sendable {
         var provider: String
         var model: String
         var outcome: String
     }
 
+    /// The label values of a `junction_failovers_total` series.
     struct FailoverKey: Hashable, Sendable {
         var from: String
         var to: String

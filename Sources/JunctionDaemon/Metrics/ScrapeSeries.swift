@@ -3,7 +3,9 @@ import Prometheus
 /// A gauge family whose series mirror state read at scrape time: each scrape sets the series it reads and removes
 /// the ones it no longer finds (a target forgotten, a budget removed by a reload), so none goes stale.
 struct MirroredGauges {
+    /// The family.
     let metric: MetricsCatalog.Metric
+    /// Its label names, in the order `update` gives their values.
     let labelNames: [String]
     private var gauges: [[String]: Gauge] = [:]
 
@@ -35,6 +37,7 @@ struct MirroredGauges {
 /// scrape time. It never goes down: a source that steps back briefly (the cache moves a coalesced miss to the
 /// joins) would otherwise look like a counter reset to Prometheus.
 struct MirroredCounter {
+    /// The registered counter.
     let counter: Counter
     private var last: Double = 0
 
@@ -42,6 +45,7 @@ struct MirroredCounter {
         self.counter = counter
     }
 
+    /// Copies `value` in, unless it is below what was shown before.
     mutating func set(_ value: Double) {
         guard value > self.last else { return }
         self.last = value

@@ -3,7 +3,9 @@ import JunctionCore
 /// What the metrics exporter reads at scrape time: every target's breaker, every configured provider's status, and
 /// how much of each provider's rate limits is used. Read in one lock, as `providers.health` reads it.
 extension Resilience {
+    /// The resilience state the exporter mirrors.
     struct MetricsState: Sendable, Equatable {
+        /// One target's breaker.
         struct Breaker: Sendable, Equatable {
             var provider: String
             var model: String
@@ -11,6 +13,7 @@ extension Resilience {
             var state: Int
         }
 
+        /// The used share of one of a provider's rate limits.
         struct Window: Sendable, Equatable {
             var provider: String
             /// `rpm`, `tpm`, `rpd` (configured limits) or `learned_requests`, `learned_tokens` (the provider's
@@ -30,6 +33,7 @@ extension Resilience {
         }
     }
 
+    /// Every target's breaker and every configured provider's status and windows now, in one lock.
     func metricsState(registry: ProviderRegistry, at now: ContinuousClock.Instant = .now) -> MetricsState {
         self.storage.withLockedValue { storage in
             var state = MetricsState()
