@@ -90,6 +90,9 @@ extension EndToEnd {
                 return usage["rows"]?.arrayValue?.first?["feedback_count"] == .int(1)
                     && usage["totals"]?["feedback_mean_score"] == .double(1)
             }
+            // Each stored rating reaches the metrics' histogram (two ratings: the first and its replacement).
+            let exposition = try client.call("metrics")["text"]?.stringValue ?? ""
+            #expect(exposition.contains("junction_feedback_score_count{provider=\"openai\",model=\"gpt-4o-mini\"} 2"))
             let cost = try #require(snapshot["cost_today_usd"]?.doubleValue)
             #expect(cost > 0)
             // Bad input: clear errors.

@@ -90,8 +90,9 @@ struct LedgerWriterTests {
             try await eventually("the row is written") { writer.status.writtenRows == 1 }
             // Written by the writer's own 250 ms timer (with no batch to fill, a writer on an hour's interval would
             // not have written it). The bound is loose on purpose: the suite shares two cores with running daemons,
-            // and kill -9 durability (at most the last second lost) is checked end to end.
-            #expect(ContinuousClock.now - started < .seconds(5))
+            // and kill -9 durability (at most the last second lost) is checked end to end. 5 s was exceeded (6.9 s)
+            // while headless Chromium and Prometheus ran beside it; an hour's interval is still far beyond 30 s.
+            #expect(ContinuousClock.now - started < .seconds(30))
             #expect(try await rowCount(try #require(writer.store), "attempts") == 1)
             #expect(writer.status.state == .ok)
             #expect(writer.status.lastFlushMsAgo != nil)
