@@ -42,7 +42,8 @@ final class Terminal {
     func leave() {
         guard self.active else { return }
         self.active = false
-        Self.write("\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l")
+        // The alternate screen is cleared first: after a resize, tmux keeps the rows the normal screen lacked.
+        Self.write("\u{1B}[0m\u{1B}[H\u{1B}[2J\u{1B}[?25h\u{1B}[?1049l")
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &self.saved)
     }
 
