@@ -8,7 +8,9 @@ extension EndToEnd {
     /// and `capture-pane` reads the screen. Every step polls the pane; nothing sleeps for a guessed time.
     @Suite(
         "junctionctl top under tmux",
-        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "tmux is not installed (apt-get install tmux)")
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"),
+            "tmux is not installed (apt-get install tmux)")
     )
     struct TopTmuxTests {
         /// A tmux server of its own (its own socket), removed at the end.
@@ -39,13 +41,17 @@ extension EndToEnd {
 
             @discardableResult
             func run(_ arguments: [String]) throws -> CommandResult {
-                try runCommand("/usr/bin/tmux", ["-S", self.socket] + arguments, environment: ["PATH": "/usr/bin:/bin", "TERM": "xterm"])
+                try runCommand(
+                    "/usr/bin/tmux", ["-S", self.socket] + arguments,
+                    environment: ["PATH": "/usr/bin:/bin", "TERM": "xterm"])
             }
 
             /// The visible screen, one string per line.
             func screen() throws -> [String] {
-                try self.run(["capture-pane", "-p", "-t", "top"]).stdout.split(separator: "\n", omittingEmptySubsequences: false)
-                    .map(String.init)
+                try self.run(["capture-pane", "-p", "-t", "top"]).stdout.split(
+                    separator: "\n", omittingEmptySubsequences: false
+                )
+                .map(String.init)
             }
 
             func format(_ format: String) throws -> String {
@@ -53,7 +59,8 @@ extension EndToEnd {
                     .trimmingCharacters(in: .whitespacesAndNewlines)
             }
 
-            func waitForScreen(_ what: String, timeout: Duration = .seconds(15), _ condition: ([String]) -> Bool) throws {
+            func waitForScreen(_ what: String, timeout: Duration = .seconds(15), _ condition: ([String]) -> Bool) throws
+            {
                 var last: [String] = []
                 try poll(until: "\(what); screen:\n\(last.joined(separator: "\n"))", timeout: timeout) {
                     last = try self.screen()
@@ -76,7 +83,9 @@ extension EndToEnd {
                 "new-session", "-d", "-s", "top", "-x", "80", "-y", "24", "env", "-u", "NO_COLOR", "PS1=shell$ ", "sh",
             ])
             try tmux.waitForScreen("the shell's prompt") { $0.contains { $0.hasPrefix("shell$") } }
-            try tmux.run(["send-keys", "-t", "top", "\(binaryDirectory())/junctionctl --socket \(daemon.socket) top", "Enter"])
+            try tmux.run([
+                "send-keys", "-t", "top", "\(binaryDirectory())/junctionctl --socket \(daemon.socket) top", "Enter",
+            ])
 
             // The provider rows, with the three requests counted in the rate window.
             try tmux.waitForScreen("the openai row with requests") { screen in
@@ -129,7 +138,8 @@ extension EndToEnd {
             }
             try tmux.waitForScreen("the shell restored") { screen in
                 // The command as typed, then a fresh prompt: the shell's screen, not top's frame.
-                screen.filter { $0.hasPrefix("shell$") }.count >= 2 && !screen.contains { $0.hasPrefix("PROVIDER/MODEL") }
+                screen.filter { $0.hasPrefix("shell$") }.count >= 2
+                    && !screen.contains { $0.hasPrefix("PROVIDER/MODEL") }
             }
             #expect(try tmux.format("#{cursor_flag}") == "1")
             #expect(try tmux.format("#{pane_dead}") == "0")
