@@ -15,10 +15,14 @@ extension EndToEnd {
     struct TopTmuxTests {
         /// A tmux server of its own (its own socket), removed at the end.
         final class Tmux {
+            /// Its own directory: the server must be killed before its socket goes (a daemon's directory may be
+            /// removed first, and the server would live on).
+            private let directory: TemporaryDirectory
             let socket: String
 
-            init(directory: String) {
-                self.socket = directory + "/tmux.sock"
+            init() throws {
+                self.directory = try TemporaryDirectory()
+                self.socket = self.directory.path + "/tmux.sock"
             }
 
             /// Starts the server with a detached session. Neither through `runCommand` nor `Process`: the server
@@ -32,8 +36,21 @@ extension EndToEnd {
                 posix_spawn_file_actions_init(&actions)
                 defer { posix_spawn_file_actions_destroy(&actions) }
                 for fd in [Int32(0), 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0) }
+                // No blocked signals and default dispositions: the test runner blocks some, and a server (and the
+                // shell in its pane) inheriting that mask would outlive kill-server.
+                var attributes = posix_spawnattr_t()
+                posix_spawnattr_init(&attributes)
+                defer { posix_spawnattr_destroy(&attributes) }
+                var none = sigset_t()
+                sigemptyset(&none)
+                posix_spawnattr_setsigmask(&attributes, &none)
+                var defaults = sigset_t()
+                sigemptyset(&defaults)
+                for signal in [SIGHUP, SIGINT, SIGTERM, SIGCHLD, SIGPIPE, SIGWINCH] { sigaddset(&defaults, signal) }
+                posix_spawnattr_setsigdefault(&attributes, &defaults)
+                posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
                 var pid: pid_t = 0
-                let spawned = posix_spawn(&pid, "/usr/bin/tmux", &actions, nil, argv + [nil], envp + [nil])
+                let spawned = posix_spawn(&pid, "/usr/bin/tmux", &actions, &attributes, argv + [nil], envp + [nil])
                 guard spawned == 0 else { throw DaemonFailed(message: "cannot start tmux: error \(spawned)") }
                 var status: Int32 = 0
                 waitpid(pid, &status, 0)
@@ -78,7 +95,8 @@ extension EndToEnd {
             let daemon = try sim.daemon()
             let client = try daemon.client()
             for _ in 0..<3 { _ = try client.call("generate", params: ["prompt": "hi", "model": "openai:gpt-4o-mini"]) }
-            let tmux = Tmux(directory: daemon.directory.path)
+            let tmux = try Tmux()
+            defer { _ = try? tmux.run(["kill-server"]) }
             try tmux.start([
                 "new-session", "-d", "-s", "top", "-x", "80", "-y", "24", "env", "-u", "NO_COLOR", "PS1=shell$ ", "sh",
             ])
