@@ -34,7 +34,10 @@ struct FeedbackCommand: ParsableCommand {
             return
         }
         let target = result["provider"]?.stringValue.map { p in " (\(p):\(result["model"]?.stringValue ?? "?"))" } ?? ""
-        let replaced = result["previous_score"]?.doubleValue.map { " — replaced the earlier score \(TopFrame.fixed($0, places: 2))" } ?? ""
+        let replaced =
+            result["previous_score"]?.doubleValue.map {
+                " — replaced the earlier score \(TopFrame.fixed($0, places: 2))"
+            } ?? ""
         print("rated \(self.requestID)\(target): \(TopFrame.fixed(self.score, places: 2))\(replaced)")
     }
 }

@@ -20,7 +20,8 @@ struct TopFrameTests {
                 "cost_today_usd": 0.5,
                 "targets": [
                     [
-                        "model": "gpt-4o-mini", "status": "HEALTHY", "breaker": ["state": "closed", "open_for_ms": .null],
+                        "model": "gpt-4o-mini", "status": "HEALTHY",
+                        "breaker": ["state": "closed", "open_for_ms": .null],
                         "latency_ms": ["p50": 300, "p95": 600], "error_rate": 0.0, "requests_per_minute": 10,
                         "requests_total": 400, "cost_today_usd": 0.4,
                     ]

@@ -63,7 +63,8 @@ public struct StatsBook: Sendable, Equatable {
     }
 
     /// Starts from what the ledger holds (at start): today's cost per target and every rating per target.
-    public mutating func seed(costToday: [TargetRef: MicroUSD], day: PeriodBounds, feedback: [TargetRef: FeedbackTally]) {
+    public mutating func seed(costToday: [TargetRef: MicroUSD], day: PeriodBounds, feedback: [TargetRef: FeedbackTally])
+    {
         self.costToday.seed(costToday, day: day)
         for (target, tally) in feedback { self.feedback[target, default: FeedbackTally()] = tally }
     }

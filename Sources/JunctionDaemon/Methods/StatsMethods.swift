@@ -38,10 +38,8 @@ enum StatsMethods {
             throw .invalidParams(field: "score", problem: "is required (a number from 0 to 1)")
         }
         guard let score = raw.doubleValue, score.isFinite, score >= 0, score <= 1 else {
-            throw .invalidParams(
-                field: "score",
-                problem: "must be a number from 0 (bad) to 1 (good), got \(raw.doubleValue != nil ? raw.compactText : raw.typeName)"
-            )
+            let given = raw.doubleValue != nil ? raw.compactText : raw.typeName
+            throw .invalidParams(field: "score", problem: "must be a number from 0 (bad) to 1 (good), got \(given)")
         }
         let comment = try params.string("comment")
         if let comment, comment.count > FeedbackRecorder.maxCommentCharacters {

@@ -104,19 +104,23 @@ final class StatsSnapshot: Sendable {
         for target in health["targets"]?.arrayValue ?? [] {
             if let model = target["model"]?.stringValue { targets[model] = target }
         }
-        let counted = book.targets.keys.filter { $0.provider == name }.map(\.model)
+        let counted =
+            book.targets.keys.filter { $0.provider == name }.map(\.model)
             + book.feedback.keys.filter { $0.provider == name }.map(\.model)
             + book.costToday.byTarget.keys.filter { $0.provider == name }.map(\.model)
         for model in counted where targets[model] == nil { targets[model] = .null }
         object["targets"] = .array(
             targets.keys.sorted().map { model in
-                Self.target(TargetRef(provider: name, model: model), health: targets[model] ?? .null, book: &book, at: now)
+                Self.target(
+                    TargetRef(provider: name, model: model), health: targets[model] ?? .null, book: &book, at: now)
             }
         )
         return .object(object)
     }
 
-    private static func target(_ target: TargetRef, health: JSONValue, book: inout StatsBook, at now: Int64) -> JSONValue {
+    private static func target(_ target: TargetRef, health: JSONValue, book: inout StatsBook, at now: Int64)
+        -> JSONValue
+    {
         let window = health["rate_window"]
         var object: JSONObject = [
             "model": .string(target.model),

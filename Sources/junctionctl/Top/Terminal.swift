@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The terminal `junctionctl top` draws on: raw input (no echo, no line buffering; Ctrl-C still signals), the
@@ -42,7 +42,8 @@ final class Terminal {
     func leave() {
         guard self.active else { return }
         self.active = false
-        Self.write("\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l")
+        // The alternate screen is cleared first: after a resize, tmux keeps the rows the normal screen lacked.
+        Self.write("\u{1B}[0m\u{1B}[H\u{1B}[2J\u{1B}[?25h\u{1B}[?1049l")
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &self.saved)
     }
 
@@ -59,7 +60,9 @@ final class Terminal {
         let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress! + offset, $0.count - offset) }
+            let written = bytes.withUnsafeBytes {
+                Glibc.write(STDOUT_FILENO, $0.baseAddress! + offset, $0.count - offset)
+            }
             if written < 0, errno == EINTR { continue }
             guard written > 0 else { return }
             offset += written

@@ -45,7 +45,8 @@ enum TopFrame {
         if view.help {
             lines += Self.help.map { Self.fit($0, width) }
         } else if let snapshot {
-            lines += Self.table(snapshot, width: width, view: view, room: view.unbounded ? nil : view.rows - lines.count - 1)
+            lines += Self.table(
+                snapshot, width: width, view: view, room: view.unbounded ? nil : view.rows - lines.count - 1)
         }
         if !view.unbounded {
             // The footer sits on the last line; short frames are padded down to it.
@@ -74,7 +75,8 @@ enum TopFrame {
     private static func header(_ snapshot: JSONValue, width: Int, view: TopView) -> [String] {
         let version = snapshot["version"]?.stringValue ?? "?"
         let uptime = formatUptime(.milliseconds(snapshot["uptime_ms"]?.intValue ?? 0))
-        let first = "junctiond \(version)  up \(uptime)  conns \(Self.int(snapshot["connections"]))  "
+        let first =
+            "junctiond \(version)  up \(uptime)  conns \(Self.int(snapshot["connections"]))  "
             + "in flight \(Self.int(snapshot["inflight_requests"]))  "
             + "req/s \(Self.decimal(snapshot["requests_per_second"]))"
         let cache = snapshot["cache"]
@@ -82,14 +84,17 @@ enum TopFrame {
             cache?["enabled"] == false
             ? "off" : cache?["hit_ratio"]?.doubleValue.map { "\(Int(($0 * 100).rounded()))%" } ?? "-"
         let ledger = snapshot["ledger"]?["state"]?.stringValue ?? "?"
-        var second = "cost today \(Self.usd(snapshot["cost_today_usd"]))  "
+        var second =
+            "cost today \(Self.usd(snapshot["cost_today_usd"]))  "
             + "requests \(Self.int(snapshot["requests_total"]))  errors \(Self.int(snapshot["errors_total"]))  "
             + "cache hit \(hit)  ledger \(ledger)"
         if let mean = snapshot["feedback"]?["mean_score"]?.doubleValue {
             second += "  rating \(Self.fixed(mean, places: 2)) (\(Self.int(snapshot["feedback"]?["count"])))"
         }
         let ledgerStyle = ["ok", "disabled"].contains(ledger) ? nil : "33"
-        return [Self.fit(first, width, style: "1", view: view), Self.fit(second, width, style: ledgerStyle, view: view)]
+        return [
+            Self.fit(first, width, style: "1", view: view), Self.fit(second, width, style: ledgerStyle, view: view),
+        ]
     }
 
     private static func statusLine(_ view: TopView) -> String {
@@ -115,7 +120,10 @@ enum TopFrame {
     private static func table(_ snapshot: JSONValue, width: Int, view: TopView, room: Int?) -> [String] {
         let columns = Self.visibleColumns(width: width)
         let nameWidth = width - columns.reduce(0) { $0 + 1 + $1.width }
-        var lines = [Self.fit(Self.row(["PROVIDER/MODEL"] + columns.map(\.title), columns, nameWidth), width, style: "7", view: view)]
+        var lines = [
+            Self.fit(
+                Self.row(["PROVIDER/MODEL"] + columns.map(\.title), columns, nameWidth), width, style: "7", view: view)
+        ]
         var body: [String] = []
         let providers = Self.sorted(snapshot["providers"]?.arrayValue ?? [], by: view.sort)
         if providers.isEmpty { body.append("no providers configured") }
@@ -189,8 +197,10 @@ enum TopFrame {
         }
         let indexed = Array(entries.enumerated())
         if sort == .name, entries.first?["model"] != nil {
-            return indexed.sorted { ($0.element["model"]?.stringValue ?? "") < ($1.element["model"]?.stringValue ?? "") }
-                .map(\.element)
+            return indexed.sorted {
+                ($0.element["model"]?.stringValue ?? "") < ($1.element["model"]?.stringValue ?? "")
+            }
+            .map(\.element)
         }
         // Highest first; ties keep their order (a stable sort on the position).
         return indexed.sorted { lhs, rhs in

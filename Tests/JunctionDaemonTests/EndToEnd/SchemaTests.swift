@@ -97,7 +97,9 @@ extension EndToEnd {
             let daemon = try sim.daemon()
             let client = try daemon.client()
             // Made before the examples run (one of them disables the provider).
-            let rated = try client.call("generate", params: ["prompt": "hi", "model": "openai:gpt-4o-mini"])["request_id"]
+            let rated = try client.call(
+                "generate", params: ["prompt": "hi", "model": "openai:gpt-4o-mini"]
+            )["request_id"]
             for method in self.methods {
                 let name = try #require(method["name"]?.stringValue)
                 let declared = method["params"]?.arrayValue ?? []

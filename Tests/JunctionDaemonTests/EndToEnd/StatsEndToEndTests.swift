@@ -100,7 +100,10 @@ extension EndToEnd {
                 (["request_id": .string(id), "score": 1.5] as JSONValue, "score"),
                 (["request_id": .string(id), "score": "good"], "score"),
                 (["request_id": "r-unknown", "score": 1], "request_id"),
-                (["request_id": .string(id), "score": 1, "comment": .string(String(repeating: "x", count: 2_001))], "comment"),
+                (
+                    ["request_id": .string(id), "score": 1, "comment": .string(String(repeating: "x", count: 2_001))],
+                    "comment"
+                ),
             ] {
                 do {
                     _ = try client.call("feedback", params: params)
@@ -133,7 +136,8 @@ extension EndToEnd {
                 Issue.record("feedback accepted without a ledger")
             } catch let error as RPCError {
                 #expect(error.code == RPCErrorCode.ledgerUnavailable.rawValue)
-                #expect(error.message.contains("Feedback needs the ledger, which is disabled: set [ledger] enabled = true"))
+                #expect(
+                    error.message.contains("Feedback needs the ledger, which is disabled: set [ledger] enabled = true"))
             }
             // The snapshot still answers, and says the ledger is off.
             #expect(try daemon.client().call("stats.snapshot")["ledger"]?["state"] == "disabled")
@@ -145,25 +149,33 @@ extension EndToEnd {
             let daemon = try sim.daemon(extra: "[server]\nsocket_mode = \"0666\"\n")
             chmod(daemon.directory.path, 0o755)
             let id = try #require(
-                try daemon.client().call("generate", params: ["prompt": "hi", "model": "openai:gpt-4o-mini"])["request_id"]?
+                try daemon.client().call("generate", params: ["prompt": "hi", "model": "openai:gpt-4o-mini"])[
+                    "request_id"]?
                     .stringValue
             )
             let nobody = try runCommand(
                 "/usr/bin/setpriv",
-                ["--reuid=nobody", "--regid=nogroup", "--clear-groups", binaryDirectory() + "/junctionctl", "--socket",
-                 daemon.socket, "feedback", id, "0"]
+                [
+                    "--reuid=nobody", "--regid=nogroup", "--clear-groups", binaryDirectory() + "/junctionctl",
+                    "--socket",
+                    daemon.socket, "feedback", id, "0",
+                ]
             )
             #expect(nobody.status == 1)
             #expect(nobody.stderr.contains("error -32004: Permission denied: request \(id) is another user's"))
             // The snapshot is for any caller.
             let snapshot = try runCommand(
                 "/usr/bin/setpriv",
-                ["--reuid=nobody", "--regid=nogroup", "--clear-groups", binaryDirectory() + "/junctionctl", "--socket",
-                 daemon.socket, "top", "--once"]
+                [
+                    "--reuid=nobody", "--regid=nogroup", "--clear-groups", binaryDirectory() + "/junctionctl",
+                    "--socket",
+                    daemon.socket, "top", "--once",
+                ]
             )
             #expect(snapshot.status == 0, "\(snapshot.stderr)")
             // Root (an administrator) may rate it.
-            #expect(try daemon.client().call("feedback", params: ["request_id": .string(id), "score": 0])["score"] == 0)
+            #expect(
+                try daemon.client().call("feedback", params: ["request_id": .string(id), "score": 0])["score"] == 0)
         }
 
         @Test func topOnceprintsOnePlainFrameAndFailsClearlyWithoutADaemon() throws {

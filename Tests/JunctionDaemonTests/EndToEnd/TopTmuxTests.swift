@@ -8,15 +8,21 @@ extension EndToEnd {
     /// and `capture-pane` reads the screen. Every step polls the pane; nothing sleeps for a guessed time.
     @Suite(
         "junctionctl top under tmux",
-        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "tmux is not installed (apt-get install tmux)")
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"),
+            "tmux is not installed (apt-get install tmux)")
     )
     struct TopTmuxTests {
         /// A tmux server of its own (its own socket), removed at the end.
         final class Tmux {
+            /// Its own directory: the server must be killed before its socket goes (a daemon's directory may be
+            /// removed first, and the server would live on).
+            private let directory: TemporaryDirectory
             let socket: String
 
-            init(directory: String) {
-                self.socket = directory + "/tmux.sock"
+            init() throws {
+                self.directory = try TemporaryDirectory()
+                self.socket = self.directory.path + "/tmux.sock"
             }
 
             /// Starts the server with a detached session. Neither through `runCommand` nor `Process`: the server
@@ -30,8 +36,21 @@ extension EndToEnd {
                 posix_spawn_file_actions_init(&actions)
                 defer { posix_spawn_file_actions_destroy(&actions) }
                 for fd in [Int32(0), 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0) }
+                // No blocked signals and default dispositions: the test runner blocks some, and a server (and the
+                // shell in its pane) inheriting that mask would outlive kill-server.
+                var attributes = posix_spawnattr_t()
+                posix_spawnattr_init(&attributes)
+                defer { posix_spawnattr_destroy(&attributes) }
+                var none = sigset_t()
+                sigemptyset(&none)
+                posix_spawnattr_setsigmask(&attributes, &none)
+                var defaults = sigset_t()
+                sigemptyset(&defaults)
+                for signal in [SIGHUP, SIGINT, SIGTERM, SIGCHLD, SIGPIPE, SIGWINCH] { sigaddset(&defaults, signal) }
+                posix_spawnattr_setsigdefault(&attributes, &defaults)
+                posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
                 var pid: pid_t = 0
-                let spawned = posix_spawn(&pid, "/usr/bin/tmux", &actions, nil, argv + [nil], envp + [nil])
+                let spawned = posix_spawn(&pid, "/usr/bin/tmux", &actions, &attributes, argv + [nil], envp + [nil])
                 guard spawned == 0 else { throw DaemonFailed(message: "cannot start tmux: error \(spawned)") }
                 var status: Int32 = 0
                 waitpid(pid, &status, 0)
@@ -39,13 +58,17 @@ extension EndToEnd {
 
             @discardableResult
             func run(_ arguments: [String]) throws -> CommandResult {
-                try runCommand("/usr/bin/tmux", ["-S", self.socket] + arguments, environment: ["PATH": "/usr/bin:/bin", "TERM": "xterm"])
+                try runCommand(
+                    "/usr/bin/tmux", ["-S", self.socket] + arguments,
+                    environment: ["PATH": "/usr/bin:/bin", "TERM": "xterm"])
             }
 
             /// The visible screen, one string per line.
             func screen() throws -> [String] {
-                try self.run(["capture-pane", "-p", "-t", "top"]).stdout.split(separator: "\n", omittingEmptySubsequences: false)
-                    .map(String.init)
+                try self.run(["capture-pane", "-p", "-t", "top"]).stdout.split(
+                    separator: "\n", omittingEmptySubsequences: false
+                )
+                .map(String.init)
             }
 
             func format(_ format: String) throws -> String {
@@ -53,7 +76,8 @@ extension EndToEnd {
                     .trimmingCharacters(in: .whitespacesAndNewlines)
             }
 
-            func waitForScreen(_ what: String, timeout: Duration = .seconds(15), _ condition: ([String]) -> Bool) throws {
+            func waitForScreen(_ what: String, timeout: Duration = .seconds(15), _ condition: ([String]) -> Bool) throws
+            {
                 var last: [String] = []
                 try poll(until: "\(what); screen:\n\(last.joined(separator: "\n"))", timeout: timeout) {
                     last = try self.screen()
@@ -71,12 +95,15 @@ extension EndToEnd {
             let daemon = try sim.daemon()
             let client = try daemon.client()
             for _ in 0..<3 { _ = try client.call("generate", params: ["prompt": "hi", "model": "openai:gpt-4o-mini"]) }
-            let tmux = Tmux(directory: daemon.directory.path)
+            let tmux = try Tmux()
+            defer { _ = try? tmux.run(["kill-server"]) }
             try tmux.start([
                 "new-session", "-d", "-s", "top", "-x", "80", "-y", "24", "env", "-u", "NO_COLOR", "PS1=shell$ ", "sh",
             ])
             try tmux.waitForScreen("the shell's prompt") { $0.contains { $0.hasPrefix("shell$") } }
-            try tmux.run(["send-keys", "-t", "top", "\(binaryDirectory())/junctionctl --socket \(daemon.socket) top", "Enter"])
+            try tmux.run([
+                "send-keys", "-t", "top", "\(binaryDirectory())/junctionctl --socket \(daemon.socket) top", "Enter",
+            ])
 
             // The provider rows, with the three requests counted in the rate window.
             try tmux.waitForScreen("the openai row with requests") { screen in
@@ -128,8 +155,9 @@ extension EndToEnd {
                 try tmux.format("#{alternate_on}") == "0"
             }
             try tmux.waitForScreen("the shell restored") { screen in
-                // The shell's screen (the command as typed, and its prompt), not top's frame.
-                screen.contains { $0.hasPrefix("shell$") } && !screen.contains { $0.hasPrefix("PROVIDER/MODEL") }
+                // The command as typed, then a fresh prompt: the shell's screen, not top's frame.
+                screen.filter { $0.hasPrefix("shell$") }.count >= 2
+                    && !screen.contains { $0.hasPrefix("PROVIDER/MODEL") }
             }
             #expect(try tmux.format("#{cursor_flag}") == "1")
             #expect(try tmux.format("#{pane_dead}") == "0")

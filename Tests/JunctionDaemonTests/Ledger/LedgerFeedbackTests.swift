@@ -42,7 +42,8 @@ struct LedgerFeedbackTests {
         let second = try await self.store.recordFeedback(self.rating("a", 1), pending: nil, restrictedToUID: nil)
         #expect(second == .stored(LedgerRequestIdentity(uid: 1000, target: claude), previous: 0.5))
         #expect(try await rowCount(self.store, "feedback") == 1)
-        let other = try await self.store.recordFeedback(self.rating("a", 0, uid: 1001), pending: nil, restrictedToUID: 1001)
+        let other = try await self.store.recordFeedback(
+            self.rating("a", 0, uid: 1001), pending: nil, restrictedToUID: 1001)
         #expect(other == .notOwner)
         let unknown = try await self.store.recordFeedback(self.rating("zzz", 0), pending: nil, restrictedToUID: nil)
         #expect(unknown == .unknownRequest)
@@ -56,7 +57,8 @@ struct LedgerFeedbackTests {
     @Test func aQueuedRequestIsRatedFromItsQueuedIdentity() async throws {
         let openai = TargetRef(provider: "openai", model: "gpt-4o-mini")
         let pending = LedgerRequestIdentity(uid: 1000, target: openai)
-        let result = try await self.store.recordFeedback(self.rating("q", 0.25), pending: pending, restrictedToUID: 1000)
+        let result = try await self.store.recordFeedback(
+            self.rating("q", 0.25), pending: pending, restrictedToUID: 1000)
         #expect(result == .stored(pending, previous: nil))
         // Its row arrives later; usage then counts the rating.
         try await self.store.insert(requests: [.sample("q")], attempts: [.sample("q")])
@@ -109,7 +111,9 @@ struct LedgerFeedbackTests {
             _ = try await self.store.recordFeedback(self.rating(id, 1), pending: nil, restrictedToUID: nil)
         }
         #expect(try await self.store.prune(before: Self.noon) == 1)
-        let left = try await self.store.pool.read { db in try String.fetchAll(db, sql: "SELECT request_id FROM feedback") }
+        let left = try await self.store.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT request_id FROM feedback")
+        }
         #expect(left == ["new"])
     }
 
