@@ -51,7 +51,7 @@ private final class TLS12Server: @unchecked Sendable {
             ]
         )
         guard generated.status == 0 else { throw DaemonFailed(message: "openssl req: \(generated.stderr)") }
-        self.port = try Self.freePort()
+        self.port = try freeLoopbackPort()
         self.process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         self.process.arguments = [
             "s_server", "-accept", "127.0.0.1:\(self.port)", "-tls1_2", "-cert", certificate, "-key", key,
@@ -64,22 +64,6 @@ private final class TLS12Server: @unchecked Sendable {
             guard self.process.isRunning else { throw DaemonFailed(message: "openssl s_server exited at start") }
             return Self.accepts(port: self.port)
         }
-    }
-
-    private static func freePort() throws -> Int {
-        let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard bound else { throw DaemonFailed(message: "no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     private static func accepts(port: Int) -> Bool {

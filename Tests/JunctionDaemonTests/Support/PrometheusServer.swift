@@ -17,7 +17,7 @@ final class PrometheusServer: @unchecked Sendable {
     /// Starts Prometheus scraping `target` (`host:port`) at `metricsPath` and waits until it is ready.
     init(scraping target: String, metricsPath: String = "/metrics", executable: String) throws {
         self.directory = try TemporaryDirectory()
-        self.port = try Self.freePort()
+        self.port = try freeLoopbackPort()
         let config = """
             global:
               scrape_interval: 1s
@@ -83,22 +83,6 @@ final class PrometheusServer: @unchecked Sendable {
 
     private func get(_ path: String) throws -> CommandResult {
         try runCommand("/usr/bin/curl", ["-s", "-f", "http://127.0.0.1:\(self.port)\(path)"])
-    }
-
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard bound else { throw DaemonFailed(message: "no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     deinit {
