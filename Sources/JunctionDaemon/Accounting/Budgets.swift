@@ -268,16 +268,6 @@ final class Budgets: OutcomeSubscriber {
         self.status(for: Self.caller(of: request), all: false)
     }
 
-    /// The budgets' state now: those matching `caller`, or every budget when `caller` is nil (`stats.snapshot`).
-    func statuses(for caller: BudgetCaller?) -> [BudgetStatus] {
-        let now = self.wallClock()
-        return self.state.withLockedValue { state in
-            guard !state.config.budgets.isEmpty else { return [] }
-            guard let caller else { return state.book.statusOfAll(at: now) }
-            return state.book.status(for: caller, at: now)
-        }
-    }
-
     /// `quota.get`: the budgets that match `caller`, or every budget for an administrator asking for all.
     func status(for caller: BudgetCaller, all: Bool) -> JSONValue {
         let now = self.wallClock()
