@@ -1,5 +1,4 @@
 import Foundation
-import NIOConcurrencyHelpers
 
 /// Debian's `chromium`, headless, for tests that load the dashboard in a real browser.
 enum HeadlessChromium {
@@ -40,13 +39,6 @@ enum HeadlessChromium {
     /// starting processes on two cores, it was seen exiting with status 5 (its zygote gone, "write: Broken
     /// pipe") before loading anything, twice in a row; the same run alone passes.
     private static func run(_ urls: [String], extra: [String], virtualTimeMs: Int) throws -> CommandResult {
-        // One browser at a time in the test process: the suites that load the page run in parallel.
-        try Self.oneAtATime.withLock { try Self.runWithRetries(urls, extra: extra, virtualTimeMs: virtualTimeMs) }
-    }
-
-    private static let oneAtATime = NIOLock()
-
-    private static func runWithRetries(_ urls: [String], extra: [String], virtualTimeMs: Int) throws -> CommandResult {
         var result = try self.runOnce(urls, extra: extra, virtualTimeMs: virtualTimeMs)
         for attempt in 2...3 where result.status != 0 {
             print("chromium exited with \(result.status); try \(attempt) of 3: \(result.stderr.suffix(300))")
