@@ -230,6 +230,7 @@ final class Gateway: Sendable {
             // Numbered as the attempt after the failed ones (1 for a hit); what they streamed is discarded first.
             let attempt = attempts.count + 1
             if run.partialOutput { events(.restart(attempt: attempt, reason: "stale_cache")) }
+            events(.started(attempt: attempt, target: answer.target, requestID: run.requestID, served: kind))
             for (sequence, delta) in answer.deltas.enumerated() {
                 events(.delta(attempt: attempt, seq: sequence, text: delta))
             }
@@ -444,6 +445,14 @@ final class Gateway: Sendable {
                 guard self.admit(run) else {
                     if let refusal = run.budgetRefusal { throw self.budgetFailure(refusal, run: run) }
                     continue
+                }
+                if let events = run.events, run.request.chat.stream {
+                    events(
+                        .started(
+                            attempt: run.current!.number, target: run.current!.target, requestID: run.requestID,
+                            served: nil
+                        )
+                    )
                 }
                 let outcome = await self.runner.run(
                     request: self.attemptRequest(run), target: run.current!.target, provider: run.current!.provider,

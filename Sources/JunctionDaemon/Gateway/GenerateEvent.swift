@@ -6,6 +6,10 @@ enum GenerateEvent: Sendable, Equatable {
     case delta(attempt: Int, seq: Int, text: String)
     /// Reasoning text of attempt `attempt` (for front ends that show it; the result carries all of it).
     case reasoning(attempt: Int, text: String)
+    /// Attempt `attempt` of request `requestID` starts on `target`, or a stored answer (`served`) is about to be
+    /// replayed. Sent to streamed requests only, before the attempt's deltas: front ends that send headers first
+    /// (HTTP) name the target from it; the socket API ignores it.
+    case started(attempt: Int, target: TargetRef, requestID: String, served: CacheServe?)
     /// Discard what attempt numbers before `attempt` streamed: attempt `attempt` answers in full.
     case restart(attempt: Int, reason: String)
 }

@@ -12,6 +12,7 @@ extension Daemon {
         liveness: @escaping @Sendable () async -> String?,
         metrics: (@Sendable () -> String)?,
         stats: (@Sendable () async -> JSONValue?)?,
+        gateway: Gateway,
         logger: Logger
     ) async throws(DaemonStartupError) -> HTTPServer? {
         let config = runtime.config
@@ -34,6 +35,11 @@ extension Daemon {
         )
         var router = HTTPRouter()
         OperatorRoutes.add(to: &router, endpoints)
+        let api = APIGeneration(
+            gateway: gateway, routing: { runtime.active.routing }, isDraining: { readiness.isDraining },
+            authenticator: APIAuthenticator(isAdmin: { runtime.adminPolicy.permits($0) }), logger: logger
+        )
+        APIRoutes.add(to: &router, api, startedAt: WallClock.nowMilliseconds() - runtime.uptime.milliseconds)
         let server = HTTPServer(
             targets: HTTPServerSettings.targets(of: config.http),
             router: router,

@@ -14,6 +14,9 @@ final class DaemonReadiness: Sendable {
     /// Graceful shutdown began.
     func markDraining() { self.flags.withLockedValue { $0.draining = true } }
 
+    /// The daemon is shutting down.
+    var isDraining: Bool { self.flags.withLockedValue { $0.draining } }
+
     /// The verdict for `providers` (each configured provider's current status).
     func evaluate(providers: [Readiness.ProviderState]) -> Readiness {
         let flags = self.flags.withLockedValue { $0 }

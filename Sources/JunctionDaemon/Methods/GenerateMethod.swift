@@ -51,8 +51,8 @@ enum GenerateMethod {
                     method: "generate.restart",
                     params: ["request": id, "attempt": .int(attempt), "reason": .string(reason)]
                 )
-            case .reasoning:
-                // The wire protocol carries reasoning in the result only.
+            case .reasoning, .started:
+                // The wire protocol carries reasoning and the answering target in the result only.
                 break
             }
         }

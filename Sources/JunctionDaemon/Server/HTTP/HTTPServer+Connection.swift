@@ -23,7 +23,7 @@ extension HTTPServer {
                     await Self.discard(&parts)
                     return
                 }
-                while try await self.serveOne(&parts, outbound, peer: accepted.peer) {}
+                while try await self.serveOne(&parts, outbound, peer: accepted.peer, channel: channel) {}
                 await Self.discard(&parts)
             }
         } catch {
@@ -36,7 +36,8 @@ extension HTTPServer {
     private func serveOne(
         _ parts: inout NIOAsyncChannelInboundStream<HTTPServerRequestPart>.AsyncIterator,
         _ outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>,
-        peer: HTTPPeer
+        peer: HTTPPeer,
+        channel: any Channel
     ) async throws -> Bool {
         let head: HTTPRequestHead
         do {
@@ -73,10 +74,13 @@ extension HTTPServer {
             return false
         }
         let request = HTTPServerRequest(head: head, body: body, peer: peer)
-        let response = await self.respond(to: request, match: match)
-        let keepAlive = head.isKeepAlive && !self.isDraining
-        let omitBody = head.method == .HEAD
-        return try await self.write(response, version: version, head: omitBody, keepAlive: keepAlive, outbound)
+        // A client that hangs up cancels its handler (and the upstream call behind it) at once, streamed or not.
+        return try await ChannelCloseWatch.cancelling(when: channel) {
+            let response = await self.respond(to: request, match: match)
+            let keepAlive = head.isKeepAlive && !self.isDraining
+            let omitBody = head.method == .HEAD
+            return try await self.write(response, version: version, head: omitBody, keepAlive: keepAlive, outbound)
+        }
     }
 
     /// The request's body, in full; an `HTTPError` 413 when it is larger than `limit` (told by its
@@ -166,8 +170,20 @@ extension HTTPServer {
         case .stream(let produce):
             headers.remove(name: "content-length")
             let responseHead = HTTPResponseHead(version: version, status: response.status, headers: headers)
-            try await outbound.write(.head(responseHead))
-            if !omitBody { try await produce(HTTPBodyWriter(outbound: outbound)) }
+            if omitBody {
+                try await outbound.write(contentsOf: [.head(responseHead), .end(nil)])
+                return keepAlive
+            }
+            // The head waits for the first chunk: a producer that fails before it answers with a whole response.
+            let writer = HTTPBodyWriter(outbound: outbound, head: responseHead)
+            do {
+                try await produce(writer)
+            } catch let replacement as HTTPReplacementResponse where !writer.headSent {
+                var whole = replacement.response
+                whole.headers.replaceOrAdd(name: "x-content-type-options", value: "nosniff")
+                return try await self.write(whole, version: version, keepAlive: keepAlive, outbound)
+            }
+            try await writer.sendHeadIfNeeded()
             try await outbound.write(.end(nil))
         }
         return keepAlive

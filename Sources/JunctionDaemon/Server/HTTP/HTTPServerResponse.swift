@@ -1,4 +1,5 @@
 import JunctionCore
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 
@@ -77,20 +78,72 @@ struct HTTPError: Error, Sendable, Equatable {
     }
 }
 
-/// Writes the chunks of a streamed body. Each write is flushed at once (SSE events must not wait in a buffer)
-/// and suspends while the connection's outbound buffer is above its high watermark.
+/// Writes the chunks of a streamed body. The response head goes out with the first chunk (so a producer may
+/// still answer with a whole response by throwing `HTTPReplacementResponse` before it); each write is flushed at
+/// once (SSE events must not wait in a buffer) and suspends while the connection's outbound buffer is above its
+/// high watermark.
 struct HTTPBodyWriter: Sendable {
     /// The connection's writer.
     let outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+    private let head: HeadGate
+
+    /// A writer whose first write sends `head` first.
+    init(outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, head: HTTPResponseHead) {
+        self.outbound = outbound
+        self.head = HeadGate(head)
+    }
+
+    /// Whether the head has been sent (a replacement response is too late then).
+    var headSent: Bool { self.head.isSent }
+
+    /// Adds a header before the head is sent (ignored after).
+    func setHeader(_ name: String, _ value: String) {
+        self.head.setHeader(name, value)
+    }
 
     /// Writes one chunk; throws when the client went away.
     func write(_ buffer: ByteBuffer) async throws {
         guard buffer.readableBytes > 0 else { return }  // an empty chunk would end a chunked body
-        try await self.outbound.write(.body(.byteBuffer(buffer)))
+        if let head = self.head.take() {
+            try await self.outbound.write(contentsOf: [.head(head), .body(.byteBuffer(buffer))])
+        } else {
+            try await self.outbound.write(.body(.byteBuffer(buffer)))
+        }
     }
 
     /// Writes `text` (UTF-8) as one chunk.
     func write(_ text: String) async throws {
         try await self.write(ByteBuffer(string: text))
     }
+
+    /// Sends the head now when nothing was written yet (an empty body).
+    func sendHeadIfNeeded() async throws {
+        if let head = self.head.take() { try await self.outbound.write(.head(head)) }
+    }
+
+    /// The head until it is taken for sending; writes of one response run in turn, the lock only guards the hand-off.
+    private final class HeadGate: Sendable {
+        private let state: NIOLockedValueBox<HTTPResponseHead?>
+
+        init(_ head: HTTPResponseHead) { self.state = NIOLockedValueBox(head) }
+
+        var isSent: Bool { self.state.withLockedValue { $0 == nil } }
+
+        func setHeader(_ name: String, _ value: String) {
+            self.state.withLockedValue { $0?.headers.replaceOrAdd(name: name, value: value) }
+        }
+
+        func take() -> HTTPResponseHead? {
+            self.state.withLockedValue { head in
+                defer { head = nil }
+                return head
+            }
+        }
+    }
+}
+
+/// Thrown by a stream's producer before its first write: the request is answered with `response` instead (an
+/// API error with its own status, found before any content).
+struct HTTPReplacementResponse: Error, Sendable {
+    var response: HTTPServerResponse
 }

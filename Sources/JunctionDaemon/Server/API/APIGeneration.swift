@@ -1,0 +1,129 @@
+import JunctionCore
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// What an API front end's streamed request yields, in order: the gateway's events, then its answer or failure.
+enum APIStreamItem: Sendable {
+    /// An attempt (or a cache replay) begins; its deltas follow.
+    case started(target: TargetRef, requestID: String, served: CacheServe?)
+    case delta(String)
+    case reasoning(String)
+    /// What was streamed so far is void: another attempt answers in full.
+    case restart(reason: String)
+    case finished(GenerateResult)
+    case failed(APIFailure)
+}
+
+/// The one way the HTTP API front ends run a request through the gateway (the pipeline the socket uses): the
+/// request built from the parsed params and the caller, the answer or the API failure, and streaming through an
+/// ordered sequence of `APIStreamItem`s whose producer is cancelled when the consumer stops.
+struct APIGeneration: Sendable {
+    let gateway: Gateway
+    /// The routing table now (model names resolve against it).
+    let routing: @Sendable () -> RoutingTable
+    /// Whether the daemon is shutting down (new requests get 503 with `Retry-After`).
+    let isDraining: @Sendable () -> Bool
+    let authenticator: APIAuthenticator
+    let logger: Logger
+
+    /// The gateway request for `parsed`, from `caller`; `label` names it in logs.
+    func request(_ parsed: GenerateParams.Parsed, caller: APICaller, label: String) -> GenerateRequest {
+        GenerateRequest(
+            chat: parsed.request, timeout: parsed.timeout, client: caller.client ?? parsed.client, caller: caller.peer,
+            label: label, callerIsAdmin: caller.isAdmin, cache: parsed.cache, fit: parsed.fit
+        )
+    }
+
+    /// Who sent `request`, or why it is refused; a draining daemon refuses everyone.
+    func admit(_ request: HTTPServerRequest) -> Result<APICaller, APIFailure> {
+        if self.isDraining() { return .failure(.draining) }
+        return self.authenticator.caller(for: request).mapError(APIFailure.init)
+    }
+
+    /// The answer, or the failure as the APIs report it. Cancellation (the client left) propagates.
+    func answer(_ request: GenerateRequest) async throws -> Result<GenerateResult, APIFailure> {
+        do {
+            return .success(try await self.gateway.generate(request, events: nil))
+        } catch let failure as GenerateFailure {
+            return .failure(APIFailure(failure, nowMilliseconds: WallClock.nowMilliseconds()))
+        }
+    }
+
+    /// Runs `request` streamed: `consume` reads its items; when `consume` returns or throws (the client went
+    /// away), the request is cancelled, and with it the upstream transfer.
+    func stream<T: Sendable>(
+        _ request: GenerateRequest,
+        _ consume: @escaping @Sendable (AsyncStream<APIStreamItem>) async throws -> T
+    ) async throws -> T {
+        let (items, continuation) = AsyncStream.makeStream(of: APIStreamItem.self)
+        let gateway = self.gateway
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                do {
+                    let result = try await gateway.generate(request) { event in
+                        switch event {
+                        case .started(_, let target, let requestID, let served):
+                            continuation.yield(.started(target: target, requestID: requestID, served: served))
+                        case .delta(_, _, let text): continuation.yield(.delta(text))
+                        case .reasoning(_, let text): continuation.yield(.reasoning(text))
+                        case .restart(_, let reason): continuation.yield(.restart(reason: reason))
+                        }
+                    }
+                    continuation.yield(.finished(result))
+                } catch let failure as GenerateFailure {
+                    continuation.yield(.failed(APIFailure(failure, nowMilliseconds: WallClock.nowMilliseconds())))
+                } catch {
+                    // Cancelled: the consumer is gone.
+                }
+                continuation.finish()
+                return nil
+            }
+            defer { group.cancelAll() }
+            let value = try await consume(items)
+            group.cancelAll()
+            return value
+        }
+    }
+
+    /// The `x-junction-*` headers of an answer.
+    static func headers(for result: GenerateResult) -> [(String, String)] {
+        let completion = result.completion
+        var headers: [(String, String)] = [
+            ("x-junction-request-id", result.requestID),
+            ("x-junction-provider", result.target.provider),
+            ("x-junction-model", completion.model.isEmpty ? result.target.model : completion.model),
+            ("x-junction-attempts", "\(result.attempts.count)"),
+            ("x-junction-cache", result.details.served?.rawValue ?? "miss"),
+        ]
+        headers.append(("x-junction-cost-usd", result.cost.total.map(Self.usd) ?? "unknown"))
+        return headers
+    }
+
+    /// The headers a stream can send before its answer is known: the request and the target answering.
+    static func headers(target: TargetRef, requestID: String, served: CacheServe?) -> [(String, String)] {
+        [
+            ("x-junction-request-id", requestID),
+            ("x-junction-provider", target.provider),
+            ("x-junction-model", target.model),
+            ("x-junction-cache", served?.rawValue ?? "miss"),
+        ]
+    }
+
+    /// The headers of a failure: its request id, when it got one.
+    static func headers(for failure: APIFailure) -> [(String, String)] {
+        var headers: [(String, String)] = []
+        if let requestID = failure.requestID { headers.append(("x-junction-request-id", requestID)) }
+        if let seconds = failure.retryAfterSeconds { headers.append(("retry-after", "\(seconds)")) }
+        return headers
+    }
+
+    /// Micro-USD as a decimal dollar amount with six places.
+    static func usd(_ micro: MicroUSD) -> String {
+        let value = Int64(micro)
+        let sign = value < 0 ? "-" : ""
+        let magnitude = value.magnitude
+        let fraction = String(magnitude % 1_000_000)
+        return sign + "\(magnitude / 1_000_000)." + String(repeating: "0", count: 6 - fraction.count) + fraction
+    }
+}
