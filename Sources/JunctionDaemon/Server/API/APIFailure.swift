@@ -106,9 +106,10 @@ struct APIFailure: Error, Sendable, Equatable {
         case .upstream(let target, let error):
             let message = "\(target.provider): \(error.message)"
             let status = error.status.flatMap(Self.passedThrough) ?? .badGateway
+            let retryable = status == .tooManyRequests || status == .serviceUnavailable
             self.init(
                 status: status, category: status == .tooManyRequests ? .rateLimited : .upstream, message: message,
-                code: error.type ?? error.kindName, requestID: requestID
+                code: error.type ?? error.kindName, retryAfterSeconds: retryable ? 1 : nil, requestID: requestID
             )
         case .noProviderAvailable:
             let attempts = failure.attempts.count
@@ -141,6 +142,8 @@ struct APIFailure: Error, Sendable, Equatable {
     private static func passedThrough(_ status: Int) -> HTTPResponseStatus? {
         switch status {
         case 400, 404, 409, 413, 422, 429: HTTPResponseStatus(statusCode: status)
+        // The provider is down or overloaded, and no other target answered.
+        case 500...599: .serviceUnavailable
         // The provider refused Junction's own key or account: nothing the client can change.
         default: nil
         }
