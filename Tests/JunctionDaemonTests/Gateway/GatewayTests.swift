@@ -108,10 +108,14 @@ struct GatewayTests {
         let (result, events) = await harness.generate(route: "main", stream: true)
         let answer = try result.get()
         #expect(answer.completion.text == "Hi!")
+        let a = TargetRef(provider: "a", model: "m")
+        let b = TargetRef(provider: "b", model: "m")
         #expect(
             events == [
+                .started(attempt: 1, target: a, requestID: answer.requestID, served: nil),
                 .delta(attempt: 1, seq: 0, text: "Hel"), .delta(attempt: 1, seq: 1, text: "lo"),
                 .restart(attempt: 2, reason: "stream_cut"),
+                .started(attempt: 2, target: b, requestID: answer.requestID, served: nil),
                 .delta(attempt: 2, seq: 0, text: "Hi"), .delta(attempt: 2, seq: 1, text: "!"),
             ]
         )
