@@ -23,7 +23,8 @@ extension HTTPServer {
                     await Self.discard(&parts)
                     return
                 }
-                while try await self.serveOne(&parts, outbound, peer: accepted.peer, channel: channel) {}
+                let watch = ChannelCloseWatch(channel)
+                while try await self.serveOne(&parts, outbound, peer: accepted.peer, watch: watch) {}
                 await Self.discard(&parts)
             }
         } catch {
@@ -37,7 +38,7 @@ extension HTTPServer {
         _ parts: inout NIOAsyncChannelInboundStream<HTTPServerRequestPart>.AsyncIterator,
         _ outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>,
         peer: HTTPPeer,
-        channel: any Channel
+        watch: ChannelCloseWatch
     ) async throws -> Bool {
         let head: HTTPRequestHead
         do {
@@ -75,7 +76,7 @@ extension HTTPServer {
         }
         let request = HTTPServerRequest(head: head, body: body, peer: peer)
         // A client that hangs up cancels its handler (and the upstream call behind it) at once, streamed or not.
-        return try await ChannelCloseWatch.cancelling(when: channel) {
+        return try await watch.cancelling {
             let response = await self.respond(to: request, match: match)
             let keepAlive = head.isKeepAlive && !self.isDraining
             let omitBody = head.method == .HEAD
