@@ -133,6 +133,9 @@ extension HTTPServer {
                 return try await handler(request)
             } catch let failure as HTTPError {
                 return failure.response
+            } catch is CancellationError {
+                // The client hung up: nobody reads this answer.
+                return .text(.serviceUnavailable, "cancelled")
             } catch {
                 self.logger.error(
                     "http handler failed", metadata: ["path": "\(request.path)", "error": "\(error)"]
