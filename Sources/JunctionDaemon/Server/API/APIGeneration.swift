@@ -96,7 +96,7 @@ struct APIGeneration: Sendable {
             ("x-junction-attempts", "\(result.attempts.count)"),
             ("x-junction-cache", result.details.served?.rawValue ?? "miss"),
         ]
-        headers.append(("x-junction-cost-usd", result.cost.total.map(Self.usd) ?? "unknown"))
+        headers.append(("x-junction-cost-usd", result.cost.total.map(MicroUSDText.decimal) ?? "unknown"))
         return headers
     }
 
@@ -116,14 +116,5 @@ struct APIGeneration: Sendable {
         if let requestID = failure.requestID { headers.append(("x-junction-request-id", requestID)) }
         if let seconds = failure.retryAfterSeconds { headers.append(("retry-after", "\(seconds)")) }
         return headers
-    }
-
-    /// Micro-USD as a decimal dollar amount with six places.
-    static func usd(_ micro: MicroUSD) -> String {
-        let value = Int64(micro)
-        let sign = value < 0 ? "-" : ""
-        let magnitude = value.magnitude
-        let fraction = String(magnitude % 1_000_000)
-        return sign + "\(magnitude / 1_000_000)." + String(repeating: "0", count: 6 - fraction.count) + fraction
     }
 }
