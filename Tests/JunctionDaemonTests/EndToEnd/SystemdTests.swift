@@ -30,14 +30,14 @@ extension EndToEnd {
 
             // SIGHUP: RELOADING=1, then READY=1 again.
             daemon.signal(SIGHUP)
-            let reload = try #require(listener.receive(until: "READY=1", timeout: .seconds(5)))
+            let reload = try #require(listener.receive(until: "READY=1", timeout: .seconds(30)))
             let reloading = try #require(reload.firstIndex { $0.contains("RELOADING=1") })
             #expect(reload[reloading].contains("MONOTONIC_USEC="))
             #expect(reloading < reload.count - 1)
 
             // SIGTERM: STOPPING=1 first, then a clean exit.
             daemon.signal(SIGTERM)
-            #expect(listener.receive(until: "STOPPING=1", timeout: .seconds(5)) != nil)
+            #expect(listener.receive(until: "STOPPING=1", timeout: .seconds(30)) != nil)
             #expect(try daemon.waitForExit() == 0)
         }
 
@@ -47,7 +47,7 @@ extension EndToEnd {
             let daemon = try DaemonProcess(environment: ["NOTIFY_SOCKET": listener.path], waitForSocket: false)
             _ = try #require(listener.receive(until: "READY=1", timeout: .seconds(20)))
             let clients = try (0..<3).map { _ in try daemon.client() }
-            #expect(listener.receive(until: "STATUS=serving 0 providers, 3 connections", timeout: .seconds(5)) != nil)
+            #expect(listener.receive(until: "STATUS=serving 0 providers, 3 connections", timeout: .seconds(30)) != nil)
             _ = clients
         }
 

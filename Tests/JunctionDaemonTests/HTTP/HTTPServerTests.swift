@@ -59,11 +59,11 @@ struct HTTPServerTests {
         let closing = try RawHTTPConnection(port: harness.port)
         let response = try closing.request("GET", "/hello", headers: ["Connection: close"])
         #expect(response.header("connection") == "close")
-        #expect(closing.waitForClose(timeout: .seconds(5)))
+        #expect(closing.waitForClose(timeout: .seconds(30)))
         let old = try RawHTTPConnection(port: harness.port)
         try old.send("GET /hello HTTP/1.0\r\n\r\n")
         #expect(try old.readResponse()?.text == "hello\n")
-        #expect(old.waitForClose(timeout: .seconds(5)))
+        #expect(old.waitForClose(timeout: .seconds(30)))
         try await harness.stop()
     }
 
@@ -115,7 +115,7 @@ struct HTTPServerTests {
         #expect(response.status == 431)
         #expect(response.header("connection") == "close")
         #expect(response.text.contains("http.max_header_bytes"))
-        #expect(connection.waitForClose(timeout: .seconds(5)))
+        #expect(connection.waitForClose(timeout: .seconds(30)))
         // Just under the limit passes.
         let fits = try httpGet(port: harness.port, "/hello", headers: ["X-Big: " + String(repeating: "a", count: 1500)])
         #expect(fits.status == 200)
@@ -131,7 +131,7 @@ struct HTTPServerTests {
         let refused = try #require(try declared.readResponse())
         #expect(refused.status == 413)
         #expect(refused.text.contains("http.max_body_bytes"))
-        #expect(declared.waitForClose(timeout: .seconds(5)))
+        #expect(declared.waitForClose(timeout: .seconds(30)))
 
         let chunked = try RawHTTPConnection(port: harness.port)
         let chunk = String(repeating: "b", count: 80)
@@ -156,7 +156,7 @@ struct HTTPServerTests {
         let response = try #require(try connection.readResponse())
         #expect(response.status == 400)
         #expect(response.text.hasPrefix("malformed request"))
-        #expect(connection.waitForClose(timeout: .seconds(5)))
+        #expect(connection.waitForClose(timeout: .seconds(30)))
         try await harness.stop()
     }
 
@@ -173,7 +173,7 @@ struct HTTPServerTests {
         #expect(refused.status == 503)
         #expect(refused.header("retry-after") == "1")
         #expect(refused.text.contains("http.max_connections = 2"))
-        #expect(third.waitForClose(timeout: .seconds(5)))
+        #expect(third.waitForClose(timeout: .seconds(30)))
         // A slot freed is a slot served.
         first.hangUp()
         try poll(until: "the first connection is released") { harness.server.connectionCount == 1 }
@@ -188,12 +188,12 @@ struct HTTPServerTests {
         let connection = try RawHTTPConnection(port: harness.port)
         #expect(try connection.request("GET", "/hello").status == 200)
         let started = ContinuousClock.now
-        #expect(connection.waitForClose(timeout: .seconds(5)))
+        #expect(connection.waitForClose(timeout: .seconds(30)))
         #expect(ContinuousClock.now - started >= .milliseconds(250))
         // A request that stops arriving half way is closed too.
         let stalled = try RawHTTPConnection(port: harness.port)
         try stalled.send("GET /hello HTTP/1.1\r\nHost: x\r\n")
-        #expect(stalled.waitForClose(timeout: .seconds(5)))
+        #expect(stalled.waitForClose(timeout: .seconds(30)))
         try await harness.stop()
     }
 
@@ -209,7 +209,7 @@ struct HTTPServerTests {
         try busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
         try poll(until: "the slow request is waiting") { gate.waiting == 1 }
         harness.server.startDraining()
-        #expect(idle.waitForClose(timeout: .seconds(5)))
+        #expect(idle.waitForClose(timeout: .seconds(30)))
         #expect(drained.withLockedValue { $0 })
         #expect(throws: (any Error).self) { _ = try RawHTTPConnection(port: harness.port).request("GET", "/hello") }
         gate.open()
@@ -229,7 +229,7 @@ struct HTTPServerTests {
         try poll(until: "the slow request is waiting") { gate.waiting == 1 }
         let started = ContinuousClock.now
         harness.server.startDraining()
-        #expect(busy.waitForClose(timeout: .seconds(5)))
+        #expect(busy.waitForClose(timeout: .seconds(30)))
         #expect(ContinuousClock.now - started >= .milliseconds(150))
         gate.open()
         try await harness.stop()

@@ -42,7 +42,7 @@ extension LedgerAttemptRow {
 /// Waits, without a fixed sleep, until `condition` holds; fails the test after `timeout`.
 func eventually(
     _ what: String,
-    timeout: Duration = .seconds(10),
+    timeout: Duration = .seconds(60),
     _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout

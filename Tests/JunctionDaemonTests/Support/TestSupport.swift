@@ -186,7 +186,7 @@ struct PollTimedOut: Error, CustomStringConvertible {
 /// Checks `condition` every 5 ms until it holds, or throws `PollTimedOut` naming `what` once `timeout` has passed.
 /// End-to-end tests synchronise with the daemon through this, on state it shows (`daemon.status`, its log, the
 /// socket file, the process), never by sleeping for a guessed time.
-func poll(until what: @autoclosure () -> String, timeout: Duration = .seconds(10), _ condition: () throws -> Bool)
+func poll(until what: @autoclosure () -> String, timeout: Duration = .seconds(30), _ condition: () throws -> Bool)
     throws
 {
     let deadline = ContinuousClock.now + timeout
