@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -10,6 +11,31 @@ struct AcceptedHTTPConnection: Sendable {
     /// Request parts in, response parts out.
     var channel: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
     var peer: HTTPPeer
+    /// Closes the connection if no task ever serves it.
+    var unserved: UnservedHTTPConnection
+}
+
+/// Closes an accepted connection that no task serves. NIO drops a connection accepted just as its listener
+/// closes (at the drain) before the accept loop receives it, and an async channel dropped without being closed
+/// traps: this closes it instead.
+final class UnservedHTTPConnection: Sendable {
+    private let channel: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+    private let served = NIOLockedValueBox(false)
+
+    init(_ channel: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) {
+        self.channel = channel
+    }
+
+    /// A task serves the connection (and closes it when done).
+    func markServed() {
+        self.served.withLockedValue { $0 = true }
+    }
+
+    deinit {
+        guard !self.served.withLockedValue({ $0 }) else { return }
+        let channel = self.channel
+        Task { try? await channel.executeThenClose { _, _ in } }
+    }
 }
 
 /// A listening socket of the HTTP server.
@@ -149,7 +175,9 @@ extension HTTPServer {
                 wrappingChannelSynchronously: channel,
                 configuration: .init(isOutboundHalfClosureEnabled: false)
             )
-            return AcceptedHTTPConnection(channel: asyncChannel, peer: peer)
+            return AcceptedHTTPConnection(
+                channel: asyncChannel, peer: peer, unserved: UnservedHTTPConnection(asyncChannel)
+            )
         }
     }
 

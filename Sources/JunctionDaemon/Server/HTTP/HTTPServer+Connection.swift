@@ -5,6 +5,7 @@ extension HTTPServer {
     /// Serves one connection: requests in turn (keep-alive), each read in full within the limits, routed, and
     /// answered; protocol errors get one answer that closes the connection.
     func serve(_ accepted: AcceptedHTTPConnection) async {
+        accepted.unserved.markServed()
         let channel = accepted.channel.channel
         let (id, admitted) = self.admit(channel)
         defer { self.release(id) }
