@@ -37,6 +37,8 @@ extension ConfigLoader {
                 table.problem("idle_timeout", "must be at least 100ms (write e.g. \"60s\")")
             }
         }
+        http.protectDashboard = table.bool("protect_dashboard") ?? http.protectDashboard
+        if let tokens = table.table("tokens") { http.tokens = Self.readHTTPTokens(tokens) }
         if !http.allowRemote {
             for address in http.listen where !HTTPAddressParser.isLoopback(address) {
                 table.problem(
@@ -48,7 +50,7 @@ extension ConfigLoader {
         }
         table.rejectUnknownKeys(allowed: [
             "listen", "listen_unix", "unix_mode", "unix_group", "allow_remote", "max_connections", "max_header_bytes",
-            "max_body_bytes", "idle_timeout",
+            "max_body_bytes", "idle_timeout", "tokens", "protect_dashboard",
         ])
         return http
     }

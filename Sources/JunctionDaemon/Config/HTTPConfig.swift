@@ -19,6 +19,10 @@ struct HTTPConfig: Sendable, Equatable {
     var maxBodyBytes = 1_048_576
     /// A keep-alive connection with no request for this long is closed; so is a request that stops arriving.
     var idleTimeout: Duration = .seconds(60)
+    /// `[http.tokens.NAME]`: the bearer tokens TCP callers of the API present, each naming its client label.
+    var tokens: [HTTPTokenConfig] = []
+    /// Whether `/metrics`, `/healthz`, `/readyz`, `/api/stats` and the dashboard need a token on TCP too.
+    var protectDashboard = false
 
     /// Whether the listener is configured at all.
     var isEnabled: Bool { !self.listen.isEmpty || self.listenUnix != nil }
@@ -34,4 +38,11 @@ struct HTTPListenAddress: Sendable, Equatable, CustomStringConvertible {
     var isIPv6: Bool
 
     var description: String { self.isIPv6 ? "[\(self.host)]:\(self.port)" : "\(self.host):\(self.port)" }
+}
+
+/// `[http.tokens.NAME]`: where one API token is read from (when the listener starts), and the client label its
+/// holder's requests carry (budgets and the ledger use it). The token itself is never part of the config value.
+struct HTTPTokenConfig: Sendable, Equatable {
+    var name: String
+    var source: KeySource
 }

@@ -1,6 +1,7 @@
 import JunctionCore
 import JunctionProviders
 import Logging
+import NIOHTTP1
 
 extension Daemon {
     /// The operators' HTTP server for `[http]`, bound (a port in use is a startup error naming the address), or
@@ -13,6 +14,7 @@ extension Daemon {
         metrics: (@Sendable () -> String)?,
         stats: (@Sendable () async -> JSONValue?)?,
         gateway: Gateway,
+        transport: Transport,
         logger: Logger
     ) async throws(DaemonStartupError) -> HTTPServer? {
         let config = runtime.config
@@ -33,11 +35,29 @@ extension Daemon {
             metrics: metrics,
             stats: stats
         )
+        let tokens = APITokens.load(config.http.tokens, environment: ProcessEnvironment.current(), logger: logger)
+        let authenticator = APIAuthenticator(isAdmin: { runtime.adminPolicy.permits($0) }, tokens: tokens)
         var router = HTTPRouter()
-        OperatorRoutes.add(to: &router, endpoints)
+        var refusal: (@Sendable (HTTPServerRequest) -> HTTPServerResponse?)?
+        if config.http.protectDashboard {
+            refusal = { @Sendable request in Self.dashboardRefusal(request, authenticator) }
+        }
+        OperatorRoutes.add(to: &router, endpoints, refusal: refusal)
         let api = APIGeneration(
             gateway: gateway, routing: { runtime.active.routing }, isDraining: { readiness.isDraining },
-            authenticator: APIAuthenticator(isAdmin: { runtime.adminPolicy.permits($0) }), logger: logger
+            authenticator: authenticator,
+            tokenCounter: { request, selection in
+                do throws(RoutingError) {
+                    return .success(
+                        try await ProviderMethods.countTokens(
+                            request, selection: selection, runtime: runtime, transport: transport
+                        )
+                    )
+                } catch {
+                    return .failure(error)
+                }
+            },
+            logger: logger
         )
         APIRoutes.add(to: &router, api, startedAt: WallClock.nowMilliseconds() - runtime.uptime.milliseconds)
         let server = HTTPServer(
@@ -53,6 +73,17 @@ extension Daemon {
             throw DaemonStartupError(description: "\(error)", exitCode: 1)
         }
         return server
+    }
+
+    /// With `protect_dashboard`: a TCP request without a configured token gets 401, with the Basic challenge a
+    /// browser answers by asking for it (any user name, the token as the password).
+    static func dashboardRefusal(_ request: HTTPServerRequest, _ authenticator: APIAuthenticator) -> HTTPServerResponse? {
+        guard case .tcp = request.peer, case .failure(let refusal) = authenticator.tokenHolder(request) else {
+            return nil
+        }
+        var response = HTTPServerResponse.text(.unauthorized, refusal.message + " (protect_dashboard = true)")
+        response.headers.replaceOrAdd(name: "www-authenticate", value: "Basic realm=\"junction\", charset=\"UTF-8\"")
+        return response
     }
 
     /// Each provider's name and status, from the `providers.health` report.

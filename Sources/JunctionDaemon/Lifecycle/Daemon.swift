@@ -268,7 +268,8 @@ public enum Daemon {
         let http = try await Self.operatorHTTPServer(
             runtime: runtime, resilience: resilience, readiness: readiness,
             liveness: { await Self.livenessProblem(server: server, transport: transport, timeout: .seconds(2)) },
-            metrics: { exporter.exposition() }, stats: snapshot.source, gateway: gateway, logger: logger
+            metrics: { exporter.exposition() }, stats: snapshot.source, gateway: gateway,
+            transport: transport, logger: logger
         )
         let signals = await SignalService.trappedSignals()
         // Graceful shutdown runs in reverse order: the server drains first, the signal handler goes last.

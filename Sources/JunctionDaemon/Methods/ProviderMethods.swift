@@ -93,17 +93,31 @@ enum ProviderMethods {
             }
             throw error
         }
-        let estimate: JSONValue = [
-            "tokens": .int(request.estimatedPromptTokens), "exact": false, "method": "estimate (UTF-8 bytes / 4)",
-        ]
-        guard let model = try params.string("model") else { return estimate }
-        let active = runtime.active
-        let candidates: [[TargetRef]]
+        guard let model = try params.string("model") else { return self.estimate(request) }
         do {
-            candidates = try RoutingPlanner.candidates(active.routing, for: .model(model))
+            return try await self.countTokens(request, selection: .model(model), runtime: runtime, transport: transport)
         } catch {
             throw RPCError.invalidParams(field: "model", problem: error.message)
         }
+    }
+
+    /// The estimate every count falls back to.
+    static func estimate(_ request: ChatRequest) -> JSONValue {
+        ["tokens": .int(request.estimatedPromptTokens), "exact": false, "method": "estimate (UTF-8 bytes / 4)"]
+    }
+
+    /// `request`'s prompt tokens as the first target of `selection` counts them, with its provider's count
+    /// endpoint where it has one, else the estimate (with the reason when the endpoint failed). The shape of
+    /// `tokens.count`'s result; a selection that routes nowhere throws.
+    static func countTokens(
+        _ request: ChatRequest,
+        selection: RouteSelection,
+        runtime: DaemonRuntime,
+        transport: Transport
+    ) async throws(RoutingError) -> JSONValue {
+        let estimate = self.estimate(request)
+        let active = runtime.active
+        let candidates = try RoutingPlanner.candidates(active.routing, for: selection)
         guard let target = candidates.first?.first, let provider = active.registry.provider(named: target.provider),
             provider.keyProblem == nil,
             let http = provider.adapter.countTokensRequest(request, model: target.model, endpoint: provider.endpoint)
@@ -117,13 +131,16 @@ enum ProviderMethods {
                 case .body(let bytes): body += bytes
                 }
             }
-        } catch let error as TransportError {
+        } catch {
             return self.withFallbackReason(estimate, "\(provider.name): \(error)")
         }
         guard (200..<300).contains(status), let tokens = provider.adapter.parseTokenCount(body) else {
             return self.withFallbackReason(estimate, "\(provider.name) count endpoint answered HTTP \(status)")
         }
-        return ["tokens": .int(tokens), "exact": true, "method": .string("\(provider.config.kind.rawValue) count endpoint"), "provider": .string(provider.name)]
+        return [
+            "tokens": .int(tokens), "exact": true, "method": .string("\(provider.config.kind.rawValue) count endpoint"),
+            "provider": .string(provider.name),
+        ]
     }
 
     private static func withFallbackReason(_ estimate: JSONValue, _ reason: String) -> JSONValue {

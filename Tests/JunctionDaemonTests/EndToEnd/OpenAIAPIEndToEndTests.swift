@@ -5,11 +5,12 @@ import Testing
 
 extension RawHTTPConnection {
     /// A POST of a JSON body on this connection, and its response.
-    func post(_ path: String, json body: String) throws -> RawHTTPResponse {
-        let head = [
-            "POST \(path) HTTP/1.1", "Host: localhost", "Content-Type: application/json",
-            "Content-Length: \(body.utf8.count)",
-        ]
+    func post(_ path: String, json body: String, headers: [String] = []) throws -> RawHTTPResponse {
+        let head =
+            [
+                "POST \(path) HTTP/1.1", "Host: localhost", "Content-Type: application/json",
+                "Content-Length: \(body.utf8.count)",
+            ] + headers
         try self.send(head.joined(separator: "\r\n") + "\r\n\r\n" + body)
         guard let response = try self.readResponse() else {
             throw Failure(description: "the server closed the connection without answering POST \(path)")
@@ -157,7 +158,7 @@ extension EndToEnd {
 
 extension JSONValue {
     /// An array's element, nil out of range or for anything but an array.
-    fileprivate subscript(index: Int) -> JSONValue? {
+    subscript(index: Int) -> JSONValue? {
         guard case .array(let elements) = self, elements.indices.contains(index) else { return nil }
         return elements[index]
     }

@@ -120,7 +120,7 @@ struct ConfigHTTPTests {
             "t.toml:7: http.idle_timeout: must be at least 100ms (write e.g. \"60s\")",
             "t.toml:8: http.allow_remote: must be true or false, got a string",
             "t.toml:9: http.port: unknown key (known keys here: allow_remote, idle_timeout, listen, listen_unix, "
-                + "max_body_bytes, max_connections, max_header_bytes, unix_group, unix_mode)",
+                + "max_body_bytes, max_connections, max_header_bytes, protect_dashboard, tokens, unix_group, unix_mode)",
         ])
     }
 }

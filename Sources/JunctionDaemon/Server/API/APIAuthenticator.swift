@@ -1,10 +1,15 @@
+import Foundation
 import NIOHTTP1
 
 /// Decides who an API request comes from: a Unix-socket peer by its kernel-reported credentials; a TCP peer by
-/// its bearer token.
+/// the token it presents (`Authorization: Bearer`, the Anthropic SDK's `x-api-key`, or a browser's Basic
+/// authentication with the token as the password).
 struct APIAuthenticator: Sendable {
     /// Whether a Unix-socket peer may call `admin.*` (the RPC socket's rule).
     var isAdmin: @Sendable (PeerCredentials) -> Bool
+    var tokens = APITokens([])
+    /// The credentials a token holder's requests carry: the daemon's own user (a TCP peer has no other).
+    var daemonCredentials = PeerCredentials(uid: getuid(), gid: getgid(), pid: 0)
 
     /// The caller of `request`, or why it is refused.
     func caller(for request: HTTPServerRequest) -> Result<APICaller, APIAuthFailure> {
@@ -12,13 +17,54 @@ struct APIAuthenticator: Sendable {
         case .unix(let credentials):
             return .success(APICaller(peer: credentials, client: nil, isAdmin: self.isAdmin(credentials)))
         case .tcp:
+            return self.tokenHolder(request).map { name in
+                APICaller(peer: self.daemonCredentials, client: name, isAdmin: false)
+            }
+        }
+    }
+
+    /// The name of the token `request` presents, or why it is refused.
+    func tokenHolder(_ request: HTTPServerRequest) -> Result<String, APIAuthFailure> {
+        guard self.tokens.configured else {
             return .failure(
                 APIAuthFailure(
-                    status: .unauthorized,
-                    message: "the TCP API needs a bearer token, and none is configured: add [http.tokens.NAME] "
-                        + "with token_file to the configuration, or use the http.listen_unix socket"
+                    message: "the TCP API needs a token, and none is configured: add [http.tokens.NAME] with "
+                        + "token_file (or token_env, token_credential) to the configuration, or use the "
+                        + "http.listen_unix socket"
                 )
             )
         }
+        guard let presented = Self.presentedToken(request.headers) else {
+            return .failure(
+                APIAuthFailure(
+                    message: "no token: send \"Authorization: Bearer <token>\" (or x-api-key) with a token from "
+                        + "[http.tokens]"
+                )
+            )
+        }
+        guard let name = self.tokens.name(of: presented.utf8) else {
+            return .failure(APIAuthFailure(message: "the token is not one of the configured [http.tokens]"))
+        }
+        return .success(name)
+    }
+
+    /// The token in `Authorization: Bearer`, `Authorization: Basic` (the password) or `x-api-key`.
+    static func presentedToken(_ headers: HTTPHeaders) -> String? {
+        if let authorization = headers.first(name: "authorization") {
+            let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+            guard parts.count == 2 else { return nil }
+            let scheme = parts[0].lowercased()
+            let credential = parts[1].trimmingCharacters(in: .whitespaces)
+            if scheme == "bearer" { return credential.isEmpty ? nil : credential }
+            if scheme == "basic", let decoded = Data(base64Encoded: credential),
+                let pair = String(data: decoded, encoding: .utf8), let colon = pair.firstIndex(of: ":")
+            {
+                let password = String(pair[pair.index(after: colon)...])
+                return password.isEmpty ? nil : password
+            }
+            return nil
+        }
+        if let key = headers.first(name: "x-api-key"), !key.isEmpty { return key }
+        return nil
     }
 }

@@ -12,6 +12,6 @@ struct APICaller: Sendable, Equatable {
 /// Why a request was refused before it reached the pipeline.
 struct APIAuthFailure: Error, Sendable, Equatable {
     /// 401 or 403.
-    var status: HTTPResponseStatus
+    var status: HTTPResponseStatus = .unauthorized
     var message: String
 }

@@ -25,6 +25,9 @@ struct APIGeneration: Sendable {
     /// Whether the daemon is shutting down (new requests get 503 with `Retry-After`).
     let isDraining: @Sendable () -> Bool
     let authenticator: APIAuthenticator
+    /// `tokens.count`'s answer for a request and where it goes (the first target's count endpoint, else the
+    /// estimate), or why the selection routes nowhere.
+    let tokenCounter: @Sendable (ChatRequest, RouteSelection) async -> Result<JSONValue, RoutingError>
     let logger: Logger
 
     /// The gateway request for `parsed`, from `caller`; `label` names it in logs.
@@ -47,6 +50,26 @@ struct APIGeneration: Sendable {
             return .success(try await self.gateway.generate(request, events: nil))
         } catch let failure as GenerateFailure {
             return .failure(APIFailure(failure, nowMilliseconds: WallClock.nowMilliseconds()))
+        }
+    }
+
+    /// The prompt tokens of `request` (`tokens.count`'s result shape), or the routing failure as the APIs report it.
+    func countTokens(_ request: ChatRequest) async -> Result<JSONValue, APIFailure> {
+        let selection = RouteSelection(route: request.route, model: request.model)
+        return await self.tokenCounter(request, selection).mapError { error in
+            switch error.kind {
+            case .invalidField(let field):
+                let unknown = field == "model" || field == "route"
+                return APIFailure(
+                    status: unknown ? .notFound : .badRequest, category: unknown ? .notFound : .invalidRequest,
+                    message: error.message, param: field
+                )
+            case .nothingConfigured:
+                return APIFailure(
+                    status: .serviceUnavailable, category: .noProviderAvailable, message: error.message,
+                    code: "nothing_configured"
+                )
+            }
         }
     }
 

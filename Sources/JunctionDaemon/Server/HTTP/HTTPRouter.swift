@@ -47,6 +47,13 @@ struct HTTPRouter: Sendable {
         return .methodNotAllowed(allow: allow.sorted())
     }
 
+    /// Every route's method, path and handler (to wrap a set of routes before adding them elsewhere).
+    var handlers: [(method: HTTPMethod, path: String, handler: HTTPHandler)] {
+        self.routes.keys.sorted().flatMap { path in
+            self.routes[path, default: []].map { (HTTPMethod(rawValue: $0.route.method), path, $0.handler) }
+        }
+    }
+
     /// The paths routed, for logs and tests.
     var paths: [String] { self.routes.keys.sorted() }
 }

@@ -36,8 +36,30 @@ enum OperatorRoutes {
         "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; "
         + "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-    /// Adds the five routes to `router` (issue 12 adds its own beside them).
-    static func add(to router: inout HTTPRouter, _ endpoints: OperatorEndpoints) {
+    /// Adds the five routes to `router` (the API adds its own beside them). `refusal`, when given, is asked
+    /// first on every request: a response from it (the token check of `protect_dashboard`) is the answer.
+    static func add(
+        to router: inout HTTPRouter,
+        _ endpoints: OperatorEndpoints,
+        refusal: (@Sendable (HTTPServerRequest) -> HTTPServerResponse?)? = nil
+    ) {
+        var routes = HTTPRouter()
+        Self.addOpen(to: &routes, endpoints)
+        for (method, path, route) in routes.handlers {
+            let handler: HTTPHandler
+            if let refusal {
+                handler = { request in
+                    if let refused = refusal(request) { return refused }
+                    return try await route(request)
+                }
+            } else {
+                handler = route
+            }
+            router.add(method, path, handler)
+        }
+    }
+
+    private static func addOpen(to router: inout HTTPRouter, _ endpoints: OperatorEndpoints) {
         router.add(.GET, "/healthz") { _ in
             if let problem = await endpoints.liveness?() { return .text(.serviceUnavailable, "unhealthy: \(problem)") }
             return .text(.ok, "ok")

@@ -1,0 +1,95 @@
+import JunctionCore
+import NIOHTTP1
+
+/// Junction's answers in Anthropic's Messages shapes: the message object, the stream's events and the error
+/// envelope, with Anthropic's key order.
+enum AnthropicEncoding {
+    /// The `message` object of a whole answer: a thinking block when the answer has reasoning, then the text.
+    static func message(_ result: GenerateResult) -> JSONValue {
+        let completion = result.completion
+        var content: [JSONValue] = []
+        if let reasoning = completion.reasoning, !reasoning.isEmpty {
+            content.append(["type": "thinking", "thinking": .string(reasoning), "signature": ""])
+        }
+        content.append(["type": "text", "text": .string(completion.text)])
+        return [
+            "id": .string(self.id(result.requestID)),
+            "type": "message",
+            "role": "assistant",
+            "model": .string(self.model(result)),
+            "content": .array(content),
+            "stop_reason": .string(self.stopReason(completion.finishReason)),
+            "stop_sequence": .null,
+            "usage": self.usage(result.usage),
+        ]
+    }
+
+    /// The message as `message_start` announces it: no content yet, usage to come in `message_delta`.
+    static func startedMessage(id: String, model: String) -> JSONValue {
+        [
+            "id": .string(id), "type": "message", "role": "assistant", "model": .string(model), "content": [],
+            "stop_reason": .null, "stop_sequence": .null,
+            "usage": ["input_tokens": 0, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "output_tokens": 0],
+        ]
+    }
+
+    /// Anthropic's usage: `input_tokens` are the uncached ones; cache writes and reads are counted apart.
+    static func usage(_ usage: Usage) -> JSONValue {
+        [
+            "input_tokens": .int(max(0, usage.promptTokens - usage.cachedTokens - usage.cacheWriteTokens)),
+            "cache_creation_input_tokens": .int(usage.cacheWriteTokens),
+            "cache_read_input_tokens": .int(usage.cachedTokens),
+            "output_tokens": .int(usage.completionTokens),
+        ]
+    }
+
+    /// `msg_` and the daemon's request id (the ledger's key).
+    static func id(_ requestID: String) -> String { "msg_" + requestID }
+
+    static func model(_ result: GenerateResult) -> String {
+        result.completion.model.isEmpty ? result.target.model : result.completion.model
+    }
+
+    static func stopReason(_ reason: FinishReason) -> String {
+        switch reason {
+        case .stop, .error: "end_turn"
+        case .length: "max_tokens"
+        case .contentFilter: "refusal"
+        case .toolCalls: "tool_use"
+        }
+    }
+
+    /// The `type` of Anthropic's error object for `failure`.
+    static func errorType(_ failure: APIFailure) -> String {
+        switch failure.category {
+        case .invalidRequest: "invalid_request_error"
+        case .notFound: "not_found_error"
+        case .authentication: "authentication_error"
+        case .permission: "permission_error"
+        case .budgetExhausted: "budget_exhausted"
+        case .rateLimited: "rate_limit_error"
+        case .timeout: "timeout_error"
+        case .overloaded, .noProviderAvailable: "overloaded_error"
+        // The provider is down or overloaded and no other target answered.
+        case .upstream where failure.status == .serviceUnavailable: "overloaded_error"
+        case .upstream, .structuredOutputInvalid, .internalError: "api_error"
+        }
+    }
+
+    /// Anthropic's error envelope `{"type": "error", "error": {type, message}}`; a budget refusal's message
+    /// names the budget.
+    static func error(_ failure: APIFailure) -> JSONValue {
+        var message = failure.message
+        if failure.category == .budgetExhausted, let budget = failure.code, !message.contains(budget) {
+            message = "budget \(budget): " + message
+        }
+        return ["type": "error", "error": ["type": .string(self.errorType(failure)), "message": .string(message)]]
+    }
+
+    /// The whole error response, with `Retry-After` and the request id where known.
+    static func errorResponse(_ failure: APIFailure) -> HTTPServerResponse {
+        var response = HTTPServerResponse.json(failure.status, self.error(failure))
+        for (name, value) in APIGeneration.headers(for: failure) { response.headers.replaceOrAdd(name: name, value: value) }
+        return response
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import JunctionClient
+import JunctionCore
+import Testing
+
+extension EndToEnd {
+    @Suite("Anthropic-compatible HTTP API against the real daemon and junction-sim")
+    struct AnthropicAPIEndToEndTests {
+        static func message(_ model: String, stream: Bool = false, extra: String = "") -> String {
+            "{\"model\":\"\(model)\",\"max_tokens\":64,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\","
+                + "\"text\":\"hi\"}]}],\"system\":\"be brief\",\"stream\":\(stream)\(extra)}"
+        }
+
+        /// The SSE events of a stream as (name, data) pairs.
+        static func events(_ text: String) throws -> [(name: String, data: JSONValue)] {
+            try text.components(separatedBy: "\n\n").filter { !$0.isEmpty }.map { event in
+                let lines = event.split(separator: "\n").map(String.init)
+                guard lines.count == 2, lines[0].hasPrefix("event: "), lines[1].hasPrefix("data: ") else {
+                    throw RawHTTPConnection.Failure(description: "not an Anthropic SSE event: \(event)")
+                }
+                return (String(lines[0].dropFirst(7)), try JSONValue.parse(String(lines[1].dropFirst(6))))
+            }
+        }
+
+        @Test func aMessageAnswersInAnthropicsShapeWithJunctionsHeaders() throws {
+            let sim = try SimProcess()
+            let (daemon, path) = try OpenAIAPIEndToEndTests.start(sim)
+            let response = try RawHTTPConnection(unixPath: path).post(
+                "/v1/messages", json: Self.message("anthropic:claude-3-5-haiku-latest", extra: ",\"top_k\":5"),
+                headers: ["anthropic-version: 2023-06-01"]
+            )
+            #expect(response.status == 200)
+            let body = try JSONValue.parse(response.text)
+            #expect(body["type"] == "message")
+            #expect(body["role"] == "assistant")
+            #expect(body["id"]?.stringValue == "msg_" + (response.header("x-junction-request-id") ?? "?"))
+            #expect(body["content"]?[0]?["type"] == "text")
+            #expect(body["content"]?[0]?["text"]?.stringValue?.contains("junction-sim") == true)
+            #expect(body["stop_reason"] == "end_turn")
+            #expect((body["usage"]?["input_tokens"]?.intValue ?? 0) > 0)
+            #expect(body["usage"]?["output_tokens"]?.intValue == 12)
+            #expect(body["usage"]?["cache_read_input_tokens"]?.intValue == 0)
+            #expect(response.header("x-junction-provider") == "anthropic")
+            #expect(response.header("x-junction-attempts") == "1")
+            // The upstream got the system prompt and the max_tokens in Anthropic's own request.
+            let seen = try sim.requests()
+            #expect(seen.count == 1)
+            #expect(seen.first?["path"]?.stringValue?.hasSuffix("/v1/messages") == true)
+            #expect(try daemon.stop() == 0)
+        }
+
+        @Test func aStreamHasAnthropicsNamedEventsWithUsageInMessageDelta() throws {
+            let sim = try SimProcess()
+            let (daemon, path) = try OpenAIAPIEndToEndTests.start(sim)
+            // An OpenAI target behind the Anthropic front: the format is the front's, not the provider's.
+            let response = try RawHTTPConnection(unixPath: path).post(
+                "/v1/messages", json: Self.message("openai/gpt-4o-mini", stream: true)
+            )
+            #expect(response.status == 200)
+            #expect(response.header("content-type") == "text/event-stream")
+            #expect(response.header("x-junction-provider") == "openai")
+            let events = try Self.events(response.text)
+            let names = events.map(\.name)
+            #expect(names.first == "message_start")
+            #expect(names.dropFirst().first == "ping")
+            #expect(Array(names.suffix(3)) == ["content_block_stop", "message_delta", "message_stop"])
+            #expect(names.filter { $0 == "content_block_start" }.count == 1)
+            #expect(events.allSatisfy { $0.data["type"]?.stringValue == $0.name })
+            let text = events.filter { $0.name == "content_block_delta" }
+                .compactMap { $0.data["delta"]?["text"]?.stringValue }.joined()
+            #expect(text == "Hello from junction-sim, the provider simulator. All good.")
+            let start = events.first?.data["message"]
+            #expect(start?["id"]?.stringValue == "msg_" + (response.header("x-junction-request-id") ?? "?"))
+            #expect(start?["content"] == [])
+            let delta = events.first { $0.name == "message_delta" }?.data
+            #expect(delta?["delta"]?["stop_reason"] == "end_turn")
+            #expect(delta?["usage"]?["output_tokens"]?.intValue == 12)
+            #expect((delta?["usage"]?["input_tokens"]?.intValue ?? 0) > 0)
+            #expect(try daemon.stop() == 0)
+        }
+
+        @Test func countTokensUsesTheProvidersCountEndpoint() throws {
+            let sim = try SimProcess()
+            let (daemon, path) = try OpenAIAPIEndToEndTests.start(sim)
+            let body =
+                "{\"model\":\"anthropic:claude-3-5-haiku-latest\",\"messages\":[{\"role\":\"user\",\"content\":"
+                + "\"how many tokens is this?\"}]}"
+            let response = try RawHTTPConnection(unixPath: path).post("/v1/messages/count_tokens", json: body)
+            #expect(response.status == 200)
+            #expect(response.header("x-junction-token-count") == "exact")
+            let counted = try JSONValue.parse(response.text)
+            #expect((counted["input_tokens"]?.intValue ?? 0) > 0)
+            #expect(try sim.requests().contains { $0["path"]?.stringValue?.hasSuffix("/count_tokens") == true })
+            // A provider without a count endpoint: the estimate, said so.
+            let estimated = try RawHTTPConnection(unixPath: path).post(
+                "/v1/messages/count_tokens", json: body.replacingOccurrences(of: "anthropic:claude-3-5-haiku-latest",
+                    with: "openai:gpt-4o-mini")
+            )
+            #expect(estimated.status == 200)
+            #expect(estimated.header("x-junction-token-count") == "estimate")
+            let unknown = try RawHTTPConnection(unixPath: path).post(
+                "/v1/messages/count_tokens", json: body.replacingOccurrences(of: "anthropic:claude-3-5-haiku-latest",
+                    with: "nowhere")
+            )
+            #expect(unknown.status == 404)
+            #expect(try JSONValue.parse(unknown.text)["error"]?["type"] == "not_found_error")
+            #expect(try daemon.stop() == 0)
+        }
+
+        @Test func failuresUseAnthropicsErrorEnvelopeAndStatus() throws {
+            let sim = try SimProcess()
+            let (daemon, path) = try OpenAIAPIEndToEndTests.start(sim)
+            let connection = try RawHTTPConnection(unixPath: path)
+            let unknown = try connection.post("/v1/messages", json: Self.message("no-such-model"))
+            #expect(unknown.status == 404)
+            let envelope = try JSONValue.parse(unknown.text)
+            #expect(envelope["type"] == "error")
+            #expect(envelope["error"]?["type"] == "not_found_error")
+            let noMax = try connection.post(
+                "/v1/messages", json: "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
+            )
+            #expect(noMax.status == 400)
+            #expect(try JSONValue.parse(noMax.text)["error"]?["message"]?.stringValue?.contains("max_tokens") == true)
+            let tools = try connection.post(
+                "/v1/messages", json: Self.message("gpt-4o-mini", extra: ",\"tools\":[{\"name\":\"f\"}]")
+            )
+            #expect(tools.status == 400)
+            #expect(try JSONValue.parse(tools.text)["error"]?["type"] == "invalid_request_error")
+            let image = try connection.post(
+                "/v1/messages",
+                json: "{\"model\":\"gpt-4o-mini\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":"
+                    + "[{\"type\":\"image\",\"source\":{}}]}]}"
+            )
+            #expect(image.status == 400)
+            #expect(try JSONValue.parse(image.text)["error"]?["message"]?.stringValue?.contains("messages.0.content.0") == true)
+            // The upstream's own client error keeps its status and the provider's words.
+            let tooLong = try connection.post("/v1/messages", json: Self.message("anthropic:sim-context"))
+            #expect(tooLong.status == 400)
+            #expect(try JSONValue.parse(tooLong.text)["error"]?["message"]?.stringValue?.hasPrefix("anthropic:") == true)
+            let down = try connection.post("/v1/messages", json: Self.message("anthropic:sim-529"))
+            #expect(down.status == 503)
+            #expect(down.header("retry-after") != nil)
+            #expect(try JSONValue.parse(down.text)["error"]?["type"] == "overloaded_error")
+            #expect(try daemon.stop() == 0)
+        }
+
+        @Test func aStreamCutAfterContentEndsWithAnErrorEventAndNoMessageStop() throws {
+            let sim = try SimProcess()
+            let (daemon, path) = try OpenAIAPIEndToEndTests.start(sim)
+            let response = try RawHTTPConnection(unixPath: path).post(
+                "/v1/messages", json: Self.message("route:flaky", stream: true)
+            )
+            #expect(response.status == 200)
+            let events = try Self.events(response.text)
+            #expect(events.contains { $0.name == "content_block_delta" })
+            #expect(!events.contains { $0.name == "message_stop" })
+            #expect(events.last?.name == "error")
+            #expect(events.last?.data["error"]?["type"] == "api_error")
+            #expect(try daemon.stop() == 0)
+        }
+    }
+}
