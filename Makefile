@@ -9,9 +9,14 @@ BUILD       ?= release
 # System packages the build and the tests need (Debian 12): libsqlite3-dev for the ledger; debootstrap and
 # systemd-container boot the units under a real systemd; binutils for nm in scripts/check-sanitized.sh; prometheus
 # for promtool and the Prometheus server the metrics tests run; chromium loads the dashboard page in the browser
-# tests; tmux runs junctionctl top in its tests; wrk measures the HTTP listener (BENCHMARKS.md).
+# tests; tmux runs junctionctl top in its tests; wrk measures the HTTP listener (BENCHMARKS.md); python3-venv holds
+# the official OpenAI and Anthropic SDKs the HTTP API's compatibility test drives.
 APT_PACKAGES := libcurl4-openssl-dev libsystemd-dev libsqlite3-dev pkg-config socat systemd util-linux curl openssl \
-	debootstrap systemd-container binutils prometheus chromium tmux wrk
+	debootstrap systemd-container binutils prometheus chromium tmux wrk python3-venv
+
+# The SDKs (PyPI, pinned) in a virtualenv under the build folder: Tests/SDK/sdk_checks.py.
+SDK_VENV     := .build/sdk-venv
+SDK_PACKAGES := openai==3.57.0 anthropic==2.16.0
 
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
@@ -27,7 +32,7 @@ FUZZ_FLAGS         := -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-libra
 # finds beside the sanitized test bundle (Tests/JunctionDaemonTests/Support/TestSupport.swift, binaryDirectory()).
 SANITIZER_FILTER   ?= JunctionProvidersTests|JunctionDaemonTests.EndToEnd
 
-.PHONY: all deps build release demo test test-systemd install clean fuzz fuzz-build fuzz-smoke test-asan test-tsan
+.PHONY: all deps build release demo test test-systemd install clean fuzz fuzz-build fuzz-smoke test-asan test-tsan sdk-venv
 
 all: build
 
@@ -46,13 +51,22 @@ build: deps
 release: deps
 	$(SWIFT) build -c release -Xswiftc -static-stdlib
 
+# Rebuilt only when the pinned versions change (the stamp names them).
+sdk-venv: deps
+	@stamp="$(SDK_VENV)/.junction-sdks"; \
+	if [ "$$(cat $$stamp 2>/dev/null)" != "$(SDK_PACKAGES)" ]; then \
+		rm -rf $(SDK_VENV) && /usr/bin/python3 -m venv $(SDK_VENV) && \
+		$(SDK_VENV)/bin/pip install -q --disable-pip-version-check $(SDK_PACKAGES) && \
+		echo "$(SDK_PACKAGES)" > $$stamp; \
+	fi
+
 demo: build
 	scripts/demo.sh .build/debug
 
 # Builds the executables first: the end-to-end tests start the real junctiond and junctionctl. The units under a
 # real systemd run with the debug build (about a minute; skipped, with the reason, where no container can boot),
 # before the Swift tests so that their summary stays the last line.
-test: deps
+test: deps sdk-venv
 	$(SWIFT) build --build-tests
 	scripts/test-systemd.sh --auto --build debug
 	$(SWIFT) test --skip-build
