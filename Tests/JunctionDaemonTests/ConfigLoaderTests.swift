@@ -53,6 +53,8 @@ struct ConfigLoaderTests {
         #expect(loaded.config.accounting.budgets.map(\.name) == ["team-a", "everyone"])
         #expect(loaded.config.accounting.budgets[0].match == .uid(1000))
         #expect(loaded.config.accounting.budgets[1].match == .global)
+        #expect(loaded.config.http.tokens.map(\.name) == ["app", "ci"])
+        #expect(loaded.config.http.tokens.last?.source == .credential("junction-ci-token"))
     }
 
     @Test func readsEveryServerKey() throws {
