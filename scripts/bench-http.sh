@@ -42,16 +42,21 @@ LUA
 }
 script bench-model > $d/direct.lua; script sim:bench-model > $d/junction.lua
 cpu() { awk '{print $14 + $15}' /proc/$pid/stat; }
+# The whole machine's busy and total jiffies (/proc/stat): at c64 it shows whether the cores, not junctiond, are
+# the limit.
+machine() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8}' /proc/stat; }
 run() { # label url lua concurrency
     local before after requests
-    before=$(cpu)
+    before=$(cpu); read busy0 total0 < <(machine)
     wrk -t1 -c$4 -d${duration}s --latency -s $3 $2 > $d/wrk.out 2>&1
-    after=$(cpu)
+    after=$(cpu); read busy1 total1 < <(machine)
     requests=$(awk '/requests in/ {print $1}' $d/wrk.out)
     p50=$(awk '$1 == "50%" {print $2}' $d/wrk.out); p99=$(awk '$1 == "99%" {print $2}' $d/wrk.out)
     rps=$(awk '/Requests\/sec/ {print $2}' $d/wrk.out)
     non2xx=$(awk '/Non-2xx/ {print $NF}' $d/wrk.out)
+    local busy=$(awk -v b=$((busy1 - busy0)) -v t=$((total1 - total0)) 'BEGIN {printf "%.0f", 100 * b / t}')
     local line="$1 c$4: p50 $p50 p99 $p99, $rps req/s, $requests requests${non2xx:+, NON-2xx $non2xx}"
+    line+=", machine $busy% busy"
     if [ "$1" = junctiond ]; then
         line+=", junctiond CPU $(awk -v t=$((after - before)) -v n=$requests -v hz=$(getconf CLK_TCK) \
             'BEGIN {printf "%.3f", t / hz * 1000 / n}') ms/request"

@@ -257,6 +257,8 @@ def openai_errors_are_the_sdks_exceptions():
     budget = raises(openai.RateLimitError, lambda: broke.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES))
     expect(budget.type == "budget_exhausted" and budget.code == "broke-daily", f"{budget.type} {budget.code}")
     expect(budget.response.headers.get("retry-after") is not None, "no Retry-After on the budget's 429")
+    # The SDK's own retries would wait for nothing: the budget has room again at its reset.
+    expect(budget.response.headers.get("x-should-retry") == "false", "the budget's 429 invites the SDK to retry")
     return "404 NotFound, 400 BadRequest, 401 Authentication, 429 RateLimit (provider, budget), 503 APIStatus"
 
 

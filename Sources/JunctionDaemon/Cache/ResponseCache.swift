@@ -85,7 +85,7 @@ final class ResponseCache: OutcomeSubscriber {
         let deterministic = (chat.temperature == 0 && !thinkingDropsTemperature) || seedIsSent
         guard deterministic || config.cacheNondeterministic || options.mode != nil else { return nil }
         // A namespace cannot hold a control character (params reject them): NUL separates the two parts.
-        let tenant = config.shared ? "shared" : "uid:\(request.caller.uid)"
+        let tenant = config.shared ? "shared" : request.tenant ?? "uid:\(request.caller.uid)"
         return Policy(
             mode: mode,
             partition: options.namespace.map { "\(tenant)\u{0}\($0)" } ?? tenant,

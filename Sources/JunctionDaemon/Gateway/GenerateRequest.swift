@@ -9,6 +9,9 @@ final class GenerateRequest: Sendable {
     /// The caller's `client` label.
     let client: String?
     let caller: PeerCredentials
+    /// The cache tenant when it is not the caller's uid: an HTTP token holder's (`token:NAME`), since every
+    /// token holder runs as the daemon's own user.
+    let tenant: String?
     /// The front end's name for the request in logs (the JSON-RPC id, for example); opaque to the gateway.
     let label: String
     /// The caller may call `admin.*` (budgets with `exempt_admins` do not limit it).
@@ -26,6 +29,7 @@ final class GenerateRequest: Sendable {
         timeout: Duration? = nil,
         client: String? = nil,
         caller: PeerCredentials = PeerCredentials(uid: 0, gid: 0, pid: 0),
+        tenant: String? = nil,
         label: String = "-",
         callerIsAdmin: Bool = false,
         cache: CacheRequestOptions = CacheRequestOptions(),
@@ -40,13 +44,15 @@ final class GenerateRequest: Sendable {
         self.timeout = timeout
         self.client = client
         self.caller = caller
+        self.tenant = tenant
         self.label = label
     }
 
     /// The same request with another chat request (admission capping `max_tokens`).
     func with(chat: ChatRequest) -> GenerateRequest {
         GenerateRequest(
-            chat: chat, timeout: self.timeout, client: self.client, caller: self.caller, label: self.label,
+            chat: chat, timeout: self.timeout, client: self.client, caller: self.caller, tenant: self.tenant,
+            label: self.label,
             callerIsAdmin: self.callerIsAdmin, cache: self.cache, fit: self.fit, executor: self.executor
         )
     }

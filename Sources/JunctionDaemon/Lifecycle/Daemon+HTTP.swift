@@ -77,8 +77,11 @@ extension Daemon {
 
     /// With `protect_dashboard`: a TCP request without a configured token gets 401, with the Basic challenge a
     /// browser answers by asking for it (any user name, the token as the password).
-    static func dashboardRefusal(_ request: HTTPServerRequest, _ authenticator: APIAuthenticator) -> HTTPServerResponse? {
-        guard case .tcp = request.peer, case .failure(let refusal) = authenticator.tokenHolder(request) else {
+    static func dashboardRefusal(
+        _ request: HTTPServerRequest, _ authenticator: APIAuthenticator
+    ) -> HTTPServerResponse? {
+        guard case .tcp = request.peer, case .failure(let refusal) = authenticator.tokenHolder(request, basic: true)
+        else {
             return nil
         }
         var response = HTTPServerResponse.text(.unauthorized, refusal.message + " (protect_dashboard = true)")

@@ -7,15 +7,17 @@ extension EndToEnd {
     @Suite("HTTP API tokens on TCP, against the real daemon and junction-sim")
     struct APITokenEndToEndTests {
         static let token = "tok-CI-BOT-0123456789abcdef"
+        static let otherToken = "tok-OTHER-0123456789abcdef"
 
         /// A daemon on loopback TCP with the token `ci-bot` in a file; `extra` goes into `[http]`.
         static func start(_ sim: SimProcess, tokens: TemporaryDirectory, http extra: String = "") throws -> (
             DaemonProcess, Int
         ) {
             let file = try tokens.write("ci-bot", contents: Self.token + "\n")
+            let other = try tokens.write("other", contents: Self.otherToken)
             let daemon = try sim.daemon(
                 extra: "\n[http]\nlisten = [\"127.0.0.1:0\"]\n\(extra)\n[http.tokens.ci-bot]\ntoken_file = \"\(file)\"\n"
-                    + "[http.tokens.missing]\ntoken_file = \"\(tokens.path)/absent\"\n"
+                    + "[http.tokens.other]\ntoken_file = \"\(other)\"\n[http.tokens.missing]\ntoken_file = \"\(tokens.path)/absent\"\n"
             )
             return (daemon, try daemon.httpPort())
         }
@@ -46,6 +48,12 @@ extension EndToEnd {
             let refused = try RawHTTPConnection(port: port).post("/v1/messages", json: anthropic)
             #expect(refused.status == 401)
             #expect(try JSONValue.parse(refused.text)["error"]?["type"] == "authentication_error")
+            // The dashboard's Basic answer, which a browser sends by itself, is no API token.
+            let basic = Data("user:\(Self.token)".utf8).base64EncodedString()
+            let fromBrowser = try RawHTTPConnection(port: port).post(
+                "/v1/chat/completions", json: chat, headers: ["Authorization: Basic " + basic]
+            )
+            #expect(fromBrowser.status == 401)
             #expect(try sim.requests().count == 2)
             // Both answers are the token's: the ledger records them under its name.
             let client = try daemon.client()
@@ -57,6 +65,25 @@ extension EndToEnd {
             #expect(daemon.log.contains("http token unavailable"))
             #expect(daemon.log.contains("missing"))
             #expect(!daemon.log.contains(Self.token))
+            #expect(try daemon.stop() == 0)
+        }
+
+        @Test func eachTokenHolderIsACacheTenantOfItsOwn() throws {
+            let sim = try SimProcess()
+            let tokens = try TemporaryDirectory()
+            let (daemon, port) = try Self.start(sim, tokens: tokens)
+            let chat = OpenAIAPIEndToEndTests.chat("gpt-4o-mini", extra: ",\"temperature\":0")
+            func cache(_ token: String) throws -> String? {
+                let response = try RawHTTPConnection(port: port).post(
+                    "/v1/chat/completions", json: chat, headers: ["Authorization: Bearer " + token]
+                )
+                #expect(response.status == 200)
+                return response.header("x-junction-cache")
+            }
+            #expect(try cache(Self.token) == "miss")
+            try poll(until: "the answer stored") { try cache(Self.token) == "hit" }
+            // Both run as the daemon's user; the other token's holder still never sees ci-bot's entry.
+            #expect(try cache(Self.otherToken) == "miss")
             #expect(try daemon.stop() == 0)
         }
 

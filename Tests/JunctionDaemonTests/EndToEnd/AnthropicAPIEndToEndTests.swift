@@ -136,11 +136,37 @@ extension EndToEnd {
             // The upstream's own client error keeps its status and the provider's words.
             let tooLong = try connection.post("/v1/messages", json: Self.message("anthropic:sim-context"))
             #expect(tooLong.status == 400)
-            #expect(try JSONValue.parse(tooLong.text)["error"]?["message"]?.stringValue?.hasPrefix("anthropic:") == true)
+            let tooLongError = try JSONValue.parse(tooLong.text)["error"]
+            #expect(tooLongError?["message"]?.stringValue?.hasPrefix("anthropic:") == true)
+            #expect(tooLongError?["type"] == "invalid_request_error")
             let down = try connection.post("/v1/messages", json: Self.message("anthropic:sim-529"))
             #expect(down.status == 503)
             #expect(down.header("retry-after") != nil)
             #expect(try JSONValue.parse(down.text)["error"]?["type"] == "overloaded_error")
+            #expect(try daemon.stop() == 0)
+        }
+
+        @Test func aFailoverBeforeTheFirstContentIsInvisible() throws {
+            let sim = try SimProcess()
+            let (daemon, path) = try OpenAIAPIEndToEndTests.start(
+                sim, extra: "[routes.backup]\ntargets = [\"openai:sim-503\", \"anthropic:claude-3-5-haiku-latest\"]\n"
+            )
+            let response = try RawHTTPConnection(unixPath: path).post(
+                "/v1/messages", json: Self.message("route:backup", stream: true)
+            )
+            #expect(response.status == 200)
+            #expect(response.header("x-junction-provider") == "anthropic")
+            let events = try Self.events(response.text)
+            #expect(events.map(\.name).filter { $0 == "message_start" }.count == 1)
+            #expect(events.last?.name == "message_stop")
+            #expect(!events.contains { $0.name == "error" })
+            let text = events.filter { $0.name == "content_block_delta" }
+                .compactMap { $0.data["delta"]?["text"]?.stringValue }.joined()
+            #expect(text == "Hello from junction-sim, the provider simulator. All good.")
+            // The first target failed (retried or not) before the second answered everything the client saw.
+            let models = try sim.requests().compactMap { $0["model"]?.stringValue }
+            #expect(models.last == "claude-3-5-haiku-latest")
+            #expect(models.count >= 2 && models.dropLast().allSatisfy { $0 == "sim-503" })
             #expect(try daemon.stop() == 0)
         }
 

@@ -17,14 +17,16 @@ struct APIAuthenticator: Sendable {
         case .unix(let credentials):
             return .success(APICaller(peer: credentials, client: nil, isAdmin: self.isAdmin(credentials)))
         case .tcp:
-            return self.tokenHolder(request).map { name in
+            // No Basic authentication here: a browser that learnt the token at the dashboard's prompt sends it by
+            // itself, and a hostile page could then spend on the API with a form post.
+            return self.tokenHolder(request, basic: false).map { name in
                 APICaller(peer: self.daemonCredentials, client: name, isAdmin: false)
             }
         }
     }
 
     /// The name of the token `request` presents, or why it is refused.
-    func tokenHolder(_ request: HTTPServerRequest) -> Result<String, APIAuthFailure> {
+    func tokenHolder(_ request: HTTPServerRequest, basic: Bool) -> Result<String, APIAuthFailure> {
         guard self.tokens.configured else {
             return .failure(
                 APIAuthFailure(
@@ -34,7 +36,7 @@ struct APIAuthenticator: Sendable {
                 )
             )
         }
-        guard let presented = Self.presentedToken(request.headers) else {
+        guard let presented = Self.presentedToken(request.headers, basic: basic) else {
             return .failure(
                 APIAuthFailure(
                     message: "no token: send \"Authorization: Bearer <token>\" (or x-api-key) with a token from "
@@ -48,22 +50,22 @@ struct APIAuthenticator: Sendable {
         return .success(name)
     }
 
-    /// The token in `Authorization: Bearer`, `Authorization: Basic` (the password) or `x-api-key`.
-    static func presentedToken(_ headers: HTTPHeaders) -> String? {
+    /// The token in `Authorization: Bearer`, `Authorization: Basic` (the password; only when `basic`) or
+    /// `x-api-key`.
+    static func presentedToken(_ headers: HTTPHeaders, basic: Bool = false) -> String? {
         if let authorization = headers.first(name: "authorization") {
             let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-            guard parts.count == 2 else { return nil }
-            let scheme = parts[0].lowercased()
-            let credential = parts[1].trimmingCharacters(in: .whitespaces)
-            if scheme == "bearer" { return credential.isEmpty ? nil : credential }
-            if scheme == "basic", let decoded = Data(base64Encoded: credential),
+            let scheme = parts.first?.lowercased()
+            let credential = parts.count == 2 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+            if scheme == "bearer", !credential.isEmpty { return credential }
+            if basic, scheme == "basic", let decoded = Data(base64Encoded: credential),
                 let pair = String(data: decoded, encoding: .utf8), let colon = pair.firstIndex(of: ":")
             {
                 let password = String(pair[pair.index(after: colon)...])
-                return password.isEmpty ? nil : password
+                if !password.isEmpty { return password }
             }
-            return nil
         }
+        // Another scheme (or none usable) does not hide an `x-api-key`.
         if let key = headers.first(name: "x-api-key"), !key.isEmpty { return key }
         return nil
     }

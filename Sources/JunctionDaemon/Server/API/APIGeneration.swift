@@ -34,7 +34,8 @@ struct APIGeneration: Sendable {
     func request(_ parsed: GenerateParams.Parsed, caller: APICaller, label: String) -> GenerateRequest {
         GenerateRequest(
             chat: parsed.request, timeout: parsed.timeout, client: caller.client ?? parsed.client, caller: caller.peer,
-            label: label, callerIsAdmin: caller.isAdmin, cache: parsed.cache, fit: parsed.fit
+            tenant: caller.client.map { "token:" + $0 }, label: label, callerIsAdmin: caller.isAdmin,
+            cache: parsed.cache, fit: parsed.fit
         )
     }
 
@@ -138,6 +139,8 @@ struct APIGeneration: Sendable {
         var headers: [(String, String)] = []
         if let requestID = failure.requestID { headers.append(("x-junction-request-id", requestID)) }
         if let seconds = failure.retryAfterSeconds { headers.append(("retry-after", "\(seconds)")) }
+        // The SDKs retry a 429 by themselves; a budget only has room again at its reset, hours away at times.
+        if failure.category == .budgetExhausted { headers.append(("x-should-retry", "false")) }
         return headers
     }
 }

@@ -47,10 +47,10 @@ struct HTTPRouter: Sendable {
         return .methodNotAllowed(allow: allow.sorted())
     }
 
-    /// Every route's method, path and handler (to wrap a set of routes before adding them elsewhere).
-    var handlers: [(method: HTTPMethod, path: String, handler: HTTPHandler)] {
+    /// Every route and its handler (to wrap a set of routes before adding them elsewhere).
+    var handlers: [(route: Route, handler: HTTPHandler)] {
         self.routes.keys.sorted().flatMap { path in
-            self.routes[path, default: []].map { (HTTPMethod(rawValue: $0.route.method), path, $0.handler) }
+            self.routes[path, default: []].map { ($0.route, $0.handler) }
         }
     }
 

@@ -45,7 +45,7 @@ enum OperatorRoutes {
     ) {
         var routes = HTTPRouter()
         Self.addOpen(to: &routes, endpoints)
-        for (method, path, route) in routes.handlers {
+        for (entry, route) in routes.handlers {
             let handler: HTTPHandler
             if let refusal {
                 handler = { request in
@@ -55,7 +55,7 @@ enum OperatorRoutes {
             } else {
                 handler = route
             }
-            router.add(method, path, handler)
+            router.add(HTTPMethod(rawValue: entry.method), entry.path, maxBodyBytes: entry.maxBodyBytes, handler)
         }
     }
 

@@ -29,7 +29,9 @@ enum AnthropicEncoding {
         [
             "id": .string(id), "type": "message", "role": "assistant", "model": .string(model), "content": [],
             "stop_reason": .null, "stop_sequence": .null,
-            "usage": ["input_tokens": 0, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "output_tokens": 0],
+            "usage": [
+                "input_tokens": 0, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "output_tokens": 0,
+            ],
         ]
     }
 
@@ -66,13 +68,20 @@ enum AnthropicEncoding {
         case .notFound: "not_found_error"
         case .authentication: "authentication_error"
         case .permission: "permission_error"
-        case .budgetExhausted: "budget_exhausted"
-        case .rateLimited: "rate_limit_error"
+        // Anthropic's own type for a 429; the message names the budget.
+        case .budgetExhausted, .rateLimited: "rate_limit_error"
         case .timeout: "timeout_error"
         case .overloaded, .noProviderAvailable: "overloaded_error"
-        // The provider is down or overloaded and no other target answered.
-        case .upstream where failure.status == .serviceUnavailable: "overloaded_error"
-        case .upstream, .structuredOutputInvalid, .internalError: "api_error"
+        // The provider's own refusal keeps its status; its type follows from it.
+        case .upstream:
+            switch failure.status.code {
+            case 400, 409, 422: "invalid_request_error"
+            case 404: "not_found_error"
+            case 413: "request_too_large"
+            case 503: "overloaded_error"
+            default: "api_error"
+            }
+        case .structuredOutputInvalid, .internalError: "api_error"
         }
     }
 
@@ -89,7 +98,9 @@ enum AnthropicEncoding {
     /// The whole error response, with `Retry-After` and the request id where known.
     static func errorResponse(_ failure: APIFailure) -> HTTPServerResponse {
         var response = HTTPServerResponse.json(failure.status, self.error(failure))
-        for (name, value) in APIGeneration.headers(for: failure) { response.headers.replaceOrAdd(name: name, value: value) }
+        for (name, value) in APIGeneration.headers(for: failure) {
+            response.headers.replaceOrAdd(name: name, value: value)
+        }
         return response
     }
 }

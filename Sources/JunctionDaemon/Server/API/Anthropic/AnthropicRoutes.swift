@@ -46,7 +46,9 @@ enum AnthropicRoutes {
 
     /// `{"input_tokens": N}`: the first target's own count where its provider has a count endpoint, else the
     /// estimate; which one answered is in `x-junction-token-count`.
-    private static func countTokens(_ request: HTTPServerRequest, api: APIGeneration) async throws -> HTTPServerResponse {
+    private static func countTokens(
+        _ request: HTTPServerRequest, api: APIGeneration
+    ) async throws -> HTTPServerResponse {
         _ = try api.admit(request).get()
         let body = try APIBody.json(request)
         let messages = try AnthropicMessagesRequest.parse(body, routing: api.routing(), forCounting: true)

@@ -108,7 +108,8 @@ struct AnthropicStream {
         if let piece {
             let delta: JSONValue =
                 kind == .text
-                ? ["type": "text_delta", "text": .string(piece)] : ["type": "thinking_delta", "thinking": .string(piece)]
+                ? ["type": "text_delta", "text": .string(piece)]
+                : ["type": "thinking_delta", "thinking": .string(piece)]
             text += self.event(
                 "content_block_delta",
                 ["type": "content_block_delta", "index": .int(self.nextIndex), "delta": delta]
