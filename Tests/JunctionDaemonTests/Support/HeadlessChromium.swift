@@ -35,14 +35,15 @@ enum HeadlessChromium {
         }
     }
 
-    /// Up to three tries when chromium fails to start: at the start of the whole suite, with every other test
+    /// Up to six tries when chromium fails to start: at the start of the whole suite, with every other test
     /// starting processes on two cores, it was seen exiting with status 5 (its zygote gone, "write: Broken
     /// pipe") before loading anything, twice in a row; the same run alone passes.
     private static func run(_ urls: [String], extra: [String], virtualTimeMs: Int) throws -> CommandResult {
         var result = try self.runOnce(urls, extra: extra, virtualTimeMs: virtualTimeMs)
-        for attempt in 2...3 where result.status != 0 {
-            print("chromium exited with \(result.status); try \(attempt) of 3: \(result.stderr.suffix(300))")
-            usleep(UInt32(attempt) * 300_000)
+        // Five more tries, further apart each time: a clean-clone CI rehearsal saw three in a row fail so.
+        for attempt in 2...6 where result.status != 0 {
+            print("chromium exited with \(result.status); try \(attempt) of 6: \(result.stderr.suffix(300))")
+            usleep(UInt32(attempt) * 500_000)
             result = try self.runOnce(urls, extra: extra, virtualTimeMs: virtualTimeMs)
         }
         return result
