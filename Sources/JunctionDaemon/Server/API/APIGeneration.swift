@@ -110,13 +110,17 @@ struct APIGeneration: Sendable {
         }
     }
 
+    /// The model that answered, as the provider named it (the target's model when it named none).
+    static func model(of result: GenerateResult) -> String {
+        result.completion.model.isEmpty ? result.target.model : result.completion.model
+    }
+
     /// The `x-junction-*` headers of an answer.
     static func headers(for result: GenerateResult) -> [(String, String)] {
-        let completion = result.completion
         var headers: [(String, String)] = [
             ("x-junction-request-id", result.requestID),
             ("x-junction-provider", result.target.provider),
-            ("x-junction-model", completion.model.isEmpty ? result.target.model : completion.model),
+            ("x-junction-model", self.model(of: result)),
             ("x-junction-attempts", "\(result.attempts.count)"),
             ("x-junction-cache", result.details.served?.rawValue ?? "miss"),
         ]

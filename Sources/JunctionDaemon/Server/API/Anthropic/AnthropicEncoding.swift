@@ -16,7 +16,7 @@ enum AnthropicEncoding {
             "id": .string(self.id(result.requestID)),
             "type": "message",
             "role": "assistant",
-            "model": .string(self.model(result)),
+            "model": .string(APIGeneration.model(of: result)),
             "content": .array(content),
             "stop_reason": .string(self.stopReason(completion.finishReason)),
             "stop_sequence": .null,
@@ -47,10 +47,6 @@ enum AnthropicEncoding {
 
     /// `msg_` and the daemon's request id (the ledger's key).
     static func id(_ requestID: String) -> String { "msg_" + requestID }
-
-    static func model(_ result: GenerateResult) -> String {
-        result.completion.model.isEmpty ? result.target.model : result.completion.model
-    }
 
     static func stopReason(_ reason: FinishReason) -> String {
         switch reason {

@@ -66,7 +66,7 @@ struct AnthropicStream {
         }
         if !self.startedMessage {
             self.id = AnthropicEncoding.id(result.requestID)
-            self.model = AnthropicEncoding.model(result)
+            self.model = APIGeneration.model(of: result)
         }
         // An answer always has its text block, empty or not, as the whole message has.
         var text = self.sentText ? self.closeBlock() : self.content(.text, nil)

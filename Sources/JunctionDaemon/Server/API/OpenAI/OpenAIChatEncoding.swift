@@ -14,7 +14,7 @@ enum OpenAIChatEncoding {
             "id": .string(self.id(result.requestID)),
             "object": "chat.completion",
             "created": .int(created),
-            "model": .string(self.model(result)),
+            "model": .string(APIGeneration.model(of: result)),
             "choices": [
                 [
                     "index": 0, "message": .object(message), "logprobs": .null,
@@ -64,10 +64,6 @@ enum OpenAIChatEncoding {
 
     /// `chatcmpl-` and the daemon's request id (the ledger's key).
     static func id(_ requestID: String) -> String { "chatcmpl-" + requestID }
-
-    static func model(_ result: GenerateResult) -> String {
-        result.completion.model.isEmpty ? result.target.model : result.completion.model
-    }
 
     static func finishReason(_ reason: FinishReason) -> String {
         switch reason {

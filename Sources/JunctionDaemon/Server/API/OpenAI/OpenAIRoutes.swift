@@ -117,7 +117,7 @@ struct OpenAIStream {
 
     private mutating func finish(_ result: GenerateResult) async throws {
         self.id = OpenAIChatEncoding.id(result.requestID)
-        self.model = OpenAIChatEncoding.model(result)
+        self.model = APIGeneration.model(of: result)
         if !self.writer.headSent {
             for (name, value) in APIGeneration.headers(for: result) { self.writer.setHeader(name, value) }
         }
