@@ -110,7 +110,8 @@ extension EndToEnd {
         @Test func failuresUseAnthropicsErrorEnvelopeAndStatus() throws {
             let sim = try SimProcess()
             let (daemon, path) = try OpenAIAPIEndToEndTests.start(sim)
-            let connection = try RawHTTPConnection(unixPath: path)
+            // The down provider's retries and backoff take seconds on a busy machine: a read deadline to match.
+            let connection = try RawHTTPConnection(unixPath: path, timeout: 60)
             let unknown = try connection.post("/v1/messages", json: Self.message("no-such-model"))
             #expect(unknown.status == 404)
             let envelope = try JSONValue.parse(unknown.text)

@@ -91,7 +91,8 @@ extension EndToEnd {
         @Test func failuresUseOpenAIsErrorEnvelopeAndStatus() throws {
             let sim = try SimProcess()
             let (daemon, path) = try Self.start(sim)
-            let connection = try RawHTTPConnection(unixPath: path)
+            // The down provider's retries and backoff take seconds on a busy machine: a read deadline to match.
+            let connection = try RawHTTPConnection(unixPath: path, timeout: 60)
             let unknown = try connection.post("/v1/chat/completions", json: Self.chat("no-such-model"))
             #expect(unknown.status == 404)
             let error = try JSONValue.parse(unknown.text)["error"]
