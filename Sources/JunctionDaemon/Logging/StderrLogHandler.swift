@@ -26,17 +26,31 @@ struct StderrLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var merged = self.metadata
-        if let provided = self.metadataProvider?.get() { merged.merge(provided) { $1 } }
-        if let extra = event.metadata { merged.merge(extra) { $1 } }
-        var line = "\(Self.timestamp()) \(event.level.rawValue.padding(8))\(event.message)"
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            line += " \(key)=\(Self.quoted("\(value)"))"
+        // Every finished request logs a line: it is built straight into bytes, and the handler's own metadata
+        // is merged only when there is some (the daemon's loggers usually have none).
+        var merged = event.metadata ?? [:]
+        if let provided = self.metadataProvider?.get() { merged.merge(provided) { event, _ in event } }
+        if !self.metadata.isEmpty { merged.merge(self.metadata) { event, _ in event } }
+        var line: [UInt8] = []
+        line.reserveCapacity(256)
+        Self.appendTimestamp(to: &line)
+        line.append(UInt8(ascii: " "))
+        let level = event.level.rawValue.utf8
+        line.append(contentsOf: level)
+        line.append(contentsOf: repeatElement(UInt8(ascii: " "), count: max(1, 8 - level.count)))
+        line.append(contentsOf: "\(event.message)".utf8)
+        for key in merged.keys.sorted() {
+            line.append(UInt8(ascii: " "))
+            line.append(contentsOf: key.utf8)
+            line.append(UInt8(ascii: "="))
+            switch merged[key]! {
+            case .string(let text): Self.appendQuoted(text, to: &line)
+            case let value: Self.appendQuoted(value.description, to: &line)
+            }
         }
-        line += "\n"
-        var bytes = Array(line.utf8)
+        line.append(UInt8(ascii: "\n"))
         // One write(2) per line keeps lines from different threads whole.
-        bytes.withUnsafeMutableBytes { buffer in
+        line.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
                 let written = write(STDERR_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
@@ -47,36 +61,53 @@ struct StderrLogHandler: LogHandler {
         }
     }
 
-    private static func quoted(_ value: String) -> String {
-        guard value.isEmpty || value.contains(where: { $0 == " " || $0 == "\"" || $0 == "\n" }) else { return value }
-        var escaped = "\""
-        for character in value {
-            switch character {
-            case "\"": escaped += "\\\""
-            case "\n": escaped += "\\n"
-            default: escaped.append(character)
+    /// `value` as is, or in double quotes (with `"` and newlines escaped) when it is empty or has a space, a quote
+    /// or a newline.
+    private static func appendQuoted(_ value: String, to line: inout [UInt8]) {
+        let bytes = value.utf8
+        guard bytes.isEmpty || bytes.contains(where: { $0 == 0x20 || $0 == 0x22 || $0 == 0x0A }) else {
+            line.append(contentsOf: bytes)
+            return
+        }
+        line.append(0x22)
+        for byte in bytes {
+            switch byte {
+            case 0x22: line.append(contentsOf: [0x5C, 0x22])
+            case 0x0A: line.append(contentsOf: [0x5C, 0x6E])
+            default: line.append(byte)
             }
         }
-        return escaped + "\""
+        line.append(0x22)
     }
 
-    /// UTC, millisecond precision, without Foundation.
-    static func timestamp() -> String {
+    /// UTC, millisecond precision, without Foundation: `2026-11-21T10:00:00.123Z`.
+    private static func appendTimestamp(to line: inout [UInt8]) {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         var parts = tm()
         var seconds = now.tv_sec
         gmtime_r(&seconds, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let milliseconds = Int(now.tv_nsec / 1_000_000)
-        let fraction = milliseconds < 10 ? "00\(milliseconds)" : milliseconds < 100 ? "0\(milliseconds)" : "\(milliseconds)"
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(fraction)Z"
-    }
-}
-
-extension String {
-    func padding(_ width: Int) -> String {
-        self.count >= width ? self + " " : self + String(repeating: " ", count: width - self.count)
+        func digits(_ value: Int, _ count: Int) {
+            var divisor = 1
+            for _ in 1..<count { divisor *= 10 }
+            while divisor > 0 {
+                line.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
+        }
+        digits(Int(parts.tm_year) + 1900, 4)
+        line.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mon) + 1, 2)
+        line.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mday), 2)
+        line.append(UInt8(ascii: "T"))
+        digits(Int(parts.tm_hour), 2)
+        line.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_min), 2)
+        line.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_sec), 2)
+        line.append(UInt8(ascii: "."))
+        digits(Int(now.tv_nsec / 1_000_000), 3)
+        line.append(UInt8(ascii: "Z"))
     }
 }

@@ -50,15 +50,17 @@ struct RequestLog: OutcomeSubscriber {
         let latency = (outcome.ended - outcome.started).milliseconds
         let costText = cost.total.map { JSONValue.usd($0).compactText } ?? "unknown"
         var metadata: Logger.Metadata = [
-            "request_id": "\(outcome.requestID)", "rpc_id": "\(outcome.label)", "client_uid": "\(outcome.caller.uid)",
-            "outcome": "\(outcomeName)", "attempts": "\(outcome.attempts.count)",
-            "prompt_tokens": "\(cost.usage.promptTokens)", "completion_tokens": "\(cost.usage.completionTokens)",
-            "cost_usd": "\(costText)", "latency_ms": "\(latency)",
-            "prompt_sha256": "\(outcome.promptSHA256)",
+            "request_id": .string(outcome.requestID), "rpc_id": .string(outcome.label),
+            "client_uid": .string(String(outcome.caller.uid)), "outcome": .string(outcomeName),
+            "attempts": .string(String(outcome.attempts.count)),
+            "prompt_tokens": .string(String(cost.usage.promptTokens)),
+            "completion_tokens": .string(String(cost.usage.completionTokens)),
+            "cost_usd": .string(costText), "latency_ms": .string(String(latency)),
+            "prompt_sha256": .string(outcome.promptSHA256),
         ]
-        if let client = outcome.client { metadata["client"] = "\(client)" }
-        if let provider { metadata["provider"] = "\(provider)" }
-        if let model { metadata["model"] = "\(model)" }
+        if let client = outcome.client { metadata["client"] = .string(client) }
+        if let provider { metadata["provider"] = .string(provider) }
+        if let model { metadata["model"] = .string(model) }
         if case .failed(let failure) = outcome.result, !failure.skipped.isEmpty {
             metadata["skipped"] = "\(failure.skipped.count)"
         }

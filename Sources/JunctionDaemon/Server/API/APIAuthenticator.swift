@@ -54,11 +54,13 @@ struct APIAuthenticator: Sendable {
     /// `x-api-key`.
     static func presentedToken(_ headers: HTTPHeaders, basic: Bool = false) -> String? {
         if let authorization = headers.first(name: "authorization") {
-            let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-            let scheme = parts.first?.lowercased()
-            let credential = parts.count == 2 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
-            if scheme == "bearer", !credential.isEmpty { return credential }
-            if basic, scheme == "basic", let decoded = Data(base64Encoded: credential),
+            // Split and compared without Foundation: this runs on every API request.
+            let text = Substring(authorization)
+            let trimmed = text.drop { $0 == " " || $0 == "\t" }
+            let scheme = trimmed.prefix { $0 != " " && $0 != "\t" }
+            let credential = Self.trimmed(trimmed.dropFirst(scheme.count))
+            if Self.equalsIgnoringCase(scheme, "bearer"), !credential.isEmpty { return String(credential) }
+            if basic, Self.equalsIgnoringCase(scheme, "basic"), let decoded = Data(base64Encoded: String(credential)),
                 let pair = String(data: decoded, encoding: .utf8), let colon = pair.firstIndex(of: ":")
             {
                 let password = String(pair[pair.index(after: colon)...])
@@ -68,5 +70,18 @@ struct APIAuthenticator: Sendable {
         // Another scheme (or none usable) does not hide an `x-api-key`.
         if let key = headers.first(name: "x-api-key"), !key.isEmpty { return key }
         return nil
+    }
+
+    /// `text` without spaces and tabs at either end.
+    private static func trimmed(_ text: Substring) -> Substring {
+        var text = text
+        while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
+        while let last = text.last, last == " " || last == "\t" { text.removeLast() }
+        return text
+    }
+
+    /// Whether `text` is `lowercase` in any case (ASCII).
+    private static func equalsIgnoringCase(_ text: Substring, _ lowercase: String) -> Bool {
+        text.utf8.elementsEqual(lowercase.utf8) { ($0 | 0x20) == $1 }
     }
 }

@@ -8,88 +8,41 @@ import NIOCore
 final class ChannelCloseWatch: Sendable {
     private struct State {
         var closed = false
-        /// The current request's waiter (requests on one connection run one at a time).
-        var waiter: Signal?
+        /// The task answering the current request (requests on one connection run one at a time), while it does.
+        var answering: AnsweringTask?
+    }
+
+    /// The connection's task while it answers a request. An `UnsafeCurrentTask` does not keep its task alive; this
+    /// one is set before `cancelling` awaits its body and cleared before it returns, with the task still running
+    /// that very call, and it is cancelled only under the same lock, so it never outlives its task.
+    private struct AnsweringTask: @unchecked Sendable {
+        let task: UnsafeCurrentTask
     }
 
     private let state = NIOLockedValueBox(State())
 
-    /// Watches `channel`; its close wakes whichever request is waiting then.
+    /// Watches `channel`; its close cancels whichever request is being answered then.
     init(_ channel: any Channel) {
         channel.closeFuture.whenComplete { [state] _ in
-            let waiter = state.withLockedValue { state -> Signal? in
+            state.withLockedValue { state in
                 state.closed = true
-                defer { state.waiter = nil }
-                return state.waiter
+                state.answering?.task.cancel()
+                state.answering = nil
             }
-            waiter?.fire()
         }
     }
 
-    /// Runs `body`; cancels it when the connection closes first. Returns or throws what `body` does.
-    func cancelling<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                await self.closed()
-                return nil
+    /// Runs `body` in the calling task, which is cancelled if the connection closes before `body` returns (a
+    /// connection closed already cancels it at once). Returns or throws what `body` does. No task is created:
+    /// this runs for every request.
+    func cancelling<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        withUnsafeCurrentTask { task in
+            guard let task else { return }
+            self.state.withLockedValue { state in
+                if state.closed { task.cancel() } else { state.answering = AnsweringTask(task: task) }
             }
-            defer { group.cancelAll() }
-            while let next = try await group.next() {
-                if let value = next { return value }
-                // The connection closed first: stop the work; its own result (usually a CancellationError) follows.
-                group.cancelAll()
-            }
-            throw CancellationError()
         }
-    }
-
-    /// Returns when the connection closes or the calling task is cancelled.
-    private func closed() async {
-        let signal = Signal()
-        let closed = self.state.withLockedValue { state -> Bool in
-            if !state.closed { state.waiter = signal }
-            return state.closed
-        }
-        if closed { return }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                signal.install(continuation)
-            }
-        } onCancel: {
-            signal.fire()
-        }
-        self.state.withLockedValue { state in
-            if state.waiter === signal { state.waiter = nil }
-        }
-    }
-
-    /// A continuation resumed once, by whichever comes first: the close or the cancellation.
-    private final class Signal: Sendable {
-        private enum Phase {
-            case waiting
-            case installed(CheckedContinuation<Void, Never>)
-            case fired
-        }
-
-        private let phase = NIOLockedValueBox(Phase.waiting)
-
-        func install(_ continuation: CheckedContinuation<Void, Never>) {
-            let resumeNow = self.phase.withLockedValue { phase -> Bool in
-                if case .fired = phase { return true }
-                phase = .installed(continuation)
-                return false
-            }
-            if resumeNow { continuation.resume() }
-        }
-
-        func fire() {
-            let continuation = self.phase.withLockedValue { phase -> CheckedContinuation<Void, Never>? in
-                defer { phase = .fired }
-                if case .installed(let continuation) = phase { return continuation }
-                return nil
-            }
-            continuation?.resume()
-        }
+        defer { self.state.withLockedValue { $0.answering = nil } }
+        return try await body()
     }
 }
