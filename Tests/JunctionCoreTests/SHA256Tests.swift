@@ -35,4 +35,27 @@ import Testing
         #expect(String(decoding: one.canonicalPrompt, as: UTF8.self)
             == #"{"system":"be brief","messages":[{"role":"user","content":"hi"}]}"#)
     }
+
+    /// The canonical prompt is written as bytes; it must stay exactly the compact JSON of the same value (ledger
+    /// digests of equal prompts stay equal across versions), escapes and `null` system included.
+    @Test func theCanonicalPromptIsTheCompactJSONOfSystemAndMessages() {
+        let requests = [
+            ChatRequest(messages: [ChatMessage(role: .user, content: "hi")]),
+            ChatRequest(
+                messages: [
+                    ChatMessage(role: .user, content: "say \"quoted\"\nand\ttabs \u{1} é 😀 \\ /"),
+                    ChatMessage(role: .assistant, content: ""), ChatMessage(role: .user, content: "again"),
+                ],
+                system: "line\u{2028}sep"
+            ),
+        ]
+        for request in requests {
+            let messages: [JSONValue] = request.messages.map {
+                .object(["role": .string($0.role.rawValue), "content": .string($0.content)])
+            }
+            let value: JSONValue = ["system": request.system.map(JSONValue.string) ?? .null, "messages": .array(messages)]
+            #expect(String(decoding: request.canonicalPrompt, as: UTF8.self) == value.compactText)
+        }
+        #expect(SHA256.hex(of: Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
 }

@@ -62,6 +62,14 @@ struct RetryHintParsingTests {
         #expect(RetryHintParsing.goDuration("1h2m3.5s") == .milliseconds(3_723_500))
         #expect(RetryHintParsing.goDuration("20s") == .seconds(20))
         #expect(RetryHintParsing.goDuration("fast") == nil)
+        #expect(RetryHintParsing.goDuration(" 20s\t") == .seconds(20))
+        #expect(RetryHintParsing.goDuration("1500µs") == .milliseconds(2))
+        #expect(RetryHintParsing.goDuration("2000000ns") == .milliseconds(2))
+        #expect(RetryHintParsing.goDuration("3000us") == .milliseconds(3))
+        #expect(RetryHintParsing.goDuration("") == nil)
+        #expect(RetryHintParsing.goDuration("5") == nil)
+        #expect(RetryHintParsing.goDuration("5x") == nil)
+        #expect(RetryHintParsing.goDuration("s") == nil)
     }
 
     @Test func tryAgainInMessages() {

@@ -125,13 +125,28 @@ extension ChatRequest {
     /// order and no whitespace — whose SHA-256 the ledger keeps instead of the prompt (equal prompts, equal
     /// digests).
     public var canonicalPrompt: [UInt8] {
-        var messages: [JSONValue] = []
-        messages.reserveCapacity(self.messages.count)
-        for message in self.messages {
-            messages.append(.object(["role": .string(message.role.rawValue), "content": .string(message.content)]))
+        // Written straight as bytes (every request's digest comes from here), exactly as the JSON value
+        // `{"system": …, "messages": [{"role": …, "content": …}, …]}` serialises compactly.
+        var output: [UInt8] = []
+        let textBytes = self.messages.reduce(self.system?.utf8.count ?? 0) { $0 + $1.content.utf8.count + 32 }
+        output.reserveCapacity(64 + textBytes)
+        output.append(contentsOf: #"{"system":"#.utf8)
+        if let system = self.system {
+            JSONValue.writeString(system, to: &output)
+        } else {
+            output.append(contentsOf: "null".utf8)
         }
-        let prompt: JSONValue = ["system": self.system.map(JSONValue.string) ?? .null, "messages": .array(messages)]
-        return Array(prompt.compactText.utf8)
+        output.append(contentsOf: #","messages":["#.utf8)
+        for (index, message) in self.messages.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            output.append(contentsOf: #"{"role":"#.utf8)
+            JSONValue.writeString(message.role.rawValue, to: &output)
+            output.append(contentsOf: #","content":"#.utf8)
+            JSONValue.writeString(message.content, to: &output)
+            output.append(UInt8(ascii: "}"))
+        }
+        output.append(contentsOf: "]}".utf8)
+        return output
     }
 
     /// The SHA-256 of `canonicalPrompt`, in hexadecimal.

@@ -50,30 +50,47 @@ public struct SHA256: Sendable {
     /// The 32-byte digest.
     public mutating func finalize() -> [UInt8] {
         let bits = self.length &* 8
+        // The padding (0x80, zeros, the length in bits) takes one block, or two when fewer than 9 bytes are free.
         var tail = self.pending
+        tail.reserveCapacity(128)
         tail.append(0x80)
-        while tail.count % 64 != 56 { tail.append(0) }
+        let padded = tail.count <= 56 ? 64 : 128
+        tail.append(contentsOf: repeatElement(0, count: padded - 8 - tail.count))
         for shift in stride(from: 56, through: 0, by: -8) {
             tail.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift)))
         }
-        for start in stride(from: 0, to: tail.count, by: 64) { self.compress(tail[start..<(start + 64)]) }
+        tail.withUnsafeBufferPointer { tail in
+            for start in stride(from: 0, to: tail.count, by: 64) {
+                self.compress(UnsafeBufferPointer(rebasing: tail[start..<(start + 64)]))
+            }
+        }
         self.pending.removeAll()
-        return self.state.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(24 - 8 * $0)) } }
+        var digest: [UInt8] = []
+        digest.reserveCapacity(32)
+        for word in self.state {
+            digest.append(UInt8(truncatingIfNeeded: word >> 24))
+            digest.append(UInt8(truncatingIfNeeded: word >> 16))
+            digest.append(UInt8(truncatingIfNeeded: word >> 8))
+            digest.append(UInt8(truncatingIfNeeded: word))
+        }
+        return digest
     }
 
     /// The digest of `bytes` as 64 lowercase hexadecimal characters.
     public static func hex<Bytes: Sequence>(of bytes: Bytes) -> String where Bytes.Element == UInt8 {
         var hasher = SHA256()
         hasher.update(bytes)
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(64)
-        for byte in hasher.finalize() {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
+        let digest = hasher.finalize()
+        return String(unsafeUninitializedCapacity: 64) { text in
+            for (index, byte) in digest.enumerated() {
+                text[2 * index] = Self.hexDigit(byte >> 4)
+                text[2 * index + 1] = Self.hexDigit(byte & 0x0f)
+            }
+            return 64
         }
-        return String(decoding: text, as: UTF8.self)
     }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 { value < 10 ? 0x30 + value : 0x57 + value }
 
     private mutating func compress<Block: Collection>(_ block: Block) where Block.Element == UInt8 {
         // The message schedule lives on the stack, and the loops run over unchecked buffers: a block costs no

@@ -9,6 +9,7 @@ struct LedgerRecorder: OutcomeSubscriber {
     func attemptFinished(_ outcome: AttemptOutcome) {}
 
     func requestFinished(_ outcome: RequestOutcome) {
+        guard self.writer.records else { return }  // disabled or unavailable: no rows to build
         let (request, attempts) = Self.rows(outcome)
         self.writer.record(request, attempts: attempts)
     }

@@ -92,6 +92,9 @@ final class LedgerWriter: Service, Sendable {
         }
     }
 
+    /// Whether rows are written (the ledger is enabled and its database open).
+    var records: Bool { self.store != nil }
+
     /// Queues a finished request's rows. Never waits: when the queue is full the rows are dropped and counted.
     func record(_ request: LedgerRequestRow, attempts: [LedgerAttemptRow]) {
         guard self.store != nil else { return }

@@ -32,16 +32,20 @@ public enum RetryHintParsing {
 
     /// Go-style durations as OpenAI writes its reset headers: `6m0s`, `120ms`, `1h2m3.5s`, `20s`.
     public static func goDuration(_ text: String) -> Duration? {
-        var rest = Substring(text.trimmingSpaces())
-        guard !rest.isEmpty else { return nil }
+        // Read as bytes: OpenAI sends two of these with every answer.
+        var bytes = Substring(text).utf8[...]
+        while let first = bytes.first, Self.isSpace(first) { bytes.removeFirst() }
+        while let last = bytes.last, Self.isSpace(last) { bytes.removeLast() }
+        guard !bytes.isEmpty else { return nil }
         var total = 0.0
-        while !rest.isEmpty {
-            let number = rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
-            guard let value = Double(number) else { return nil }
-            rest = rest.dropFirst(number.count)
-            let unit = rest.prefix { $0.isASCII && $0.isLetter || $0 == "µ" }
-            rest = rest.dropFirst(unit.count)
-            switch unit {
+        while !bytes.isEmpty {
+            let number = bytes.prefix { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E }
+            guard let value = Double(String(decoding: number, as: UTF8.self)) else { return nil }
+            bytes = bytes.dropFirst(number.count)
+            // Letters, and µ (U+00B5, C2 B5 in UTF-8).
+            let unit = bytes.prefix { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A || $0 == 0xC2 || $0 == 0xB5 }
+            bytes = bytes.dropFirst(unit.count)
+            switch String(decoding: unit, as: UTF8.self) {
             case "h": total += value * 3600
             case "m": total += value * 60
             case "s": total += value
@@ -53,6 +57,8 @@ public enum RetryHintParsing {
         }
         return .milliseconds(Int64((total * 1000).rounded(.up)))
     }
+
+    private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
 
     /// "Please try again in 1.2s." / "in 20ms" / "in 6m0s" inside an error message.
     public static func tryAgainIn(_ message: String) -> Duration? {

@@ -42,7 +42,10 @@ struct HTTPServerResponse: Sendable {
 
     /// A JSON answer (compact).
     static func json(_ status: HTTPResponseStatus, _ value: JSONValue) -> Self {
-        .bytes(status, contentType: "application/json", Array(value.compactText.utf8))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(512)
+        value.write(to: &bytes)  // compact, and no String in between
+        return .bytes(status, contentType: "application/json", bytes)
     }
 
     /// A streamed answer (`text/event-stream` for SSE, say).
