@@ -97,7 +97,7 @@ final class LedgerWriter: Service, Sendable {
 
     /// Queues a finished request's rows. Never waits: when the queue is full the rows are dropped and counted.
     func record(_ request: LedgerRequestRow, attempts: [LedgerAttemptRow]) {
-        guard self.store != nil else { return }
+        guard self.records else { return }
         let entry = LedgerEntry(request: request, attempts: attempts)
         let batchSize = self.settings.batchSize
         let sleeper = self.queue.withLockedValue { queue -> Task<Void, Never>? in

@@ -39,11 +39,11 @@ struct StderrLogHandler: LogHandler {
         line.append(contentsOf: level)
         line.append(contentsOf: repeatElement(UInt8(ascii: " "), count: max(1, 8 - level.count)))
         line.append(contentsOf: "\(event.message)".utf8)
-        for key in merged.keys.sorted() {
+        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
             line.append(UInt8(ascii: " "))
             line.append(contentsOf: key.utf8)
             line.append(UInt8(ascii: "="))
-            switch merged[key]! {
+            switch value {
             case .string(let text): Self.appendQuoted(text, to: &line)
             case let value: Self.appendQuoted(value.description, to: &line)
             }

@@ -24,6 +24,8 @@ final class ChannelCloseWatch: Sendable {
     /// Watches `channel`; its close cancels whichever request is being answered then.
     init(_ channel: any Channel) {
         channel.closeFuture.whenComplete { [state] _ in
+            // Cancelled under the lock: that is what keeps the task alive while it is cancelled (its cancellation
+            // handlers run here, on this thread; none of them comes back to this watch).
             state.withLockedValue { state in
                 state.closed = true
                 state.answering?.task.cancel()
