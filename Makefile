@@ -10,9 +10,10 @@ BUILD       ?= release
 # systemd-container boot the units under a real systemd; binutils for nm in scripts/check-sanitized.sh; prometheus
 # for promtool and the Prometheus server the metrics tests run; chromium loads the dashboard page in the browser
 # tests; tmux runs junctionctl top in its tests; wrk measures the HTTP listener (BENCHMARKS.md); python3-venv holds
-# the official OpenAI and Anthropic SDKs the HTTP API's compatibility test drives.
+# the official OpenAI and Anthropic SDKs the HTTP API's compatibility test drives; libhiredis-dev is the shared
+# state's Redis client, and redis-server the real Redis its tests run (two and three daemons against one).
 APT_PACKAGES := libcurl4-openssl-dev libsystemd-dev libsqlite3-dev pkg-config socat systemd util-linux curl openssl \
-	debootstrap systemd-container binutils prometheus chromium tmux wrk python3-venv
+	debootstrap systemd-container binutils prometheus chromium tmux wrk python3-venv libhiredis-dev redis-server
 
 # The SDKs (PyPI, pinned) in a virtualenv under the build folder: Tests/SDK/sdk_checks.py.
 SDK_VENV     := .build/sdk-venv

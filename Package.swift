@@ -26,6 +26,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // Shared state across a fleet (issue 13): hiredis, Debian's libhiredis-dev. Found by its header path, not
+        // pkg-config: hiredis.pc's -D_FILE_OFFSET_BITS=64 is a flag SwiftPM refuses (with a warning).
+        .systemLibrary(name: "CHiredis"),
         // glibc's malloc.h (malloc_trim, mallinfo2): returning free heap memory after bursts.
         .systemLibrary(name: "CMalloc"),
         .target(name: "JunctionCore"),
@@ -33,6 +36,13 @@ let package = Package(
         .target(name: "JunctionRPC", dependencies: ["JunctionCore"]),
         .target(name: "JunctionProviders", dependencies: ["JunctionCore", "CCurl"]),
         .target(name: "JunctionClient", dependencies: ["JunctionCore", "JunctionRPC"]),
+        // The Redis client (one pipelining thread, a subscriber thread, its own breaker) the shared state runs on.
+        .target(
+            name: "JunctionShared",
+            dependencies: [
+                "JunctionCore", "CHiredis", .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "JunctionTesting",
             dependencies: [
@@ -47,6 +57,7 @@ let package = Package(
                 "JunctionCore",
                 "JunctionRPC",
                 "JunctionProviders",
+                "JunctionShared",
                 "CSystemd",
                 "CMalloc",
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,7 +1,7 @@
 extension BudgetRefusal {
     /// A refusal with its message, which names the budget and the limit, gives the numbers, and says what to do:
     /// when the limit resets (in the accounting zone's local time), or what to change when waiting cannot help.
-    init(
+    public init(
         budget: String,
         period: BudgetPeriod,
         kind: BudgetLimitKind,

@@ -150,6 +150,33 @@ public struct CircuitBreaker: Sendable, Equatable {
         return from == "closed" ? nil : Transition(from: from, to: "closed", reason: reason)
     }
 
+    /// Another daemon of the fleet opened this breaker (shared state): it stays open until `until` too, unless this
+    /// daemon is probing it right now (its probe's outcome decides here). Returns the transition when it was closed
+    /// or half-open without a probe; an open breaker only lengthens to the later end.
+    public mutating func adoptOpen(until: ContinuousClock.Instant, reason: String, at now: ContinuousClock.Instant)
+        -> Transition?
+    {
+        guard until > now else { return nil }
+        switch self.state {
+        case .halfOpen(probeInFlight: true):
+            return nil
+        case .open(let since, let end):
+            if until > end { self.state = .open(since: since, until: until) }
+            return nil
+        case .closed, .halfOpen(probeInFlight: false):
+            let from = self.state.name
+            self.state = .open(since: now, until: until)
+            self.openedAt = now
+            return Transition(from: from, to: "open", reason: "adopted from the fleet: \(reason)")
+        }
+    }
+
+    /// Another daemon's probe closed this breaker (shared state): an open one closes here too.
+    public mutating func adoptClosed(reason: String) -> Transition? {
+        guard case .open = self.state else { return nil }
+        return self.reset(reason: "adopted from the fleet: \(reason)")
+    }
+
     /// The current open interval: `openFor` doubled per consecutive trip, capped at `maxOpenFor`.
     public var currentOpenInterval: Duration {
         let factor = Double(1 << min(max(self.trips - 1, 0), 20))

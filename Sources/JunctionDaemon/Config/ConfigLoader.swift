@@ -87,6 +87,14 @@ enum ConfigLoader {
         if let cache = root.table("cache") { config.cache = Self.readCache(cache) }
         if let metrics = root.table("metrics") { config.metrics = Self.readMetrics(metrics) }
         if let http = root.table("http") { config.http = Self.readHTTP(http) }
+        if let shared = root.table("shared") {
+            config.shared = Self.readShared(shared)
+        } else if let fromEnvironment = Self.sharedFromEnvironment(environment) {
+            switch fromEnvironment {
+            case .success(let shared): config.shared = shared
+            case .failure(let error): report.add(keyPath: "REDIS_URL (environment)", error.description)
+            }
+        }
         let providersTable = root.table("providers")
         if let providers = providersTable {
             // The TOML library returns keys sorted; keep the order of the file, which is the order people mean.
@@ -123,7 +131,7 @@ enum ConfigLoader {
         root.rejectUnknownKeys(
             allowed: [
                 "server", "defaults", "resilience", "providers", "routes", "accounting", "budgets", "log", "ledger",
-                "cache", "metrics", "http",
+                "cache", "metrics", "http", "shared",
             ]
         )
         if !report.problems.isEmpty { throw ConfigErrors(problems: report.problemsInFileOrder) }

@@ -22,6 +22,8 @@ struct DaemonConfig: Sendable, Equatable {
     var metrics = MetricsConfig()
     /// `[http]`: the operators' HTTP listener.
     var http = HTTPConfig()
+    /// `[shared]` (or `REDIS_URL`): the fleet's shared state; nil: this daemon's state is its own.
+    var shared: SharedConfig?
 
     func provider(named name: String) -> ProviderConfig? {
         self.providers.first { $0.name == name }

@@ -1,0 +1,319 @@
+import Foundation
+import JunctionCore
+import JunctionShared
+import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+
+/// The fleet's state on Redis or Valkey (`[shared]`): atomic scripts for rate windows and budget reservations,
+/// settlements sent without waiting (and merged after an outage, so spend is never lost), and marks — breakers,
+/// blocks, cooldowns — published on a channel and kept in keys that expire with them, which every daemon adopts.
+/// It is also the service that runs the client's threads and merges what piled up while Redis was away.
+final class RedisSharedState: SharedState, Service {
+    /// Settlements that did not reach Redis, summed per budget and period: bounded by the number of budgets and
+    /// periods, however long the outage.
+    private struct Backlog {
+        struct Key: Hashable {
+            var keys: [String]
+            var dayTTL: Int64
+            var monthTTL: Int64
+        }
+
+        var sums: [Key: (microUSD: Int, tokens: Int, requests: Int)] = [:]
+        /// Reservations to free once Redis is back (their expiry frees them anyway).
+        var held: [String: [String]] = [:]
+    }
+
+    let client: RedisClient
+    private let subscriber: RedisSubscriber
+    private let keys: SharedKeys
+    private let logger: Logger
+    private let wallClock: @Sendable () -> Int64
+    /// Marks of this daemon carry it; its own are ignored when they come back on the channel.
+    let instance: String
+    private let adopt = NIOLockedValueBox<(@Sendable (SharedMark) -> Void)?>(nil)
+    private let backlog = NIOLockedValueBox(Backlog())
+
+    init(config: SharedConfig, password: String?, logger: Logger, wallClock: @escaping @Sendable () -> Int64) {
+        self.keys = SharedKeys(prefix: config.prefix)
+        self.logger = logger
+        self.wallClock = wallClock
+        self.instance = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        self.client = RedisClient(
+            endpoint: config.endpoint, password: password, timeout: config.timeout, scripts: SharedScripts.all,
+            wallClock: wallClock
+        )
+        let adopt = self.adopt
+        let instance = self.instance
+        let logger = logger
+        let box = NIOLockedValueBox<RedisClient?>(nil)
+        let keys = self.keys
+        self.subscriber = RedisSubscriber(
+            endpoint: config.endpoint, password: password, channel: self.keys.channel,
+            handler: { payload in
+                guard let (mark, origin) = Self.decode(payload), origin != instance else { return }
+                adopt.withLockedValue { $0 }?(mark)
+            },
+            resubscribed: {
+                // Marks published while this daemon was away are still in their keys.
+                guard let client = box.withLockedValue({ $0 }) else { return }
+                Self.readMarks(client: client, keys: keys, instance: instance, logger: logger) { mark in
+                    adopt.withLockedValue { $0 }?(mark)
+                }
+            }
+        )
+        box.withLockedValue { $0 = self.client }
+    }
+
+    var isFleet: Bool { true }
+    var health: RedisHealth { self.client.health }
+    /// Whether the subscription that carries the fleet's marks is live.
+    var isSubscribed: Bool { self.subscriber.isSubscribed }
+
+    /// Where adopted marks go (the resilience shell); set before the service runs.
+    func onMark(_ handler: @escaping @Sendable (SharedMark) -> Void) {
+        self.adopt.withLockedValue { $0 = handler }
+    }
+
+    // MARK: - Service
+
+    func run() async throws {
+        self.client.start()
+        self.subscriber.start()
+        self.client.setOnConnect { [weak self] in self?.flushBacklog() }
+        if case .failure(let failure) = await self.client.command(["PING"]) {
+            self.logger.warning(
+                "shared state: Redis does not answer; limits, budgets and breakers hold per daemon until it does",
+                metadata: ["redis": "\(self.client.endpoint)", "error": "\(failure)"]
+            )
+        } else {
+            self.logger.notice("shared state connected", metadata: ["redis": "\(self.client.endpoint)"])
+        }
+        var wasHealthy = true
+        while !Task.isShuttingDownGracefully {
+            let health = self.client.health
+            let healthy = health.state == .connected
+            if healthy != wasHealthy {
+                if healthy {
+                    self.logger.notice("shared state connected again; merging what this daemon counted meanwhile")
+                } else {
+                    self.logger.warning(
+                        "shared state degraded: limits, budgets and breakers hold per daemon until Redis answers",
+                        metadata: ["error": "\(health.lastError ?? "none")"]
+                    )
+                }
+                wasHealthy = healthy
+            }
+            // While Redis is away nothing else tries it: a PING a second notices its return.
+            if !healthy { _ = await self.client.command(["PING"]) }
+            self.flushBacklog()
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(500)) }
+            } catch {
+                break
+            }
+        }
+        self.flushBacklog()
+        self.subscriber.stop()
+        self.client.stop()
+    }
+
+    // MARK: - Rate windows
+
+    func takeRate(provider: String, limits: RateWindow.Limits, tokens: Int) async -> SharedRateDecision {
+        let reply = await self.client.evaluate(
+            SharedScripts.rateTake, keys: self.keys.rate(provider),
+            arguments: [
+                "\(limits.requestsPerMinute ?? 0)", "\(limits.tokensPerMinute ?? 0)", "\(limits.requestsPerDay ?? 0)",
+                "\(max(0, tokens))",
+            ]
+        )
+        guard case .success(let value) = reply, let parts = value.array, parts.count == 2,
+            let admitted = parts[0].integer, let wait = parts[1].integer
+        else { return .local }
+        return admitted == 1 ? .admit : .wait(.milliseconds(max(1, wait)))
+    }
+
+    func correctTokens(provider: String, delta: Int) {
+        guard delta != 0 else { return }
+        self.client.evaluate(
+            SharedScripts.rateCorrect, keys: [self.keys.rate(provider)[0]], arguments: ["\(delta)"]
+        ) { _ in }
+    }
+
+    // MARK: - Budgets
+
+    func reserve(_ reservation: SharedReservation) async -> SharedReservationDecision {
+        guard !reservation.budgets.isEmpty else { return .admitted }
+        let now = self.wallClock()
+        var keys: [String] = []
+        var arguments = [
+            reservation.id, "\(reservation.microUSD)", "\(reservation.tokens)",
+            "\(reservation.holdFor.redisMilliseconds)", reservation.countsAsRequest ? "1" : "0",
+            "\(reservation.budgets.count)",
+        ]
+        for slot in reservation.budgets {
+            keys += self.keys.budget(slot)
+            let rule = slot.rule
+            arguments += [
+                slot.limited ? "1" : "0", "\(rule.dailyUSD ?? -1)", "\(rule.monthlyUSD ?? -1)",
+                "\(rule.dailyTokens ?? -1)", "\(rule.dailyRequests ?? -1)", "\(rule.rpm ?? -1)",
+                "\(Self.ttl(until: slot.day.end, now: now))", "\(Self.ttl(until: slot.month.end, now: now))",
+            ]
+        }
+        let reply = await self.client.evaluate(SharedScripts.budgetReserve, keys: keys, arguments: arguments)
+        guard case .success(let value) = reply, let parts = value.array, let first = parts.first?.integer else {
+            return .local
+        }
+        if first == 1 { return .admitted }
+        guard parts.count == 6, let index = parts[1].integer, let limit = parts[2].text,
+            let spent = parts[3].integer, let held = parts[4].integer, let wait = parts[5].integer
+        else { return .local }
+        return .refused(index: Int(index) - 1, limit: limit, spent: Int(spent), reserved: Int(held), rpmWait: wait)
+    }
+
+    func settle(_ settlement: SharedSettlement) {
+        guard !settlement.budgets.isEmpty else { return }
+        let now = self.wallClock()
+        var keys: [String] = []
+        var ttls: [String] = []
+        for slot in settlement.budgets {
+            keys += self.keys.budget(slot).prefix(3)
+            ttls += ["\(Self.ttl(until: slot.day.end, now: now))", "\(Self.ttl(until: slot.month.end, now: now))"]
+        }
+        let arguments = [
+            settlement.id, "\(settlement.microUSD)", "\(settlement.tokens)", "\(settlement.budgets.count)",
+            "\(settlement.requests)",
+        ] + ttls
+        let sent = keys
+        self.client.evaluate(SharedScripts.budgetSettle, keys: sent, arguments: arguments) { [weak self] result in
+            guard case .failure = result else { return }
+            // Redis did not take it (or may not have: a timeout): kept, and merged once Redis answers again.
+            // A timed-out settlement that did land would count twice; a lost one never counts — the first is
+            // the rarer, and shows in the fleet's totals as spend, never as money not accounted for.
+            self?.keep(settlement, keys: sent, now: now)
+        }
+    }
+
+    private func keep(_ settlement: SharedSettlement, keys: [String], now: Int64) {
+        self.backlog.withLockedValue { backlog in
+            for (index, slot) in settlement.budgets.enumerated() {
+                let key = Backlog.Key(
+                    keys: Array(keys[(index * 3)..<(index * 3 + 3)]), dayTTL: Self.ttl(until: slot.day.end, now: now),
+                    monthTTL: Self.ttl(until: slot.month.end, now: now)
+                )
+                var sum = backlog.sums[key] ?? (0, 0, 0)
+                sum.microUSD += settlement.microUSD
+                sum.tokens += settlement.tokens
+                sum.requests += settlement.requests
+                backlog.sums[key] = sum
+            }
+            backlog.held[settlement.id] = keys
+        }
+    }
+
+    /// Sends the merged backlog, one settlement per budget period; what fails stays for the next try.
+    private func flushBacklog() {
+        let taken = self.backlog.withLockedValue { backlog -> Backlog in
+            defer { backlog = Backlog() }
+            return backlog
+        }
+        guard !taken.sums.isEmpty || !taken.held.isEmpty else { return }
+        for (key, sum) in taken.sums {
+            let id = "merge-\(self.instance)"
+            let arguments = [id, "\(sum.microUSD)", "\(sum.tokens)", "1", "\(sum.requests)", "\(key.dayTTL)",
+                "\(key.monthTTL)"]
+            self.client.evaluate(SharedScripts.budgetSettle, keys: key.keys, arguments: arguments) {
+                [weak self] result in
+                guard case .failure = result else { return }
+                self?.backlog.withLockedValue { backlog in
+                    var kept = backlog.sums[key] ?? (0, 0, 0)
+                    kept.microUSD += sum.microUSD
+                    kept.tokens += sum.tokens
+                    kept.requests += sum.requests
+                    backlog.sums[key] = kept
+                }
+            }
+        }
+        for (id, keys) in taken.held {
+            for index in stride(from: 2, to: keys.count, by: 3) {
+                self.client.command(["HDEL", keys[index], id]) { _ in }
+            }
+        }
+    }
+
+    /// Milliseconds from `now` until a day after `end`: a period's keys outlive it by a day (for late settlements).
+    private static func ttl(until end: Int64, now: Int64) -> Int64 {
+        max(1000, end - now + 86_400_000)
+    }
+
+    // MARK: - Marks
+
+    func publish(_ mark: SharedMark) {
+        let payload = Self.encode(mark, origin: self.instance)
+        let milliseconds = mark.duration.redisMilliseconds
+        if mark.kind == .closed {
+            // The open mark is gone: a daemon starting now has nothing to adopt.
+            let open = SharedMark(kind: .open, provider: mark.provider, model: mark.model, duration: .zero, reason: "")
+            self.client.command(["DEL", self.keys.mark(open)]) { _ in }
+        } else {
+            self.client.command(["SET", self.keys.mark(mark), payload, "PX", "\(milliseconds)"]) { _ in }
+        }
+        self.client.command(["PUBLISH", self.keys.channel, payload]) { _ in }
+    }
+
+    static func encode(_ mark: SharedMark, origin: String) -> String {
+        var object: [(String, JSONValue)] = [
+            ("v", .number("1")), ("kind", .string(mark.kind.rawValue)), ("provider", .string(mark.provider)),
+            ("ms", .number("\(mark.duration.redisMilliseconds)")), ("reason", .string(mark.reason)),
+            ("origin", .string(origin)),
+        ]
+        if let model = mark.model { object.append(("model", .string(model))) }
+        return String(decoding: JSONValue.object(JSONObject(object)).serialized(), as: UTF8.self)
+    }
+
+    static func decode(_ payload: [UInt8]) -> (SharedMark, origin: String)? {
+        guard let value = try? JSONValue.parse(payload, maxDepth: 4), value["v"]?.intValue == 1,
+            let kind = value["kind"]?.stringValue.flatMap(SharedMark.Kind.init(rawValue:)),
+            let provider = value["provider"]?.stringValue, let milliseconds = value["ms"]?.intValue,
+            let origin = value["origin"]?.stringValue
+        else { return nil }
+        let mark = SharedMark(
+            kind: kind, provider: provider, model: value["model"]?.stringValue,
+            duration: .milliseconds(milliseconds), reason: value["reason"]?.stringValue ?? ""
+        )
+        return (mark, origin)
+    }
+
+    /// Reads every mark still in its key (with the time it has left), for a daemon that (re)subscribes.
+    private static func readMarks(
+        client: RedisClient,
+        keys: SharedKeys,
+        instance: String,
+        logger: Logger,
+        adopt: @escaping @Sendable (SharedMark) -> Void
+    ) {
+        Task {
+            var cursor = "0"
+            let keys = keys
+            repeat {
+                guard case .success(let reply) = await client.command(
+                    ["SCAN", cursor, "MATCH", keys.markPattern, "COUNT", "500"]
+                ), let parts = reply.array, parts.count == 2, let next = parts[0].text, let found = parts[1].array
+                else { return }
+                cursor = next
+                for key in found.compactMap(\.text) {
+                    guard case .success(let value) = await client.command(["GET", key]),
+                        case .string(let payload) = value,
+                        case .success(let left) = await client.command(["PTTL", key]), let remaining = left.integer,
+                        remaining > 0, let (decoded, origin) = Self.decode(payload), origin != instance
+                    else { continue }
+                    var mark = decoded
+                    mark.duration = .milliseconds(remaining)
+                    adopt(mark)
+                }
+            } while cursor != "0"
+            logger.debug("shared state: marks read after subscribing")
+        }
+    }
+}

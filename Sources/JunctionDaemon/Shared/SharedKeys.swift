@@ -1,0 +1,31 @@
+/// Every key and the channel of one deployment, under `[shared] prefix` and the scripts' version. Every key the
+/// daemon writes has a TTL (the scripts and `RedisSharedState` set them).
+struct SharedKeys: Sendable {
+    /// Bumped whenever a script or a key's layout changes.
+    static let version = "v1"
+
+    let base: String
+
+    init(prefix: String) {
+        self.base = prefix + Self.version + ":"
+    }
+
+    var channel: String { self.base + "events" }
+
+    func rate(_ provider: String) -> [String] {
+        let stem = self.base + "rate:" + provider
+        return [stem + ":minute", stem + ":day", stem + ":block"]
+    }
+
+    /// Day hash, month hash, reservations and minute of a budget; the periods are named by their start (Unix ms).
+    func budget(_ slot: SharedBudgetSlot) -> [String] {
+        let stem = self.base + "budget:" + slot.rule.name
+        return [stem + ":day:\(slot.day.start)", stem + ":month:\(slot.month.start)", stem + ":held", stem + ":minute"]
+    }
+
+    func mark(_ mark: SharedMark) -> String {
+        self.base + "mark:" + mark.kind.rawValue + ":" + mark.provider + "|" + (mark.model ?? "*")
+    }
+
+    var markPattern: String { self.base + "mark:*" }
+}

@@ -1,0 +1,331 @@
+import Dispatch
+import Foundation
+import JunctionCore
+import NIOConcurrencyHelpers
+
+/// The daemon's one Redis connection, driven by one dedicated thread: callers queue operations from any thread;
+/// the thread takes everything queued, pipelines it in one round trip, and answers each caller. No caller waits
+/// past its deadline (`timeout`): a timer answers `.timeout` if Redis has not. Real errors and timeouts seen on
+/// the connection feed the client's own circuit breaker (the providers' state machine): while it is open every
+/// operation fails at once and the daemon runs on its local view; after the open interval one batch probes.
+/// An operation that waited in the queue is never counted against Redis — only what Redis itself did.
+public final class RedisClient: @unchecked Sendable {
+    public typealias Completion = @Sendable (Result<RedisValue, RedisFailure>) -> Void
+
+    private struct Operation {
+        enum Body {
+            case command([[UInt8]])
+            case script(RedisScript, keys: [String], arguments: [String])
+        }
+
+        var body: Body
+        var answer: Answer
+    }
+
+    /// Resumed once: by the thread's reply or by the deadline timer, whichever comes first.
+    final class Answer: Sendable {
+        private let completion: NIOLockedValueBox<Completion?>
+
+        init(_ completion: @escaping Completion) {
+            self.completion = NIOLockedValueBox(completion)
+        }
+
+        var isDone: Bool { self.completion.withLockedValue { $0 == nil } }
+
+        /// False when it was answered already.
+        @discardableResult
+        func answer(_ result: Result<RedisValue, RedisFailure>) -> Bool {
+            let completion = self.completion.withLockedValue { completion in
+                defer { completion = nil }
+                return completion
+            }
+            completion?(result)
+            return completion != nil
+        }
+    }
+
+    private struct Counters {
+        var breaker: CircuitBreaker
+        var lastError: String?
+        var outageSince: Int64?
+        var pastOutages: Int64 = 0
+        var connected = false
+        var operations = 0
+        var failures = 0
+        var timeouts = 0
+        var batches = 0
+        var largestBatch = 0
+    }
+
+    public let endpoint: RedisEndpoint
+    public let timeout: Duration
+    private let password: String?
+    private let scripts: [RedisScript]
+    private let wallClock: @Sendable () -> Int64
+    /// Guards `pending` and `stopped`; the thread sleeps on it while the queue is empty.
+    private let condition = NSCondition()
+    private var pending: [Operation] = []
+    private var stopped = false
+    private var thread: Thread?
+    private let counters: NIOLockedValueBox<Counters>
+    /// Called on the client's thread after every (re)connection: the subscriber re-reads what it missed.
+    private let onConnect = NIOLockedValueBox<(@Sendable () -> Void)?>(nil)
+
+    /// The breaker of the connection: three consecutive failures open it for 250 ms, doubling to 5 s; a busy
+    /// queue never counts.
+    public static let breakerConfiguration = CircuitBreaker.Configuration(
+        failureThreshold: 3, failureRate: 1.0, minRequests: .max, window: .seconds(10), openFor: .milliseconds(250),
+        maxOpenFor: .seconds(5)
+    )
+
+    public init(
+        endpoint: RedisEndpoint,
+        password: String?,
+        timeout: Duration,
+        scripts: [RedisScript],
+        wallClock: @escaping @Sendable () -> Int64
+    ) {
+        self.endpoint = endpoint
+        self.password = password
+        self.timeout = timeout
+        self.scripts = scripts
+        self.wallClock = wallClock
+        self.counters = NIOLockedValueBox(Counters(breaker: CircuitBreaker(configuration: Self.breakerConfiguration)))
+    }
+
+    /// Starts the thread (from the daemon's service, never from an initialiser).
+    public func start() {
+        self.condition.lock()
+        defer { self.condition.unlock() }
+        guard self.thread == nil, !self.stopped else { return }
+        let thread = Thread { [self] in self.serve() }
+        thread.name = "junction-redis"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Stops the thread; queued and later operations fail with `.unavailable`.
+    public func stop() {
+        self.condition.lock()
+        self.stopped = true
+        self.condition.signal()
+        self.condition.unlock()
+    }
+
+    public func setOnConnect(_ handler: @escaping @Sendable () -> Void) {
+        self.onConnect.withLockedValue { $0 = handler }
+    }
+
+    // MARK: - Operations
+
+    /// Runs one command; answers within `timeout`.
+    public func command(_ arguments: [String]) async -> Result<RedisValue, RedisFailure> {
+        await self.awaiting { self.submit(.command(arguments.map { Array($0.utf8) }), completion: $0) }
+    }
+
+    /// Runs one command with binary arguments (cache values).
+    public func command(bytes arguments: [[UInt8]]) async -> Result<RedisValue, RedisFailure> {
+        await self.awaiting { self.submit(.command(arguments), completion: $0) }
+    }
+
+    /// Runs `script` atomically on the server; answers within `timeout`.
+    public func evaluate(_ script: RedisScript, keys: [String], arguments: [String]) async
+        -> Result<RedisValue, RedisFailure>
+    {
+        await self.awaiting { self.submit(.script(script, keys: keys, arguments: arguments), completion: $0) }
+    }
+
+    /// Queues `script` without waiting; `completion` runs on the client's thread (or the timer's) with the result.
+    public func evaluate(
+        _ script: RedisScript,
+        keys: [String],
+        arguments: [String],
+        completion: @escaping Completion
+    ) {
+        self.submit(.script(script, keys: keys, arguments: arguments), completion: completion)
+    }
+
+    /// Queues a command without waiting (a publication).
+    public func command(_ arguments: [String], completion: @escaping Completion) {
+        self.submit(.command(arguments.map { Array($0.utf8) }), completion: completion)
+    }
+
+    private func awaiting(
+        _ submit: (@escaping Completion) -> Void
+    ) async -> Result<RedisValue, RedisFailure> {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Result<RedisValue, RedisFailure>, Never>) in
+            submit { continuation.resume(returning: $0) }
+        }
+    }
+
+    private func submit(_ body: Operation.Body, completion: @escaping Completion) {
+        let answer = Answer(completion)
+        // Fails fast while the breaker is open: no queueing, no timer.
+        let rejection: String? = self.counters.withLockedValue { counters in
+            counters.operations += 1
+            guard case .open(_, let until) = counters.breaker.state, ContinuousClock.now < until else { return nil }
+            return "Redis breaker open (last error: \(counters.lastError ?? "none"))"
+        }
+        if let rejection {
+            answer.answer(.failure(.unavailable(rejection)))
+            return
+        }
+        self.condition.lock()
+        if self.stopped {
+            self.condition.unlock()
+            answer.answer(.failure(.unavailable("the shared-state client is stopped")))
+            return
+        }
+        self.pending.append(Operation(body: body, answer: answer))
+        self.condition.signal()
+        self.condition.unlock()
+        let milliseconds = RedisConnection.milliseconds(self.timeout)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(milliseconds)) { [counters] in
+            if answer.answer(.failure(.timeout)) { counters.withLockedValue { $0.timeouts += 1 } }
+        }
+    }
+
+    // MARK: - Health
+
+    public var health: RedisHealth {
+        let now = self.wallClock()
+        return self.counters.withLockedValue { counters in
+            let current = counters.outageSince.map { max(0, now - $0) } ?? 0
+            let degraded = !counters.connected || counters.breaker.state != .closed
+            return RedisHealth(
+                state: degraded ? .degradedLocal : .connected, endpoint: self.endpoint.description,
+                lastError: counters.lastError, outageSince: counters.outageSince,
+                outageMilliseconds: counters.pastOutages + current, operations: counters.operations,
+                failures: counters.failures, timeouts: counters.timeouts, batches: counters.batches,
+                largestBatch: counters.largestBatch, breaker: counters.breaker.state.name
+            )
+        }
+    }
+
+    // MARK: - The thread
+
+    private func serve() {
+        var connection: RedisConnection?
+        var shas: [RedisScript: String] = [:]
+        while true {
+            self.condition.lock()
+            while self.pending.isEmpty && !self.stopped { self.condition.wait() }
+            if self.stopped {
+                let left = self.pending
+                self.pending = []
+                self.condition.unlock()
+                for operation in left { operation.answer.answer(.failure(.unavailable("the client stopped"))) }
+                return
+            }
+            let batch = self.pending.filter { !$0.answer.isDone }
+            self.pending = []
+            self.condition.unlock()
+            guard !batch.isEmpty else { continue }
+            let admission = self.counters.withLockedValue { $0.breaker.admission(at: .now).0 }
+            if case .reject = admission {
+                let why = self.counters.withLockedValue { "Redis breaker open (last error: \($0.lastError ?? "none"))" }
+                for operation in batch { operation.answer.answer(.failure(.unavailable(why))) }
+                continue
+            }
+            do {
+                if connection == nil {
+                    let made = try RedisConnection(endpoint: self.endpoint, password: self.password, timeout: self.timeout)
+                    shas = try Self.load(self.scripts, on: made)
+                    connection = made
+                    self.onConnect.withLockedValue { $0 }?()
+                }
+                let replies = try Self.run(batch, on: connection!, shas: &shas)
+                var serverError: String?
+                for (operation, reply) in zip(batch, replies) {
+                    if case .error(let message) = reply {
+                        // OOM, READONLY (a failover in progress), LOADING, MASTERDOWN: Redis cannot serve.
+                        if Self.isUnavailable(message) { serverError = message }
+                        operation.answer.answer(.failure(.server(message)))
+                    } else {
+                        operation.answer.answer(.success(reply))
+                    }
+                }
+                self.recorded(batch: batch.count, error: serverError)
+            } catch {
+                connection = nil
+                self.recorded(batch: batch.count, error: error.description)
+                let failure: RedisFailure = error.kind == .timeout ? .timeout : .connection(error)
+                for operation in batch { operation.answer.answer(.failure(failure)) }
+            }
+        }
+    }
+
+    private static func isUnavailable(_ message: String) -> Bool {
+        ["OOM", "READONLY", "LOADING", "MASTERDOWN", "BUSY", "TRYAGAIN", "CLUSTERDOWN"].contains {
+            message.hasPrefix($0)
+        }
+    }
+
+    private static func load(_ scripts: [RedisScript], on connection: RedisConnection) throws(RedisConnectionError)
+        -> [RedisScript: String]
+    {
+        guard !scripts.isEmpty else { return [:] }
+        let replies = try connection.pipeline(scripts.map { ["SCRIPT", "LOAD", $0.source].map { Array($0.utf8) } })
+        var shas: [RedisScript: String] = [:]
+        for (script, reply) in zip(scripts, replies) {
+            if let sha = reply.text, !reply.isError { shas[script] = sha }
+        }
+        return shas
+    }
+
+    /// One round trip for the batch; scripts the server does not know (NOSCRIPT) are sent again by source.
+    private static func run(
+        _ batch: [Operation],
+        on connection: RedisConnection,
+        shas: inout [RedisScript: String]
+    ) throws(RedisConnectionError) -> [RedisValue] {
+        let commands = batch.map { Self.arguments(of: $0.body, sha: Self.sha(of: $0.body, in: shas)) }
+        var replies = try connection.pipeline(commands)
+        let missing = replies.indices.filter {
+            if case .error(let message) = replies[$0], message.hasPrefix("NOSCRIPT") { true } else { false }
+        }
+        if !missing.isEmpty {
+            let retried = try connection.pipeline(missing.map { Self.arguments(of: batch[$0].body, sha: nil) })
+            for (index, reply) in zip(missing, retried) { replies[index] = reply }
+            // Loaded again by EVAL: the SHA is valid again.
+        }
+        return replies
+    }
+
+    private static func sha(of body: Operation.Body, in shas: [RedisScript: String]) -> String? {
+        if case .script(let script, _, _) = body { return shas[script] }
+        return nil
+    }
+
+    private static func arguments(of body: Operation.Body, sha: String?) -> [[UInt8]] {
+        switch body {
+        case .command(let arguments):
+            return arguments
+        case .script(let script, let keys, let arguments):
+            let head = sha.map { ["EVALSHA", $0] } ?? ["EVAL", script.source]
+            return (head + ["\(keys.count)"] + keys + arguments).map { Array($0.utf8) }
+        }
+    }
+
+    private func recorded(batch: Int, error: String?) {
+        let now = self.wallClock()
+        self.counters.withLockedValue { counters in
+            counters.batches += 1
+            counters.largestBatch = max(counters.largestBatch, batch)
+            if let error {
+                counters.failures += batch
+                counters.lastError = error
+                counters.connected = false
+                if counters.outageSince == nil { counters.outageSince = now }
+                _ = counters.breaker.requestFailed(at: .now, reason: error)
+            } else {
+                counters.connected = true
+                if let since = counters.outageSince {
+                    counters.pastOutages += max(0, now - since)
+                    counters.outageSince = nil
+                }
+                _ = counters.breaker.requestSucceeded(at: .now)
+            }
+        }
+    }
+}

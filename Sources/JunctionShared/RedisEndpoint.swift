@@ -1,0 +1,142 @@
+import Foundation
+
+/// Where Redis (or Valkey) listens, from a `redis://` or `unix://` URL. The password never comes from the URL
+/// (`[shared] password_env` and friends): a URL is logged, and copied into shell histories and process lists.
+public struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
+    public enum Address: Sendable, Equatable {
+        case tcp(host: String, port: Int)
+        case unix(path: String)
+    }
+
+    public var address: Address
+    public var database: Int
+    /// ACL user name (`redis://user@host`); nil uses `AUTH password` alone.
+    public var username: String?
+
+    public init(address: Address, database: Int = 0, username: String? = nil) {
+        self.address = address
+        self.database = database
+        self.username = username
+    }
+
+    /// Parses `redis://[user@]host[:port][/db]` and `unix:///path/to.sock[?db=N]`; the error says what is wrong
+    /// and what is accepted.
+    public static func parse(_ url: String) throws(RedisEndpointError) -> RedisEndpoint {
+        if url.hasPrefix("rediss://") {
+            throw RedisEndpointError(
+                url: url,
+                problem: "TLS (rediss://) needs hiredis_ssl, which Debian 12's libhiredis 0.14 does not ship; "
+                    + "reach Redis over a unix socket or a local stunnel instead"
+            )
+        }
+        if url.hasPrefix("redis+sentinel://") {
+            throw RedisEndpointError(
+                url: url, problem: "Sentinel is not supported yet; name the current master with redis://host:port"
+            )
+        }
+        if url.hasPrefix("unix://") {
+            var rest = Substring(url.dropFirst("unix://".count))
+            var database = 0
+            if let query = rest.firstIndex(of: "?") {
+                let parameters = rest[rest.index(after: query)...]
+                rest = rest[..<query]
+                for parameter in parameters.split(separator: "&") {
+                    guard parameter.hasPrefix("db="), let number = Int(parameter.dropFirst(3)), number >= 0 else {
+                        throw RedisEndpointError(url: url, problem: "the only query parameter is db=N (N ≥ 0)")
+                    }
+                    database = number
+                }
+            }
+            guard rest.hasPrefix("/"), rest.count > 1 else {
+                throw RedisEndpointError(url: url, problem: "a unix URL names an absolute path: unix:///run/redis.sock")
+            }
+            return RedisEndpoint(address: .unix(path: String(rest)), database: database)
+        }
+        guard url.hasPrefix("redis://") else {
+            throw RedisEndpointError(
+                url: url, problem: "expected redis://host:port/db or unix:///path/to/redis.sock"
+            )
+        }
+        var rest = Substring(url.dropFirst("redis://".count))
+        var database = 0
+        if let slash = rest.firstIndex(of: "/") {
+            let path = rest[rest.index(after: slash)...]
+            rest = rest[..<slash]
+            if !path.isEmpty {
+                guard let number = Int(path), number >= 0 else {
+                    throw RedisEndpointError(url: url, problem: "the path is a database number: redis://host:6379/0")
+                }
+                database = number
+            }
+        }
+        var username: String?
+        if let at = rest.lastIndex(of: "@") {
+            let user = rest[..<at]
+            if user.contains(":") {
+                throw RedisEndpointError(
+                    url: url,
+                    problem: "a password does not belong in the URL; set [shared] password_env or password_file"
+                )
+            }
+            username = user.isEmpty ? nil : String(user)
+            rest = rest[rest.index(after: at)...]
+        }
+        var host = rest
+        var port = 6379
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]") else {
+                throw RedisEndpointError(url: url, problem: "an IPv6 address is written [::1]:6379")
+            }
+            host = rest[rest.index(after: rest.startIndex)..<close]
+            let after = rest[rest.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":"), let number = Int(after.dropFirst()) else {
+                    throw RedisEndpointError(url: url, problem: "the port after [address] is :N")
+                }
+                port = number
+            }
+        } else if let colon = rest.lastIndex(of: ":") {
+            host = rest[..<colon]
+            guard let number = Int(rest[rest.index(after: colon)...]) else {
+                throw RedisEndpointError(url: url, problem: "the port is a number: redis://host:6379")
+            }
+            port = number
+        }
+        guard !host.isEmpty else { throw RedisEndpointError(url: url, problem: "the URL names no host") }
+        guard (1...65_535).contains(port) else {
+            throw RedisEndpointError(url: url, problem: "the port must be between 1 and 65535")
+        }
+        return RedisEndpoint(address: .tcp(host: String(host), port: port), database: database, username: username)
+    }
+
+    public var description: String {
+        let user = self.username.map { "\($0)@" } ?? ""
+        switch self.address {
+        case .tcp(let host, let port):
+            let shown = host.contains(":") ? "[\(host)]" : host
+            return "redis://\(user)\(shown):\(port)/\(self.database)"
+        case .unix(let path):
+            return "unix://\(path)" + (self.database == 0 ? "" : "?db=\(self.database)")
+        }
+    }
+}
+
+public struct RedisEndpointError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The URL as given, with anything between `://` and `@` (user information, perhaps a password) hidden.
+    public var url: String
+    public var problem: String
+
+    public init(url: String, problem: String) {
+        self.url = Self.redacted(url)
+        self.problem = problem
+    }
+
+    static func redacted(_ url: String) -> String {
+        guard let scheme = url.range(of: "://"), let at = url.range(of: "@", options: .backwards),
+            scheme.upperBound <= at.lowerBound
+        else { return url }
+        return url.replacingCharacters(in: scheme.upperBound..<at.lowerBound, with: "***")
+    }
+
+    public var description: String { "\(self.url): \(self.problem)" }
+}
