@@ -25,18 +25,36 @@ final class Budgets: OutcomeSubscriber {
     private let logger: Logger
     private let wallClock: @Sendable () -> Int64
     private let spend = NIOLockedValueBox<SpendSource?>(nil)
+    /// The fleet's budgets (`[shared]`); nil: this daemon's book alone.
+    let shared: (any SharedState)?
+    /// Reservations the fleet admitted (their request was counted there at admission).
+    let fleetReserved = NIOLockedValueBox<Set<UInt64>>([])
 
     init(
         config: AccountingConfig,
         events: EventBus?,
         logger: Logger,
+        shared: (any SharedState)? = nil,
         wallClock: @escaping @Sendable () -> Int64 = { WallClock.nowMilliseconds() }
     ) {
+        self.shared = shared?.isFleet == true ? shared : nil
         let book = BudgetBook(rules: config.budgets, calendar: config.periodCalendar, unknownPrice: config.unknownPrice)
         self.state = NIOLockedValueBox(State(book: book, config: config))
         self.events = events
         self.logger = logger
         self.wallClock = wallClock
+    }
+
+    func rulesAndCalendar() -> ([BudgetRule], any PeriodCalendar) {
+        self.state.withLockedValue { ($0.book.rules, $0.book.calendar) }
+    }
+
+    func wallClockNow() -> Int64 { self.wallClock() }
+
+    /// Frees a reservation without charging anything (the fleet refused what the local book admitted).
+    func release(_ reservation: BudgetReservation) {
+        let now = self.wallClock()
+        _ = self.state.withLockedValue { $0.book.settle(reservation, actual: BudgetSpend(microUSD: 0, tokens: 0), at: now) }
     }
 
     /// The calendar periods are counted in (for RFC 3339 times in answers).
@@ -226,12 +244,14 @@ final class Budgets: OutcomeSubscriber {
         guard let reservation = outcome.reservation else { return }
         let cost = outcome.cost
         let now = self.wallClock()
+        let spend = Self.spend(of: cost)
         let (alerts, calendar) = self.state.withLockedValue { state in
             (
-                state.book.settle(reservation, actual: Self.spend(of: cost), at: now),
+                state.book.settle(reservation, actual: spend, at: now),
                 state.book.calendar
             )
         }
+        self.settleInFleet(reservation, spend: spend, caller: Self.caller(of: outcome.request))
         for alert in alerts { self.announce(alert, calendar: calendar) }
     }
 

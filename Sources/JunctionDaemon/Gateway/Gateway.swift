@@ -85,8 +85,47 @@ final class Gateway: Sendable {
     /// - Throws: `GenerateFailure` when no target answered; `CancellationError` when the caller went away.
     func generate(_ request: GenerateRequest, events: GenerateEventSink?) async throws -> GenerateResult {
         let run = try self.start(request, events: events)
+        if let budgets = self.budgets, let shared = budgets.shared, let reservation = run.reservation {
+            try await self.reserveInFleet(reservation, budgets: budgets, shared: shared, run: run)
+        }
         if run.cache != nil { return try await self.cached(run) }
         return try await self.direct(run)
+    }
+
+    /// The fleet's half of admission (`[shared]`): the local book's reservation is made across every daemon too; a
+    /// refusal there fails the request as the local book's would.
+    private func reserveInFleet(
+        _ reservation: BudgetReservation,
+        budgets: Budgets,
+        shared: any SharedState,
+        run: RequestRun
+    ) async throws {
+        // Held for the request's deadline and a minute: a daemon that dies holding it does not hold it forever.
+        let holdFor = run.planner.deadline - run.started + .seconds(60)
+        guard let refusal = await budgets.reserveInFleet(
+            reservation, request: run.request, holdFor: holdFor, shared: shared
+        ) else { return }
+        run.reservation = nil
+        let failure = self.budgetFailure(refusal, run: run)
+        self.report(run, error: failure)
+        throw failure
+    }
+
+    /// The provider's configured limits across the fleet (`[shared]`), before the local admission: a full fleet
+    /// window makes the planner wait or move on, as a full local one does. False when the attempt may not go now
+    /// (`run.action` says what follows).
+    private func takeFleetRate(_ run: RequestRun) async -> Bool {
+        guard let shared = self.resilience.shared, case .send(let target, _, _, _) = run.action,
+            let limits = run.active.registry.policies[target.provider]?.limits,
+            limits.requestsPerMinute != nil || limits.tokensPerMinute != nil || limits.requestsPerDay != nil
+        else { return true }
+        switch await shared.takeRate(provider: target.provider, limits: limits, tokens: run.estimatedTokens) {
+        case .admit, .local:
+            return true
+        case .wait(let wait):
+            run.action = run.planner.windowFull(wait: wait, at: self.clock.now)
+            return false
+        }
     }
 
     /// The request's attempts, run by the caller's task: the path of every request the cache stays out of.
@@ -442,6 +481,7 @@ final class Gateway: Sendable {
             switch run.action {
             case .send:
                 if run.request.fit != .failOver, !(await self.fit(run)) { continue }
+                if self.resilience.shared != nil, !(await self.takeFleetRate(run)) { continue }
                 guard self.admit(run) else {
                     if let refusal = run.budgetRefusal { throw self.budgetFailure(refusal, run: run) }
                     continue

@@ -142,13 +142,17 @@ public enum Daemon {
             )
         )
         let events = EventBus()
-        let resilience = Resilience(events: events, logger: logger)
+        let sharedState = Self.sharedState(loaded.config.shared, environment: environment, logger: logger)
+        let resilience = Resilience(events: events, logger: logger, shared: sharedState)
+        sharedState?.onMark { mark in resilience.adopt(mark) }
         resilience.configure(runtime.active, reloaded: false)
         // Opened before the socket: a ledger that cannot be opened is reported, and the daemon serves without it.
         let ledger = LedgerWriter.open(
             config: loaded.config.ledger, environment: environment, uid: getuid(), logger: logger
         )
-        let budgets = Budgets(config: loaded.config.accounting, events: events, logger: logger)
+        let budgets = Budgets(
+            config: loaded.config.accounting, events: events, logger: logger, shared: sharedState
+        )
         if let store = ledger.store {
             // Seeded before the socket listens: a restart does not reset what the current periods have spent.
             await budgets.attachSpendSource { match, since in await store.spend(since: since, matching: match) }
@@ -299,6 +303,7 @@ public enum Daemon {
                     ),
                     // Before the server: at shutdown the server drains first, then the ledger writes what is queued.
                     .init(service: ledger),
+                ] + (sharedState.map { [.init(service: $0)] } ?? []) + [
                     .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
                     // Last: at shutdown it drains first, so that /readyz turns 503 as soon as SIGTERM arrives.
                 ] + (http.map { [.init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup)] } ?? []),
@@ -312,6 +317,38 @@ public enum Daemon {
             throw DaemonStartupError(description: Self.describe(error), exitCode: 1)
         }
         logger.info("stopped")
+    }
+
+    /// The fleet's shared state (`[shared]` or `REDIS_URL`); nil when this daemon runs alone. A password that
+    /// cannot be read is logged (where it was looked for, never a value) and the daemon runs alone.
+    static func sharedState(
+        _ config: SharedConfig?,
+        environment: [String: String],
+        logger: Logger
+    ) -> RedisSharedState? {
+        guard let config else { return nil }
+        var password: String?
+        if let source = config.password {
+            switch source.read(environment: environment) {
+            case .success(let secret): password = secret
+            case .failure(let problem):
+                logger.error(
+                    "shared state disabled: the Redis password cannot be read; this daemon keeps its own state",
+                    metadata: ["reason": "\(problem)"]
+                )
+                return nil
+            }
+        }
+        if config.fromEnvironment {
+            let defaults = "prefix \"\(config.prefix)\", timeout \(DurationText.format(config.timeout))"
+            logger.notice(
+                "shared state enabled by REDIS_URL (no [shared] table), with the defaults: \(defaults)",
+                metadata: ["redis": "\(config.endpoint)"]
+            )
+        }
+        return RedisSharedState(
+            config: config, password: password, logger: logger, wallClock: { WallClock.nowMilliseconds() }
+        )
     }
 
     /// The watchdog's liveness check: the socket's event loop runs a task, the libcurl thread turns its loop,

@@ -70,7 +70,7 @@ enum CoreMethods {
                 _ = try Params(params, known: [])
                 return self.status(
                     runtime, adminDisabled: resilience.adminDisabledProviders(), ledger: ledger.status,
-                    unknownPrices: unknownPrices.targets
+                    unknownPrices: unknownPrices.targets, shared: resilience.sharedStatus
                 )
             },
             RPCMethod("admin.reload") { params, _ in
@@ -103,7 +103,8 @@ enum CoreMethods {
         _ runtime: DaemonRuntime,
         adminDisabled: Set<String>,
         ledger: LedgerStatus,
-        unknownPrices: [TargetRef] = []
+        unknownPrices: [TargetRef] = [],
+        shared: JSONValue = ["state": "disabled"]
     ) -> JSONValue {
         let loaded = runtime.current
         let providers = loaded.config.providers
@@ -132,6 +133,9 @@ enum CoreMethods {
             // Billed models without a price: their cost is recorded as unknown until one is configured.
             "unknown_price_models": .int(unknownPrices.count),
             "unknown_price_targets": .array(unknownPrices.map { .string($0.description) }),
+            // The fleet's shared state ([shared]): connected, degraded_local (Redis away: limits hold per daemon)
+            // or disabled.
+            "shared": shared,
         ]
     }
 }

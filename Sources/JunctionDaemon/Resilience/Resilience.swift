@@ -183,10 +183,13 @@ final class Resilience: Sendable {
     let storage = NIOLockedValueBox(Storage())
     let events: EventBus
     let logger: Logger
+    /// The fleet's state (`[shared]`): this daemon's marks are published to it; nil: the daemon is alone.
+    let shared: (any SharedState)?
 
-    init(events: EventBus, logger: Logger) {
+    init(events: EventBus, logger: Logger, shared: (any SharedState)? = nil) {
         self.events = events
         self.logger = logger
+        self.shared = shared?.isFleet == true ? shared : nil
     }
 
     // MARK: - Configuration
@@ -296,7 +299,8 @@ final class Resilience: Sendable {
     func apply(_ outcome: AttemptOutcome) -> Feedback {
         var transitions: [BreakerPair.ScopedTransition] = []
         let key = Key(outcome.target)
-        let (feedback, status) = self.storage.withLockedValue { storage -> (Feedback, StatusChange?) in
+        let (feedback, status, policy) = self.storage.withLockedValue {
+            storage -> (Feedback, StatusChange?, ProviderPolicy) in
             let slots = storage.slots(key, usedAt: outcome.ended)
             let policy = storage.policy(key.provider)
             let result = Self.apply(
@@ -304,10 +308,15 @@ final class Resilience: Sendable {
                 target: &storage.targets.values[slots.target], policy: policy, transitions: &transitions
             )
             storage.updateHold(key, at: outcome.ended)
-            return result
+            return (result.0, result.1, policy)
         }
         self.announce(transitions, target: outcome.target)
         if let status { self.announce(status, target: outcome.target) }
+        if let shared = self.shared {
+            self.publish(Self.marks(of: outcome, policy: policy))
+            // The fleet's token window counted the estimate at admission: it learns the real count too.
+            if policy.limits.tokensPerMinute != nil { shared.correctTokens(provider: key.provider, delta: Self.tokenCorrection(outcome)) }
+        }
         return feedback
     }
 
@@ -434,6 +443,7 @@ final class Resilience: Sendable {
     }
 
     func announce(breaker transition: CircuitBreaker.Transition, provider: String, model: String?) {
+        self.publish(breaker: transition, provider: provider, model: model)
         self.logger.notice(
             "circuit breaker \(transition.from) → \(transition.to)",
             metadata: ["provider": "\(provider)", "model": "\(model ?? "*")", "reason": "\(transition.reason)"]
