@@ -115,6 +115,40 @@ extension EndToEnd {
             #expect(try self.simSaw(fleet, model: "sim-503") == 1)
         }
 
+        /// Three daemons keep sending to a route whose first target is down: the first daemon to open the breaker
+        /// probes it when its interval ends (1 s, then 2 s), the others hold theirs open one interval longer and
+        /// adopt each re-open — so the down provider sees one probe per interval from the fleet, not three.
+        @Test func aDownProviderSeesOneProbePerIntervalFromTheFleet() throws {
+            let fleet = try self.fleet(
+                3,
+                extra: "[[providers.openai.models]]\nid = \"sim-503\"\n"
+                    + "[providers.openai.breaker]\nfailure_threshold = 1\nopen_for = \"1s\"\n"
+                    + "[providers.openai.retry]\nmax_retries = 0\n"
+                    + "[routes.r]\ntargets = [\"openai:sim-503\", \"anthropic:claude\"]\n"
+            )
+            let clients = try fleet.daemons.map { try $0.client() }
+            #expect(try clients[0].call("generate", params: ["prompt": "hi", "route": "r"])["provider"] == "anthropic")
+            for client in clients.dropFirst() {
+                try poll(until: "every daemon adopts the open breaker", timeout: .seconds(5)) {
+                    let health = try client.call("providers.health", params: ["provider": "openai"])
+                    let target = health["providers"]?.arrayValue?.first?["targets"]?.arrayValue?.first {
+                        $0["model"] == "sim-503"
+                    }
+                    return target?["breaker"]?["state"] == "open"
+                }
+            }
+            // 3.5 s of traffic on every daemon: probes at about 1 s and 3 s (the interval doubles after a failed
+            // probe), both from the first daemon; without coordination every daemon would probe at each.
+            let end = ContinuousClock.now + .milliseconds(3500)
+            while ContinuousClock.now < end {
+                for client in clients {
+                    #expect(try client.call("generate", params: ["prompt": "hi", "route": "r"])["provider"] == "anthropic")
+                }
+            }
+            let seen = try self.simSaw(fleet, model: "sim-503")
+            #expect(seen == 3, "the first failure and one probe per interval; saw \(seen)")
+        }
+
         @Test func killingRedisUnderLoadFailsNothingAndSpendIsMergedAfterwards() throws {
             let priced = "[[providers.local.models]]\nid = \"fleet-model\"\ninput_usd_per_mtok = 1000\n"
                 + "output_usd_per_mtok = 1000\n[budgets.all]\ndaily_usd = 1000\n"
