@@ -150,6 +150,11 @@ public final class RedisClient: @unchecked Sendable {
         self.submit(.command(arguments.map { Array($0.utf8) }), completion: completion)
     }
 
+    /// Queues a command with binary arguments without waiting (a cache entry).
+    public func command(bytes arguments: [[UInt8]], completion: @escaping Completion) {
+        self.submit(.command(arguments), completion: completion)
+    }
+
     private func awaiting(
         _ submit: (@escaping Completion) -> Void
     ) async -> Result<RedisValue, RedisFailure> {

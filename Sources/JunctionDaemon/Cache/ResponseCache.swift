@@ -43,6 +43,8 @@ final class ResponseCache: OutcomeSubscriber {
         var savedMicroUSD: MicroUSD
         /// Served answers whose original cost was unknown: `savedMicroUSD` leaves them out.
         var savedUnknown: Int
+        /// Hits answered from the fleet's L2 (`[shared] cache = true`), counted in `hits` too.
+        var sharedHits = 0
     }
 
     private struct State {
@@ -54,16 +56,25 @@ final class ResponseCache: OutcomeSubscriber {
         var stores = 0
         var savedMicroUSD: MicroUSD = 0
         var savedUnknown = 0
+        var sharedHits = 0
     }
 
     private let state: NIOLockedValueBox<State>
     private let configuration: @Sendable () -> CacheConfig
     private let clock: any GatewayClock
 
-    init(configuration: @escaping @Sendable () -> CacheConfig, clock: any GatewayClock = SystemClock()) {
+    /// The fleet's L2 (`[shared] cache = true`); nil: this daemon's memory only.
+    private let shared: (any SharedState)?
+
+    init(
+        configuration: @escaping @Sendable () -> CacheConfig,
+        clock: any GatewayClock = SystemClock(),
+        shared: (any SharedState)? = nil
+    ) {
         let config = configuration()
         self.configuration = configuration
         self.clock = clock
+        self.shared = shared?.sharesCache == true ? shared : nil
         self.state = NIOLockedValueBox(
             State(store: ResponseCacheStore(maxBytes: config.maxBytes, staleWindow: config.staleIfError))
         )
@@ -116,6 +127,27 @@ final class ResponseCache: OutcomeSubscriber {
         }
     }
 
+    /// Whether a miss here is looked up in the fleet's L2 too.
+    var sharesEntries: Bool { self.shared != nil }
+
+    /// After a miss in memory: the fleet's entry, kept here for the time it has left and counted as a hit (the
+    /// miss counted before becomes one). Not for a request with `max_age`: the L2 does not say how old it is.
+    func sharedLookup(_ key: CacheKey, policy: Policy) async -> ResponseCacheStore.Entry? {
+        guard let shared = self.shared, policy.maxAge == nil,
+            let (answer, left) = await shared.cachedAnswer(key)
+        else { return nil }
+        let now = self.clock.now
+        return self.withState(policy.config) { state in
+            _ = state.store.insert(answer, for: key, ttl: left, at: now)
+            guard case .fresh(let entry) = state.store.lookup(key, at: now, maxAge: nil) else { return nil }
+            state.hits += 1
+            state.misses -= 1
+            state.sharedHits += 1
+            Self.countSaving(entry.answer, in: &state)
+            return entry
+        }
+    }
+
     /// An entry within the stale-if-error window for the first of `keys` that has one (counted as a stale serve).
     func stale(_ keys: [CacheKey], policy: Policy) -> ResponseCacheStore.Entry? {
         let now = self.clock.now
@@ -157,7 +189,7 @@ final class ResponseCache: OutcomeSubscriber {
                 maxBytes: state.store.maxBytes,
                 hits: state.hits, misses: state.misses, staleServes: state.staleServes,
                 coalescedJoins: state.coalescedJoins, evictions: state.store.evictions, stores: state.stores,
-                savedMicroUSD: state.savedMicroUSD, savedUnknown: state.savedUnknown
+                savedMicroUSD: state.savedMicroUSD, savedUnknown: state.savedUnknown, sharedHits: state.sharedHits
             )
         }
     }
@@ -182,6 +214,7 @@ final class ResponseCache: OutcomeSubscriber {
         self.withState(policy.config) { state in
             if state.store.insert(stored, for: key, ttl: policy.ttl, at: now) { state.stores += 1 }
         }
+        self.shared?.store(stored, for: key, ttl: policy.ttl)
     }
 
     static func storable(_ result: GenerateResult, outcome: RequestOutcome) -> CachedAnswer? {

@@ -32,12 +32,7 @@ extension ConfigLoader {
                 table.problem("timeout", "must be between 1ms and 5s (it bounds how long Redis can delay a request)")
             }
         }
-        if let cache = table.bool("cache"), cache {
-            table.problem(
-                "cache", "the Redis L2 cache is not available in this version; remove the key (the in-memory cache "
-                    + "still works per daemon)"
-            )
-        }
+        shared.cache = table.bool("cache") ?? shared.cache
         var sources: [KeySource] = []
         if let variable = table.string("password_env") {
             if variable.isEmpty { table.problem("password_env", "must name an environment variable") } else {

@@ -9,7 +9,7 @@ struct SharedConfig: Sendable, Equatable {
     var prefix = "junction:"
     /// Per operation; past it the operation is local-only.
     var timeout: Duration = .milliseconds(50)
-    /// A Redis L2 behind the in-memory cache (not built yet: refused with a message).
+    /// A Redis L2 behind each daemon's in-memory cache: an answer cached by one daemon is a hit on another.
     var cache = false
     /// Enabled by `REDIS_URL` rather than a `[shared]` table (the log says so).
     var fromEnvironment = false

@@ -153,6 +153,14 @@ final class Gateway: Sendable {
             self.report(run, answer: result)
             return result
         }
+        // The fleet's L2 (`[shared] cache = true`): another daemon's answer is a hit here too.
+        if context.lookup.policy.mode.reads, self.cache!.sharesEntries,
+            let entry = await self.cache!.sharedLookup(key, policy: context.lookup.policy)
+        {
+            let result = self.served(entry.answer, kind: .hit, saved: entry.answer.costMicroUSD, run: run)
+            self.report(run, answer: result)
+            return result
+        }
         guard context.lookup.policy.coalesces else { return try await self.direct(run) }
         let flightKey = Flights.Key(cacheKey: key, stream: run.request.chat.stream)
         switch self.flights.enter(flightKey) {

@@ -158,7 +158,7 @@ public enum Daemon {
             await budgets.attachSpendSource { match, since in await store.spend(since: since, matching: match) }
         }
         let unknownPrices = UnknownPrices(logger: logger)
-        let cache = ResponseCache(configuration: { runtime.config.cache })
+        let cache = ResponseCache(configuration: { runtime.config.cache }, shared: sharedState)
         let stats = StatsCollector(calendar: { budgets.calendar })
         if let store = ledger.store {
             // Seeded before the socket listens, like the budgets: a restart zeroes neither today's cost nor ratings.

@@ -36,6 +36,8 @@ enum CacheMethods {
             "hit_ratio": lookups == 0 ? .null : .double(Double(served) / Double(lookups)),
             "stale_serves": .int(stats.staleServes),
             "coalesced_joins": .int(stats.coalescedJoins),
+            // Hits answered from the fleet's L2 ([shared] cache = true), counted in hits too.
+            "shared_hits": .int(stats.sharedHits),
             "in_flight": .int(inFlight),
             "stores": .int(stats.stores),
             "evictions": .int(stats.evictions),

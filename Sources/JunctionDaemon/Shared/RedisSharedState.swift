@@ -34,7 +34,17 @@ final class RedisSharedState: SharedState, Service {
     private let adopt = NIOLockedValueBox<(@Sendable (SharedMark) -> Void)?>(nil)
     private let backlog = NIOLockedValueBox(Backlog())
 
+    /// `[shared] cache`: the fleet's L2 behind each daemon's in-memory cache.
+    let sharesCache: Bool
+
+    /// The largest answer the L2 holds (its JSON encoding): Redis memory is the fleet's, and limits come first.
+    static let largestCachedAnswer = 512 * 1024
+    /// An L2 entry lives at most this long, whatever `[cache] ttl`: shorter than every limit and budget key's
+    /// TTL (2 h and more), so that `maxmemory-policy volatile-ttl` evicts cache entries before any of those.
+    static let longestCacheTTL: Duration = .seconds(3600)
+
     init(config: SharedConfig, password: String?, logger: Logger, wallClock: @escaping @Sendable () -> Int64) {
+        self.sharesCache = config.cache
         self.keys = SharedKeys(prefix: config.prefix)
         self.logger = logger
         self.wallClock = wallClock
@@ -245,6 +255,29 @@ final class RedisSharedState: SharedState, Service {
     /// Milliseconds from `now` until a day after `end`: a period's keys outlive it by a day (for late settlements).
     private static func ttl(until end: Int64, now: Int64) -> Int64 {
         max(1000, end - now + 86_400_000)
+    }
+
+    // MARK: - The L2 cache
+
+    func cachedAnswer(_ key: CacheKey) async -> (answer: CachedAnswer, left: Duration)? {
+        guard self.sharesCache,
+            case .success(let reply) = await self.client.evaluate(
+                SharedScripts.cacheGet, keys: [self.keys.cache(key)], arguments: []
+            ), let parts = reply.array, parts.count == 2, case .string(let bytes) = parts[0],
+            let left = parts[1].integer, left > 0, let answer = CachedAnswer(sharedEncoding: bytes)
+        else { return nil }
+        return (answer, .milliseconds(left))
+    }
+
+    func store(_ answer: CachedAnswer, for key: CacheKey, ttl: Duration) {
+        guard self.sharesCache else { return }
+        let bytes = answer.sharedEncoding
+        guard bytes.count <= Self.largestCachedAnswer else { return }
+        let milliseconds = min(ttl, Self.longestCacheTTL).redisMilliseconds
+        self.client.command(
+            bytes: [Array("SET".utf8), Array(self.keys.cache(key).utf8), bytes, Array("PX".utf8),
+                Array("\(milliseconds)".utf8)]
+        ) { _ in }
     }
 
     // MARK: - Marks

@@ -1,3 +1,5 @@
+import JunctionCore
+
 /// Every key and the channel of one deployment, under `[shared] prefix` and the scripts' version. Every key the
 /// daemon writes has a TTL (the scripts and `RedisSharedState` set them).
 struct SharedKeys: Sendable {
@@ -28,4 +30,7 @@ struct SharedKeys: Sendable {
     }
 
     var markPattern: String { self.base + "mark:*" }
+
+    /// The canonical cache key (tenant partition included) as hex.
+    func cache(_ key: CacheKey) -> String { self.base + "cache:" + key.description }
 }

@@ -42,7 +42,7 @@ enum SharedScripts {
             if tpm > 0 and used > 0 and used + tokens > tpm then return {0, wait} end
             redis.call('HINCRBY', KEYS[1], 'r' .. now, 1)
             redis.call('HINCRBY', KEYS[1], 't' .. now, tokens)
-            redis.call('PEXPIRE', KEYS[1], 62000)
+            redis.call('PEXPIRE', KEYS[1], 7200000)
             if rpd > 0 then
               if redis.call('INCR', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], 86400000) end
             end
@@ -57,7 +57,7 @@ enum SharedScripts {
         source: """
             local now = tonumber(redis.call('TIME')[1])
             redis.call('HINCRBY', KEYS[1], 't' .. now, tonumber(ARGV[1]))
-            redis.call('PEXPIRE', KEYS[1], 62000)
+            redis.call('PEXPIRE', KEYS[1], 7200000)
             return 1
             """
     )
@@ -137,7 +137,7 @@ enum SharedScripts {
               if counts == 1 then
                 redis.call('HINCRBY', day, 'requests', 1)
                 redis.call('HINCRBY', minute, 'r' .. now, 1)
-                redis.call('PEXPIRE', minute, 62000)
+                redis.call('PEXPIRE', minute, 7200000)
               end
               redis.call('PEXPIRE', day, tonumber(ARGV[base + 7]))
               redis.call('PEXPIRE', month, tonumber(ARGV[base + 8]))
@@ -168,5 +168,15 @@ enum SharedScripts {
             """
     )
 
-    static let all = [rateTake, rateCorrect, budgetReserve, budgetSettle]
+    /// A cached answer and the milliseconds it has left, in one round trip. KEYS: the entry.
+    static let cacheGet = RedisScript(
+        name: "cache.get",
+        source: """
+            local value = redis.call('GET', KEYS[1])
+            if not value then return {} end
+            return {value, redis.call('PTTL', KEYS[1])}
+            """
+    )
+
+    static let all = [rateTake, rateCorrect, budgetReserve, budgetSettle, cacheGet]
 }

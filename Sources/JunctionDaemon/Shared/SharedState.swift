@@ -21,6 +21,12 @@ protocol SharedState: Sendable {
     func settle(_ settlement: SharedSettlement)
     /// Tells the fleet about a breaker, block or cooldown this daemon decided.
     func publish(_ mark: SharedMark)
+    /// Whether the response cache has a fleet-wide L2 (`[shared] cache = true`).
+    var sharesCache: Bool { get }
+    /// The fleet's cached answer under `key` and the time it has left; nil: none (or Redis away).
+    func cachedAnswer(_ key: CacheKey) async -> (answer: CachedAnswer, left: Duration)?
+    /// Stores an answer for the fleet (without waiting).
+    func store(_ answer: CachedAnswer, for key: CacheKey, ttl: Duration)
 }
 
 enum SharedRateDecision: Sendable, Equatable {
@@ -97,4 +103,7 @@ struct LocalSharedState: SharedState {
     func reserve(_ reservation: SharedReservation) async -> SharedReservationDecision { .local }
     func settle(_ settlement: SharedSettlement) {}
     func publish(_ mark: SharedMark) {}
+    var sharesCache: Bool { false }
+    func cachedAnswer(_ key: CacheKey) async -> (answer: CachedAnswer, left: Duration)? { nil }
+    func store(_ answer: CachedAnswer, for key: CacheKey, ttl: Duration) {}
 }

@@ -17,10 +17,12 @@ extension EndToEnd {
         }
 
         /// `count` daemons sharing `redis` (a fresh one by default), each with `extra` configuration.
-        private func fleet(_ count: Int, extra: String, redis: RedisProcess? = nil) throws -> Fleet {
+        private func fleet(_ count: Int, extra: String, redis: RedisProcess? = nil, sharedExtra: String = "") throws
+            -> Fleet
+        {
             let redis = try redis ?? RedisProcess()
             let sim = try SimProcess()
-            let shared = "[shared]\nredis = \"\(redis.url)\"\nprefix = \"test:\"\ntimeout = \"50ms\"\n"
+            let shared = "[shared]\nredis = \"\(redis.url)\"\nprefix = \"test:\"\ntimeout = \"50ms\"\n" + sharedExtra
             let daemons = try (0..<count).map { _ in try sim.daemon(extra: shared + extra) }
             for daemon in daemons {
                 let client = try daemon.client()
@@ -147,6 +149,32 @@ extension EndToEnd {
             }
             let seen = try self.simSaw(fleet, model: "sim-503")
             #expect(seen == 3, "the first failure and one probe per interval; saw \(seen)")
+        }
+
+        @Test func anAnswerCachedOnOneDaemonIsAHitOnAnother() throws {
+            let fleet = try self.fleet(2, extra: Self.model, sharedExtra: "cache = true\n")
+            let params: JSONValue = [
+                "prompt": "the fleet's cache", "model": "local:fleet-model", "temperature": 0, "stream": false,
+            ]
+            let first = try fleet.daemons[0].client().call("generate", params: params)
+            #expect(first["cached"] == false)
+            // The store is sent without waiting: it is in Redis within a round trip.
+            try poll(until: "the answer is stored in Redis", timeout: .seconds(5)) {
+                !(try fleet.redis.raw(["KEYS", "test:v1:cache:*"]).isEmpty)
+            }
+            let second = try fleet.daemons[1].client()
+            let answer = try second.call("generate", params: params)
+            #expect(answer["cached"] == true)
+            #expect(answer["text"] == first["text"])
+            #expect(answer["usage"] == first["usage"])
+            #expect(answer["cost_usd"] == 0)
+            #expect(try self.simSaw(fleet, model: "fleet-model") == 1)
+            let stats = try second.call("cache.stats")
+            #expect(stats["shared_hits"]?.intValue == 1)
+            // A different tenant partition (a namespace) is not the same entry.
+            var other = params.objectValue ?? [:]
+            other["cache"] = ["namespace": "elsewhere"]
+            #expect(try second.call("generate", params: .object(other))["cached"] == false)
         }
 
         @Test func killingRedisUnderLoadFailsNothingAndSpendIsMergedAfterwards() throws {
