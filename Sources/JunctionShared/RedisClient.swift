@@ -51,6 +51,8 @@ public final class RedisClient: @unchecked Sendable {
         var pastOutages: Int64 = 0
         var connected = false
         var operations = 0
+        /// Operations Redis answered (server errors included in `failures` instead).
+        var succeeded = 0
         var failures = 0
         var timeouts = 0
         var batches = 0
@@ -169,6 +171,7 @@ public final class RedisClient: @unchecked Sendable {
         let rejection: String? = self.counters.withLockedValue { counters in
             counters.operations += 1
             guard case .open(_, let until) = counters.breaker.state, ContinuousClock.now < until else { return nil }
+            counters.failures += 1
             return "Redis breaker open (last error: \(counters.lastError ?? "none"))"
         }
         if let rejection {
@@ -201,7 +204,7 @@ public final class RedisClient: @unchecked Sendable {
                 state: degraded ? .degradedLocal : .connected, endpoint: self.endpoint.description,
                 lastError: counters.lastError, outageSince: counters.outageSince,
                 outageMilliseconds: counters.pastOutages + current, operations: counters.operations,
-                failures: counters.failures, timeouts: counters.timeouts, batches: counters.batches,
+                succeeded: counters.succeeded, failures: counters.failures, timeouts: counters.timeouts, batches: counters.batches,
                 largestBatch: counters.largestBatch, breaker: counters.breaker.state.name
             )
         }
@@ -228,7 +231,10 @@ public final class RedisClient: @unchecked Sendable {
             guard !batch.isEmpty else { continue }
             let admission = self.counters.withLockedValue { $0.breaker.admission(at: .now).0 }
             if case .reject = admission {
-                let why = self.counters.withLockedValue { "Redis breaker open (last error: \($0.lastError ?? "none"))" }
+                let why = self.counters.withLockedValue { counters in
+                    counters.failures += batch.count
+                    return "Redis breaker open (last error: \(counters.lastError ?? "none"))"
+                }
                 for operation in batch { operation.answer.answer(.failure(.unavailable(why))) }
                 continue
             }
@@ -241,21 +247,28 @@ public final class RedisClient: @unchecked Sendable {
                 }
                 let replies = try Self.run(batch, on: connection!, shas: &shas)
                 var serverError: String?
+                var answered = 0
+                var refused = 0
                 for (operation, reply) in zip(batch, replies) {
                     if case .error(let message) = reply {
                         // OOM, READONLY (a failover in progress), LOADING, MASTERDOWN: Redis cannot serve.
                         if Self.isUnavailable(message) { serverError = message }
-                        operation.answer.answer(.failure(.server(message)))
-                    } else {
-                        operation.answer.answer(.success(reply))
+                        if operation.answer.answer(.failure(.server(message))) { refused += 1 }
+                    } else if operation.answer.answer(.success(reply)) {
+                        answered += 1
                     }
+                }
+                self.counters.withLockedValue { counters in
+                    counters.succeeded += answered
+                    counters.failures += refused
                 }
                 self.recorded(batch: batch.count, error: serverError)
             } catch {
                 connection = nil
                 self.recorded(batch: batch.count, error: error.description)
                 let failure: RedisFailure = error.kind == .timeout ? .timeout : .connection(error)
-                for operation in batch { operation.answer.answer(.failure(failure)) }
+                let failed = batch.filter { $0.answer.answer(.failure(failure)) }.count
+                self.counters.withLockedValue { $0.failures += failed }
             }
         }
     }
@@ -318,7 +331,6 @@ public final class RedisClient: @unchecked Sendable {
             counters.batches += 1
             counters.largestBatch = max(counters.largestBatch, batch)
             if let error {
-                counters.failures += batch
                 counters.lastError = error
                 counters.connected = false
                 if counters.outageSince == nil { counters.outageSince = now }

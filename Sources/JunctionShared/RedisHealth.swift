@@ -16,7 +16,10 @@ public struct RedisHealth: Sendable, Equatable {
     public var outageSince: Int64?
     /// The total length of the outages so far, in ms (the current one included).
     public var outageMilliseconds: Int64
+    /// Submitted; each ends as one of `succeeded`, `failures` (errors, refusals, the breaker's fast failures) and
+    /// `timeouts`.
     public var operations: Int
+    public var succeeded: Int
     public var failures: Int
     /// Operations given up at their deadline (`[shared] timeout`) before Redis answered.
     public var timeouts: Int
@@ -27,6 +30,6 @@ public struct RedisHealth: Sendable, Equatable {
 
     public static let disabled = RedisHealth(
         state: .disabled, endpoint: nil, lastError: nil, outageSince: nil, outageMilliseconds: 0, operations: 0,
-        failures: 0, timeouts: 0, batches: 0, largestBatch: 0, breaker: "closed"
+        succeeded: 0, failures: 0, timeouts: 0, batches: 0, largestBatch: 0, breaker: "closed"
     )
 }

@@ -25,12 +25,29 @@ enum StatusTable {
             ("watchdog", watchdog),
             ("libcurl", text("libcurl")),
             ("ledger", Self.ledger(status["ledger"])),
+            ("shared", Self.shared(status["shared"])),
         ]
         var lines = ["junctiond \(text("version"))  pid \(text("pid"))  up \(uptime)"]
         for (label, value) in rows {
             lines.append("  " + label + String(repeating: " ", count: max(1, 14 - label.count)) + value)
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `connected to redis://10.0.0.5:6379/0, 1520 operations in 900 round trips`, or
+    /// `DEGRADED (local limits) for 12 s: connection: ... (redis://...)`, or `off (this daemon's state only)`.
+    static func shared(_ shared: JSONValue?) -> String {
+        guard let shared, let state = shared["state"]?.stringValue, state != "disabled" else {
+            return "off (this daemon's state only)"
+        }
+        let redis = shared["redis"]?.stringValue ?? "?"
+        if state == "connected" {
+            return "connected to \(redis), \(shared["operations"]?.intValue ?? 0) operations in "
+                + "\(shared["round_trips"]?.intValue ?? 0) round trips"
+        }
+        let since = shared["degraded_for_ms"]?.intValue.map { " for \(formatUptime(.milliseconds($0)))" } ?? ""
+        return "DEGRADED (limits, budgets and breakers hold per daemon)\(since): "
+            + "\(shared["last_error"]?.stringValue ?? "no answer") (\(redis))"
     }
 
     /// `ok, 1204 rows written, 0 dropped, 3 queued (/var/lib/junction/ledger.sqlite)`, or why it is not writing.

@@ -176,7 +176,8 @@ public enum Daemon {
                         connections: runtime.connectionCount, inflight: runtime.inflightCount, eventSubscribers: 0
                     )
                 },
-                ledgerDroppedRows: { ledger.status.droppedRows }
+                ledgerDroppedRows: { ledger.status.droppedRows },
+                shared: { sharedState?.health ?? .disabled }
             )
         )
         // One outcome report, every consumer a subscriber: budgets settle first (so that the result shows what is

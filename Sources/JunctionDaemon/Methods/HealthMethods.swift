@@ -15,11 +15,19 @@ enum HealthMethods {
         return [
             RPCMethod("providers.health") { params, _ in
                 let params = try Params(params, known: ["provider"])
-                let report = resilience.report(registry: runtime.active.registry, at: .now)
-                guard let only = try params.string("provider") else { return report }
+                var report = resilience.report(registry: runtime.active.registry, at: .now)
+                // Whether the states below are the fleet's or this daemon's alone ([shared]).
+                let shared = resilience.sharedStatus
+                guard let only = try params.string("provider") else {
+                    if case .object(var object) = report {
+                        object["shared"] = shared
+                        report = .object(object)
+                    }
+                    return report
+                }
                 let filtered = report["providers"]?.arrayValue?.filter { $0["provider"] == .string(only) } ?? []
                 if filtered.isEmpty { throw RPCError.invalidParams(field: "provider", problem: "names no configured provider") }
-                return ["providers": .array(filtered)]
+                return ["providers": .array(filtered), "shared": shared]
             },
             RPCMethod("providers.probe") { params, _ in
                 let params = try Params(params, known: ["provider", "model"])

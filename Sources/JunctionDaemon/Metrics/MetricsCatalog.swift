@@ -90,6 +90,21 @@ enum MetricsCatalog {
         name: "junction_ledger_rows_dropped_total", kind: .counter,
         help: "Request rows the usage ledger dropped since start (queue full, database refused, ledger closed)."
     )
+    /// `junction_shared_state`, a gauge per state (`connected`, `degraded_local`, `disabled`): 1 for the current.
+    static let sharedState = Metric(
+        name: "junction_shared_state", kind: .gauge,
+        help: "The fleet's shared state ([shared], Redis): 1 for the current state (connected, degraded_local, disabled)."
+    )
+    /// `junction_shared_operations_total`, a counter per result (`ok`, `failed`, `timeout`).
+    static let sharedOperations = Metric(
+        name: "junction_shared_operations_total", kind: .counter,
+        help: "Operations sent to the shared state's Redis, by result (failed includes the Redis breaker's refusals)."
+    )
+    /// `junction_shared_round_trips_total`, a counter: pipelined batches (operations per round trip = ratio).
+    static let sharedRoundTrips = Metric(
+        name: "junction_shared_round_trips_total", kind: .counter,
+        help: "Round trips to the shared state's Redis; each carries every operation queued meanwhile (pipelining)."
+    )
     /// `junction_build_info`, a gauge.
     static let buildInfo = Metric(
         name: "junction_build_info", kind: .gauge, help: "Always 1; the version label says which junctiond runs."
@@ -124,7 +139,8 @@ enum MetricsCatalog {
     /// Every family, in the README table's order.
     static let all: [Metric] = [
         requests, requestDuration, timeToFirstToken, attempts, retries, failovers, tokens, cost, breakerState,
-        providerStatus, rateWindowUsed, cacheRequests, budgetUsed, inflight, connections, ledgerDropped, buildInfo,
+        providerStatus, rateWindowUsed, cacheRequests, budgetUsed, inflight, connections, ledgerDropped, sharedState,
+        sharedOperations, sharedRoundTrips, buildInfo,
         feedback, residentMemory, virtualMemory, cpuSeconds, openFDs, maxFDs, startTime,
     ]
 

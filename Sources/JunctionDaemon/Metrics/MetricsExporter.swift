@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionShared
 import NIOConcurrencyHelpers
 import Prometheus
 
@@ -18,6 +19,8 @@ final class MetricsExporter: Sendable {
         var cache: @Sendable () -> ResponseCache.Stats
         var live: @Sendable () -> LiveCounters
         var ledgerDroppedRows: @Sendable () -> Int
+        /// The shared state's health (`[shared]`).
+        var shared: @Sendable () -> RedisHealth = { .disabled }
         var process: @Sendable () -> ProcessSample? = { ProcessSample.read() }
     }
 
@@ -47,6 +50,7 @@ final class MetricsExporter: Sendable {
         let cache = self.sources.cache()
         let live = self.sources.live()
         let dropped = self.sources.ledgerDroppedRows()
+        let shared = self.sources.shared()
         let process = self.sources.process()
         // Breaker series use the same bounded model label as the outcome series, so that they join in queries.
         let models = self.recorder.modelLabels(resilience.breakers.map(\.model))
@@ -77,6 +81,11 @@ final class MetricsExporter: Sendable {
             mirrors.inflight.set(Double(live.inflight))
             mirrors.connections.set(Double(live.connections))
             mirrors.ledgerDropped.set(Double(dropped))
+            for (state, gauge) in mirrors.sharedStates { gauge.set(to: state == shared.state ? 1.0 : 0.0) }
+            mirrors.sharedOK.set(Double(shared.succeeded))
+            mirrors.sharedFailed.set(Double(shared.failures))
+            mirrors.sharedTimeouts.set(Double(shared.timeouts))
+            mirrors.sharedRoundTrips.set(Double(shared.batches))
             if let process { mirrors.process.update(process) }
             return registry.emitToString()
         }
@@ -125,6 +134,11 @@ extension MetricsExporter {
         var cacheStale: MirroredCounter
         var cacheCoalesced: MirroredCounter
         var ledgerDropped: MirroredCounter
+        let sharedStates: [(RedisHealth.State, Gauge)]
+        var sharedOK: MirroredCounter
+        var sharedFailed: MirroredCounter
+        var sharedTimeouts: MirroredCounter
+        var sharedRoundTrips: MirroredCounter
         let inflight: Gauge
         let connections: Gauge
         var process: ProcessSeries
@@ -142,6 +156,16 @@ extension MetricsExporter {
             self.ledgerDropped = MirroredCounter(
                 registry.counter(MetricsCatalog.ledgerDropped)
             )
+            self.sharedStates = [RedisHealth.State.connected, .degradedLocal, .disabled].map { state in
+                (state, registry.gauge(MetricsCatalog.sharedState, labels: [("state", state.rawValue)]))
+            }
+            func shared(_ result: String) -> MirroredCounter {
+                MirroredCounter(registry.counter(MetricsCatalog.sharedOperations, labels: [("result", result)]))
+            }
+            self.sharedOK = shared("ok")
+            self.sharedFailed = shared("failed")
+            self.sharedTimeouts = shared("timeout")
+            self.sharedRoundTrips = MirroredCounter(registry.counter(MetricsCatalog.sharedRoundTrips))
             self.inflight = registry.gauge(MetricsCatalog.inflight)
             self.connections = registry.gauge(MetricsCatalog.connections)
             self.process = ProcessSeries(registry: registry)

@@ -196,6 +196,17 @@ extension EndToEnd {
                     try client.call("daemon.status")["shared"]?["state"] == "degraded_local"
                 }
             }
+            // The operator sees it at a glance: junctionctl status, providers.health and the metrics.
+            let ctl = try runCommand(
+                binaryDirectory() + "/junctionctl", ["--socket", fleet.daemons[0].socket, "status"],
+                environment: ["PATH": "/usr/bin:/bin"]
+            )
+            #expect(ctl.stdout.contains("shared        DEGRADED (limits, budgets and breakers hold per daemon)"), "\(ctl.stdout)")
+            let health = try fleet.daemons[0].client().call("providers.health")
+            #expect(health["shared"]?["state"] == "degraded_local")
+            let text = try fleet.daemons[0].client().call("metrics")["text"]?.stringValue ?? ""
+            #expect(Exposition(text).sum("junction_shared_state", ["state": "degraded_local"]) == 1)
+            #expect(Exposition(text).sum("junction_shared_state", ["state": "connected"]) == 0)
             try fleet.redis.restart()
             var ledgerTotal = 0
             for daemon in fleet.daemons {
@@ -203,6 +214,11 @@ extension EndToEnd {
                 try poll(until: "the daemon reconnects to Redis", timeout: .seconds(20)) {
                     try client.call("daemon.status")["shared"]?["state"] == "connected"
                 }
+                let ctl = try runCommand(
+                    binaryDirectory() + "/junctionctl", ["--socket", daemon.socket, "status"],
+                    environment: ["PATH": "/usr/bin:/bin"]
+                )
+                #expect(ctl.stdout.contains("shared        connected to redis://127.0.0.1:\(fleet.redis.port)/0"))
                 var totals: JSONValue = .null
                 try poll(until: "13 requests in the ledger: \(totals)") {
                     totals = try client.call("usage.get", params: ["since": "1h"])["totals"] ?? .null
