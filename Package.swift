@@ -145,6 +145,7 @@ let package = Package(
                 "JunctionCore",
                 "JunctionRPC",
                 "JunctionProviders",
+                "JunctionShared",
                 "JunctionClient",
                 "JunctionTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
