@@ -50,6 +50,9 @@ public final class RedisClient: @unchecked Sendable {
         var outageSince: Int64?
         var pastOutages: Int64 = 0
         var connected = false
+        /// Redis refused work it cannot do now (OOM, READONLY during a failover, LOADING): the state reads degraded
+        /// until then, even while other commands (reads, PINGs) still succeed.
+        var refusingUntil: ContinuousClock.Instant?
         var operations = 0
         /// Operations Redis answered (server errors included in `failures` instead).
         var succeeded = 0
@@ -199,7 +202,8 @@ public final class RedisClient: @unchecked Sendable {
         let now = self.wallClock()
         return self.counters.withLockedValue { counters in
             let current = counters.outageSince.map { max(0, now - $0) } ?? 0
-            let degraded = !counters.connected || counters.breaker.state != .closed
+            let refusing = counters.refusingUntil.map { ContinuousClock.now < $0 } ?? false
+            let degraded = !counters.connected || counters.breaker.state != .closed || refusing
             return RedisHealth(
                 state: degraded ? .degradedLocal : .connected, endpoint: self.endpoint.description,
                 lastError: counters.lastError, outageSince: counters.outageSince,
@@ -262,7 +266,7 @@ public final class RedisClient: @unchecked Sendable {
                     counters.succeeded += answered
                     counters.failures += refused
                 }
-                self.recorded(batch: batch.count, error: serverError)
+                self.recorded(batch: batch.count, error: serverError, refusal: serverError != nil)
             } catch {
                 connection = nil
                 self.recorded(batch: batch.count, error: error.description)
@@ -325,23 +329,34 @@ public final class RedisClient: @unchecked Sendable {
         }
     }
 
-    private func recorded(batch: Int, error: String?) {
+    /// How long a refusal (OOM, READONLY, …) keeps the state degraded.
+    static let refusalHold: Duration = .seconds(5)
+
+    private func recorded(batch: Int, error: String?, refusal: Bool = false) {
         let now = self.wallClock()
         self.counters.withLockedValue { counters in
             counters.batches += 1
             counters.largestBatch = max(counters.largestBatch, batch)
             if let error {
                 counters.lastError = error
-                counters.connected = false
+                if refusal {
+                    counters.refusingUntil = .now + Self.refusalHold
+                } else {
+                    counters.connected = false
+                }
                 if counters.outageSince == nil { counters.outageSince = now }
                 _ = counters.breaker.requestFailed(at: .now, reason: error)
             } else {
+                // The breaker learns every success (a half-open probe must close it); the outage ends only once no
+                // refusal is recent.
+                _ = counters.breaker.requestSucceeded(at: .now)
                 counters.connected = true
+                guard !(counters.refusingUntil.map { ContinuousClock.now < $0 } ?? false) else { return }
+                counters.refusingUntil = nil
                 if let since = counters.outageSince {
                     counters.pastOutages += max(0, now - since)
                     counters.outageSince = nil
                 }
-                _ = counters.breaker.requestSucceeded(at: .now)
             }
         }
     }

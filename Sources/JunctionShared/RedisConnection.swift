@@ -1,5 +1,6 @@
 import CHiredis
 import Glibc
+import JunctionCore
 
 /// A failure to talk to Redis: the connection is unusable afterwards (hiredis' context keeps its error).
 public struct RedisConnectionError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -45,7 +46,8 @@ final class RedisConnection {
         }
         self.context = made
         _ = redisSetTimeout(made, tv)
-        _ = redisEnableKeepAlive(made)
+        // TCP only: on a unix socket the keepalive options fail, and hiredis then marks the context as failed.
+        if case .tcp = endpoint.address { _ = redisEnableKeepAlive(made) }
         if let password {
             var command = ["AUTH"]
             if let user = endpoint.username { command.append(user) }

@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 import NIOConcurrencyHelpers
 
 /// A SUBSCRIBE connection on a thread of its own: every message on `channel` goes to `handler`, in order. A PING

@@ -1,4 +1,4 @@
-import JunctionShared
+import JunctionCore
 
 extension ConfigLoader {
     /// `[shared]`; nil when the table is unusable (its problems are reported).

@@ -1,4 +1,4 @@
-import JunctionShared
+import JunctionCore
 
 /// `[shared]`: the Redis (or Valkey) the fleet of daemons shares its limits, budgets and breakers through. Nil in
 /// `DaemonConfig` when there is no `[shared]` table and no `REDIS_URL`: every daemon keeps its own state.

@@ -93,6 +93,10 @@ final class ConfigReloader: Sendable {
             if previous.ledger != loaded.config.ledger {
                 self.logger.notice("[ledger] changes take effect at the next restart")
             }
+            // The shared state's connection and threads are made once, at start.
+            if previous.shared != loaded.config.shared {
+                self.logger.warning("[shared] changes take effect at the next restart; the daemon keeps its Redis")
+            }
             self.logger.info(
                 "configuration reloaded",
                 metadata: ["providers": "\(loaded.config.providers.count)", "source": "\(loaded.path ?? "defaults")"]

@@ -114,8 +114,9 @@ final class RedisSharedState: SharedState, Service {
                 }
                 wasHealthy = healthy
             }
-            // While Redis is away nothing else tries it: a PING a second notices its return.
-            if !healthy { _ = await self.client.command(["PING"]) }
+            // While Redis is away nothing else may try it: a probe every half second notices its return. A write, not
+            // a PING: a Redis out of memory answers PING but refuses every script.
+            if !healthy { _ = await self.client.command(["SET", self.keys.probe, self.instance, "PX", "5000"]) }
             self.flushBacklog()
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(500)) }

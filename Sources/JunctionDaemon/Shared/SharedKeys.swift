@@ -14,6 +14,9 @@ struct SharedKeys: Sendable {
 
     var channel: String { self.base + "events" }
 
+    /// Written by a daemon that waits for Redis to come back (it expires in seconds).
+    var probe: String { self.base + "probe" }
+
     func rate(_ provider: String) -> [String] {
         let stem = self.base + "rate:" + provider
         return [stem + ":minute", stem + ":day", stem + ":block"]

@@ -240,6 +240,67 @@ extension EndToEnd {
             #expect(fleetSpend == perRequest * 10, "fleet \(fleetSpend), ledgers \(ledgerTotal)")
         }
 
+        /// A Redis with `requirepass`, reached over its unix socket, the password from the environment: shared, and
+        /// the password appears in no log, status or error.
+        @Test func aPasswordProtectedRedisOverAUnixSocket() throws {
+            let password = "redis-SECRET-7777"
+            let redis = try RedisProcess(password: password)
+            let sim = try SimProcess()
+            let config = sim.providersConfig(
+                extra: Self.model + "[budgets.all]\ndaily_requests = 3\n[shared]\nredis = \"unix://\(redis.socketPath)\"\n"
+                    + "password_env = \"TEST_REDIS_PASSWORD\"\n"
+            )
+            var environment = SimProcess.keys
+            environment["TEST_REDIS_PASSWORD"] = password
+            let daemon = try DaemonProcess(config: config, environment: environment)
+            let client = try daemon.client()
+            try poll(until: "the daemon authenticates over the unix socket") {
+                try client.call("daemon.status")["shared"]?["state"] == "connected"
+            }
+            for _ in 0..<3 { _ = try client.call("generate", params: ["prompt": "hi", "model": "local:fleet-model"]) }
+            let keys = try redis.raw(["KEYS", "junction:v1:budget:all:day:*"]).split(separator: "\n")
+            #expect(keys.count == 1)
+            #expect(try redis.raw(["HGET", String(keys.first ?? ""), "requests"]) == "3")
+            let status = try client.call("daemon.status")
+            #expect(!status.compactText.contains(password))
+            #expect(!daemon.log.contains(password))
+
+            // The wrong password: refused by Redis, reported, and the daemon runs on its own state.
+            var wrong = environment
+            wrong["TEST_REDIS_PASSWORD"] = "not-the-password"
+            let refused = try DaemonProcess(config: config, environment: wrong)
+            let refusedClient = try refused.client()
+            _ = try refusedClient.call("generate", params: ["prompt": "hi", "model": "local:fleet-model"])
+            try poll(until: "the daemon reports the refused AUTH") {
+                let shared = try refusedClient.call("daemon.status")["shared"]
+                return shared?["state"] == "degraded_local" && shared?["last_error"]?.stringValue?.contains("auth") == true
+            }
+            #expect(!refused.log.contains("not-the-password"))
+        }
+
+        /// Redis out of memory (`maxmemory` reached, `noeviction`): its refusals count against the Redis breaker and
+        /// every request is still answered from the daemon's own state.
+        @Test func aRedisOutOfMemoryFailsNoRequest() throws {
+            let fleet = try self.fleet(1, extra: Self.model + "[budgets.all]\ndaily_requests = 1000\n")
+            let client = try fleet.daemons[0].client()
+            _ = try client.call("generate", params: ["prompt": "hi", "model": "local:fleet-model"])
+            try fleet.redis.cli(["CONFIG", "SET", "maxmemory-policy", "noeviction"])
+            try fleet.redis.cli(["CONFIG", "SET", "maxmemory", "1"])
+            for _ in 0..<5 {
+                #expect(try client.call("generate", params: ["prompt": "hi", "model": "local:fleet-model"])["text"] != nil)
+            }
+            var shared: JSONValue?
+            try poll(until: "the daemon reports Redis out of memory: \(shared ?? .null)", timeout: .seconds(10)) {
+                shared = try client.call("daemon.status")["shared"]
+                return shared?["state"] == "degraded_local" && shared?["last_error"]?.stringValue?.hasPrefix("OOM") == true
+            }
+            // Memory again: connected once no refusal is recent (5 s), found by the daemon's own write probe.
+            try fleet.redis.cli(["CONFIG", "SET", "maxmemory", "0"])
+            try poll(until: "the daemon reconnects once Redis has memory again", timeout: .seconds(20)) {
+                try client.call("daemon.status")["shared"]?["state"] == "connected"
+            }
+        }
+
         @Test func aStalledRedisDelaysNoRequestBeyondTheTimeout() throws {
             let fleet = try self.fleet(1, extra: Self.model + "[providers.local.limits]\nrpm = 1000\n")
             let client = try fleet.daemons[0].client()

@@ -5,17 +5,22 @@ import Foundation
 /// port.
 final class RedisProcess: @unchecked Sendable {
     let port: Int
+    /// `requirepass`: clients must AUTH with it (redis-cli here does).
+    let password: String?
     private let directory: TemporaryDirectory
     private var process: Process
 
-    init() throws {
+    init(password: String? = nil) throws {
         self.directory = try TemporaryDirectory()
         self.port = try freeLoopbackPort()
+        self.password = password
         self.process = Process()
         try self.launch()
     }
 
     var url: String { "redis://127.0.0.1:\(self.port)/0" }
+    /// The server also listens on this unix socket.
+    var socketPath: String { self.directory.path + "/redis.sock" }
 
     private func launch() throws {
         let process = Process()
@@ -23,7 +28,8 @@ final class RedisProcess: @unchecked Sendable {
         process.arguments = [
             "--port", "\(self.port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--dir", self.directory.path, "--daemonize", "no", "--loglevel", "warning",
-        ]
+            "--unixsocket", self.socketPath, "--unixsocketperm", "700",
+        ] + (self.password.map { ["--requirepass", $0] } ?? [])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -36,14 +42,18 @@ final class RedisProcess: @unchecked Sendable {
     /// Runs `redis-cli` against this server; returns its output.
     @discardableResult
     func cli(_ arguments: [String]) throws -> String {
-        let result = try runCommand("/usr/bin/redis-cli", ["-p", "\(self.port)", "--no-raw"] + arguments)
+        let result = try runCommand("/usr/bin/redis-cli", self.connection + ["--no-raw"] + arguments)
         return result.stdout
     }
 
     /// A command's reply as plain text (`redis-cli --raw`).
     func raw(_ arguments: [String]) throws -> String {
-        let result = try runCommand("/usr/bin/redis-cli", ["-p", "\(self.port)", "--raw"] + arguments)
+        let result = try runCommand("/usr/bin/redis-cli", self.connection + ["--raw"] + arguments)
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private var connection: [String] {
+        ["-p", "\(self.port)"] + (self.password.map { ["--no-auth-warning", "-a", $0] } ?? [])
     }
 
     func kill() {

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Where Redis (or Valkey) listens, from a `redis://` or `unix://` URL. The password never comes from the URL
 /// (`[shared] password_env` and friends): a URL is logged, and copied into shell histories and process lists.
 public struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
@@ -132,10 +130,19 @@ public struct RedisEndpointError: Error, Sendable, Equatable, CustomStringConver
     }
 
     static func redacted(_ url: String) -> String {
-        guard let scheme = url.range(of: "://"), let at = url.range(of: "@", options: .backwards),
-            scheme.upperBound <= at.lowerBound
-        else { return url }
-        return url.replacingCharacters(in: scheme.upperBound..<at.lowerBound, with: "***")
+        let characters = Array(url)
+        guard let at = characters.lastIndex(of: "@") else { return url }
+        var schemeEnd: Int?
+        var index = 0
+        while index + 2 < characters.count {
+            if characters[index] == ":" && characters[index + 1] == "/" && characters[index + 2] == "/" {
+                schemeEnd = index + 3
+                break
+            }
+            index += 1
+        }
+        guard let start = schemeEnd, start <= at else { return url }
+        return String(characters[..<start]) + "***" + String(characters[at...])
     }
 
     public var description: String { "\(self.url): \(self.problem)" }
