@@ -177,6 +177,54 @@ extension EndToEnd {
             #expect(try second.call("generate", params: .object(other))["cached"] == false)
         }
 
+        /// Two daemons on two "hosts" (network namespaces joined by veth pairs to the bridge where Redis and the
+        /// simulator listen, with 2 ms of netem delay each way where the kernel has netem): the shared path crosses
+        /// a real network stack, and the fleet still holds one limit and one breaker view.
+        @Test(.enabled(if: TestNetwork.available, "needs root (CAP_NET_ADMIN) for network namespaces and netem"))
+        func aFleetOnSeparateHostsSharesOneLimitAndOneBreaker() throws {
+            let network = try TestNetwork(hosts: 2)
+            let redis = try RedisProcess(extraAddresses: [network.bridgeAddress])
+            let sim = try SimProcess(host: network.bridgeAddress)
+            let shared = "[shared]\nredis = \"redis://\(network.bridgeAddress):\(redis.port)/0\"\nprefix = \"net:\"\n"
+                + "timeout = \"50ms\"\n"
+            let extra = Self.model + "[providers.local.limits]\nrpm = 8\nmax_queue_wait = \"0s\"\n"
+                + "[[providers.openai.models]]\nid = \"sim-503\"\n"
+                + "[providers.openai.breaker]\nfailure_threshold = 1\nopen_for = \"30s\"\n"
+                + "[providers.openai.retry]\nmax_retries = 0\n"
+                + "[routes.r]\ntargets = [\"openai:sim-503\", \"anthropic:claude\"]\n"
+            let daemons = try (0..<2).map { try sim.daemon(extra: shared + extra, launcher: network.launcher($0)) }
+            for (index, daemon) in daemons.enumerated() {
+                let identified = try runCommand("/usr/sbin/ip", ["netns", "identify", "\(daemon.pid)"])
+                #expect(identified.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == network.namespaces[index])
+                let client = try daemon.client()
+                try poll(until: "the daemon in its namespace reaches Redis across the bridge") {
+                    try client.call("daemon.status")["shared"]?["state"] == "connected"
+                }
+            }
+            let fleet = Fleet(redis: redis, sim: sim, daemons: daemons)
+            let codes = try self.burst(
+                fleet, perDaemon: 6, params: ["prompt": "hi", "model": "local:fleet-model", "timeout_ms": 2000]
+            )
+            #expect(codes.filter { $0 == nil }.count == 8, "codes: \(codes)")
+            #expect(try self.simSaw(fleet, model: "fleet-model") == 8)
+
+            let first = try daemons[0].client()
+            #expect(try first.call("generate", params: ["prompt": "hi", "route": "r"])["provider"] == "anthropic")
+            let opened = ContinuousClock.now
+            let second = try daemons[1].client()
+            try poll(until: "the other host adopts the open breaker", timeout: .seconds(5)) {
+                let health = try second.call("providers.health", params: ["provider": "openai"])
+                let target = health["providers"]?.arrayValue?.first?["targets"]?.arrayValue?.first {
+                    $0["model"] == "sim-503"
+                }
+                return target?["breaker"]?["state"] == "open"
+            }
+            let adoptedAfter = ContinuousClock.now - opened
+            #expect(adoptedAfter < .milliseconds(500), "adopted after \(adoptedAfter)")
+            #expect(try second.call("generate", params: ["prompt": "hi", "route": "r"])["attempts"]?.arrayValue?.count == 1)
+            #expect(try self.simSaw(fleet, model: "sim-503") == 1)
+        }
+
         @Test func killingRedisUnderLoadFailsNothingAndSpendIsMergedAfterwards() throws {
             let priced = "[[providers.local.models]]\nid = \"fleet-model\"\ninput_usd_per_mtok = 1000\n"
                 + "output_usd_per_mtok = 1000\n[budgets.all]\ndaily_usd = 1000\n"

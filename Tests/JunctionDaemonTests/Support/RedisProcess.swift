@@ -10,7 +10,11 @@ final class RedisProcess: @unchecked Sendable {
     private let directory: TemporaryDirectory
     private var process: Process
 
-    init(password: String? = nil) throws {
+    /// Addresses it listens on besides 127.0.0.1 (a test network's bridge).
+    let extraAddresses: [String]
+
+    init(password: String? = nil, extraAddresses: [String] = []) throws {
+        self.extraAddresses = extraAddresses
         self.directory = try TemporaryDirectory()
         self.port = try freeLoopbackPort()
         self.password = password
@@ -26,7 +30,8 @@ final class RedisProcess: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
         process.arguments = [
-            "--port", "\(self.port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--port", "\(self.port)", "--bind", (["127.0.0.1"] + self.extraAddresses).joined(separator: " "),
+            "--protected-mode", self.extraAddresses.isEmpty ? "yes" : "no", "--save", "", "--appendonly", "no",
             "--dir", self.directory.path, "--daemonize", "no", "--loglevel", "warning",
             "--unixsocket", self.socketPath, "--unixsocketperm", "700",
         ] + (self.password.map { ["--requirepass", $0] } ?? [])

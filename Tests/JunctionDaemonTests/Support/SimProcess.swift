@@ -9,13 +9,17 @@ final class SimProcess: @unchecked Sendable {
     let logPath: String
     private let directory: TemporaryDirectory
 
-    init(tokenDelayMs: Int = 0) throws {
+    /// The address it listens on (loopback unless a test's network namespaces must reach it).
+    let host: String
+
+    init(tokenDelayMs: Int = 0, host: String = "127.0.0.1") throws {
+        self.host = host
         self.directory = try TemporaryDirectory()
         self.logPath = self.directory.path + "/sim.log"
         _ = FileManager.default.createFile(atPath: self.logPath, contents: nil)
         let output = Pipe()
         self.process.executableURL = URL(fileURLWithPath: binaryDirectory() + "/junction-sim")
-        self.process.arguments = ["--port", "0", "--token-delay-ms", "\(tokenDelayMs)"]
+        self.process.arguments = ["--host", host, "--port", "0", "--token-delay-ms", "\(tokenDelayMs)"]
         self.process.standardOutput = output
         self.process.standardError = FileHandle(forWritingAtPath: self.logPath)
         try self.process.run()
@@ -33,7 +37,7 @@ final class SimProcess: @unchecked Sendable {
         self.port = port
     }
 
-    var baseURL: String { "http://127.0.0.1:\(self.port)" }
+    var baseURL: String { "http://\(self.host):\(self.port)" }
 
     /// A configuration with one provider of each format pointing at this simulator.
     func providersConfig(extra: String = "") -> String {
@@ -92,9 +96,11 @@ final class SimProcess: @unchecked Sendable {
     static let placeholder = "SIM_BASE_URL"
 
     /// A daemon configured with every provider pointing here.
-    func daemon(extra: String = "", arguments: [String] = []) throws -> DaemonProcess {
+    func daemon(extra: String = "", arguments: [String] = [], launcher: [String] = []) throws -> DaemonProcess {
         let extra = extra.replacingOccurrences(of: Self.placeholder, with: self.baseURL)
-        return try DaemonProcess(config: self.providersConfig(extra: extra), arguments: arguments, environment: Self.keys)
+        return try DaemonProcess(
+            config: self.providersConfig(extra: extra), arguments: arguments, environment: Self.keys, launcher: launcher
+        )
     }
 
     /// The simulator's request log.

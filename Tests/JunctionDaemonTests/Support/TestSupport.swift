@@ -69,15 +69,19 @@ final class DaemonProcess: @unchecked Sendable {
         socket: String? = nil,
         arguments: [String] = [],
         environment: [String: String] = [:],
-        waitForSocket: Bool = true
+        waitForSocket: Bool = true,
+        launcher: [String] = []
     ) throws {
         self.directory = try TemporaryDirectory()
         self.socket = socket ?? "\(self.directory.path)/junction.sock"
         self.configPath = try self.directory.write("junction.toml", contents: config)
         self.logPath = "\(self.directory.path)/junctiond.log"
         _ = FileManager.default.createFile(atPath: self.logPath, contents: nil)
-        self.process.executableURL = URL(fileURLWithPath: binaryDirectory() + "/junctiond")
-        self.process.arguments = ["--config", self.configPath, "--socket", self.socket] + arguments
+        let junctiond = binaryDirectory() + "/junctiond"
+        let daemonArguments = ["--config", self.configPath, "--socket", self.socket] + arguments
+        // A launcher (`ip netns exec NAME`) execs junctiond in its place: the process is still the daemon.
+        self.process.executableURL = URL(fileURLWithPath: launcher.first ?? junctiond)
+        self.process.arguments = launcher.isEmpty ? daemonArguments : Array(launcher.dropFirst()) + [junctiond] + daemonArguments
         // STATE_DIRECTORY: each daemon keeps its ledger in its own directory (as root it would use /var/lib).
         var env = ["PATH": "/usr/bin:/bin", "HOME": self.directory.path, "STATE_DIRECTORY": self.directory.path]
         env.merge(sanitizerEnvironment()) { $1 }
