@@ -75,6 +75,26 @@ struct BudgetBookTests {
         #expect(settled.dayUsage.microUSD == usd(0.6))
     }
 
+    /// The fleet refused what this book admitted (`[shared]`): withdrawn, the admission leaves no trace — no hold,
+    /// no request in the day, no entry in the rpm window — so the next request is judged as if it never came.
+    @Test func aWithdrawnAdmissionLeavesNoTrace() throws {
+        var book = self.book(BudgetRule(name: "team-a", match: .uid(1000), dailyUSD: usd(5), dailyRequests: 2, rpm: 1))
+        let first = try #require(book.admit(alice, estimate: estimate(usd(0.5)), at: self.noon).reservation)
+        #expect(book.admit(alice, estimate: estimate(usd(0.5)), at: self.noon + 1).refusal?.kind == .rpm)
+        book.withdraw(first, at: self.noon + 2)
+        let status = try #require(book.status(for: alice, at: self.noon + 3).first)
+        #expect(status.inFlight == 0)
+        #expect(status.reservedMicroUSD == 0)
+        #expect(status.dayUsage.requests == 0)
+        // The rpm window and the daily count have room again; settling the withdrawn one later charges nothing.
+        let second = try #require(book.admit(alice, estimate: estimate(usd(0.5)), at: self.noon + 4).reservation)
+        _ = book.settle(first, actual: actual(usd(1)), at: self.noon + 5)
+        _ = book.settle(second, actual: actual(usd(0.25)), at: self.noon + 6)
+        let settled = try #require(book.status(for: alice, at: self.noon + 7).first)
+        #expect(settled.dayUsage.requests == 1)
+        #expect(settled.dayUsage.microUSD == usd(0.25))
+    }
+
     @Test func settlingTwiceChargesOnce() throws {
         var book = self.book(BudgetRule(name: "all", dailyUSD: usd(5)))
         let reservation = try #require(

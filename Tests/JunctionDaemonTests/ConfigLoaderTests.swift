@@ -96,7 +96,7 @@ struct ConfigLoaderTests {
         #expect(
             problems.map(\.description) == [
                 "test.toml:3: sever: unknown key (known keys here: accounting, budgets, cache, defaults, http, ledger, "
-                    + "log, metrics, providers, resilience, routes, server)"
+                    + "log, metrics, providers, resilience, routes, server, shared)"
             ]
         )
     }

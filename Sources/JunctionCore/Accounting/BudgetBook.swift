@@ -120,6 +120,15 @@ public struct BudgetBook: Sendable {
         return alerts
     }
 
+    /// Takes back an admission as if it had never been made: the fleet's shared budget refused what this book
+    /// admitted (`[shared]`). Frees the reservation and un-counts the request; charges nothing.
+    public mutating func withdraw(_ reservation: BudgetReservation, at now: Int64) {
+        for name in reservation.budgets {
+            guard let index = self.index(of: name) else { continue }
+            self.states[index].withdraw(reservation.id, at: now, calendar: self.calendar)
+        }
+    }
+
     /// The budgets that match `caller`, as of `now`, in configuration order.
     public func status(for caller: BudgetCaller, at now: Int64) -> [BudgetStatus] {
         self.states.filter { $0.rule.match.matches(caller) }.map { state in

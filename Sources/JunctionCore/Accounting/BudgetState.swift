@@ -117,6 +117,18 @@ struct BudgetState: Sendable, Equatable {
         if self.rule.rpm != nil { self.recent.record(at: hold.admittedAt) }
     }
 
+    /// Takes back an admission as if it never happened (the fleet refused what this book admitted): the hold is
+    /// freed and the request no longer counts in its day, month and rpm window.
+    mutating func withdraw(_ id: UInt64, at now: Int64, calendar: any PeriodCalendar) {
+        guard let hold = self.holds.removeValue(forKey: id) else { return }
+        self.rollOver(to: now, calendar: calendar)
+        self.reservedMicroUSD -= hold.microUSD
+        self.reservedTokens -= hold.tokens
+        if hold.admittedAt >= self.day.start { self.dayUsage.requests = max(0, self.dayUsage.requests - 1) }
+        if hold.admittedAt >= self.month.start { self.monthUsage.requests = max(0, self.monthUsage.requests - 1) }
+        if self.rule.rpm != nil { self.recent.remove(at: hold.admittedAt) }
+    }
+
     /// Frees reservation `id` and charges `actual` to the day and month it was admitted in, if they are still the
     /// current ones; returns the alerts the charge fires. Nothing happens for an id this budget does not hold.
     mutating func settle(

@@ -29,6 +29,15 @@ struct RecentAdmissions: Sendable, Equatable {
         self.times.append(max(now, self.times.last ?? now))
     }
 
+    /// Forgets one admission at `time` (one the fleet refused after this book admitted it); the latest such entry
+    /// goes, which keeps the list sorted.
+    mutating func remove(at time: Int64) {
+        guard let index = self.times[self.head...].lastIndex(where: { $0 <= time }) ?? self.times.indices.last,
+            index >= self.head
+        else { return }
+        self.times.remove(at: index)
+    }
+
     /// Index of the first time still in the window (binary search: the list is sorted).
     private func firstInWindow(at now: Int64) -> Int {
         var low = self.head

@@ -51,10 +51,10 @@ final class Budgets: OutcomeSubscriber {
 
     func wallClockNow() -> Int64 { self.wallClock() }
 
-    /// Frees a reservation without charging anything (the fleet refused what the local book admitted).
+    /// Takes back an admission (the fleet refused what the local book admitted): nothing is charged or counted.
     func release(_ reservation: BudgetReservation) {
         let now = self.wallClock()
-        _ = self.state.withLockedValue { $0.book.settle(reservation, actual: BudgetSpend(microUSD: 0, tokens: 0), at: now) }
+        self.state.withLockedValue { $0.book.withdraw(reservation, at: now) }
     }
 
     /// The calendar periods are counted in (for RFC 3339 times in answers).
