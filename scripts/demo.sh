@@ -8,6 +8,7 @@ socket="$workdir/junction.sock"
 config="$workdir/junction.toml"
 cleanup() {
     if [[ -n "${daemon_pid:-}" ]] && kill -0 "$daemon_pid" 2>/dev/null; then kill -TERM "$daemon_pid"; fi
+    for pid in ${fleet_pids:-} ${redis_pid:-}; do kill -KILL "$pid" 2>/dev/null || true; done
     if [[ -n "${sim_pid:-}" ]] && kill -0 "$sim_pid" 2>/dev/null; then kill -TERM "$sim_pid"; fi
     rm -rf "$workdir"
 }
@@ -155,6 +156,57 @@ if command -v socat >/dev/null; then
         "params": {"x": {"k%d" % i: 0 for i in range(10001)}}}))' | socat - "UNIX-CONNECT:$socket" | cut -c1-200
 else
     echo "(socat is not installed)"
+fi
+
+step "a fleet: two more daemons share one Redis ([shared]): one budget of 3 requests a day for both of them"
+if command -v redis-server >/dev/null; then
+    redis_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning \
+        > "$workdir/redis.log" 2>&1 &
+    redis_pid=$!
+    for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+    fleet_pids=""
+    for host in a b; do
+        cat > "$workdir/fleet-$host.toml" <<TOML
+[providers.openai]
+base_url = "$sim/v1"
+api_key_env = "DEMO_OPENAI_KEY"
+[[providers.openai.models]]
+id = "gpt-4o-mini"
+[ledger]
+path = "$workdir/fleet-$host.sqlite"
+[budgets.fleet]
+daily_requests = 3
+[shared]
+redis = "redis://127.0.0.1:$redis_port/0"
+prefix = "demo:"
+TOML
+        "$bin/junctiond" --config "$workdir/fleet-$host.toml" --socket "$workdir/fleet-$host.sock" \
+            2> "$workdir/fleet-$host.log" &
+        fleet_pids="$fleet_pids $!"
+    done
+    for host in a b; do
+        for _ in $(seq 1 100); do [[ -S "$workdir/fleet-$host.sock" ]] && break; sleep 0.05; done
+    done
+    sleep 0.3
+    for host in a b a b a; do
+        printf 'daemon %s: ' "$host"
+        "$bin/junctionctl" --socket "$workdir/fleet-$host.sock" generate --model openai:gpt-4o-mini 'hi' 2>&1 \
+            | tail -1 | cut -c1-110 || true
+    done
+    step "junctionctl status | grep shared   # on daemon a"
+    "$bin/junctionctl" --socket "$workdir/fleet-a.sock" status | grep shared
+    step "kill -KILL redis-server; junctionctl generate ...   # Redis gone: the daemon answers on its own state"
+    kill -KILL "$redis_pid"; wait "$redis_pid" 2>/dev/null || true; redis_pid=
+    "$bin/junctionctl" --socket "$workdir/fleet-a.sock" status --json >/dev/null
+    "$bin/junctionctl" --socket "$workdir/fleet-a.sock" generate --model openai:gpt-4o-mini --client other 'hi' \
+        2>&1 | tail -1 | cut -c1-110 || true
+    sleep 0.6
+    "$bin/junctionctl" --socket "$workdir/fleet-a.sock" status | grep shared
+    for pid in $fleet_pids; do kill -TERM "$pid" 2>/dev/null || true; done
+    fleet_pids=""
+else
+    echo "(redis-server is not installed: make deps installs it)"
 fi
 
 step "kill -TERM junctiond"

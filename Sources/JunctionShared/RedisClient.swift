@@ -72,7 +72,11 @@ public final class RedisClient: @unchecked Sendable {
     private var pending: [Operation] = []
     private var stopped = false
     private var thread: Thread?
+    /// Signalled when the thread has ended.
+    private let finished = DispatchSemaphore(value: 0)
     private let counters: NIOLockedValueBox<Counters>
+    /// Answers `.timeout` to every operation Redis has not answered by its deadline.
+    private let deadlines: DeadlineWatch
     /// Called on the client's thread after every (re)connection: the subscriber re-reads what it missed.
     private let onConnect = NIOLockedValueBox<(@Sendable () -> Void)?>(nil)
 
@@ -95,7 +99,9 @@ public final class RedisClient: @unchecked Sendable {
         self.timeout = timeout
         self.scripts = scripts
         self.wallClock = wallClock
-        self.counters = NIOLockedValueBox(Counters(breaker: CircuitBreaker(configuration: Self.breakerConfiguration)))
+        let counters = NIOLockedValueBox(Counters(breaker: CircuitBreaker(configuration: Self.breakerConfiguration)))
+        self.counters = counters
+        self.deadlines = DeadlineWatch(tick: timeout / 4) { counters.withLockedValue { $0.timeouts += 1 } }
     }
 
     /// Starts the thread (from the daemon's service, never from an initialiser).
@@ -107,14 +113,20 @@ public final class RedisClient: @unchecked Sendable {
         thread.name = "junction-redis"
         self.thread = thread
         thread.start()
+        self.deadlines.start()
     }
 
-    /// Stops the thread; queued and later operations fail with `.unavailable`.
+    /// Stops the thread once what is queued has been sent (settlements of the last requests must reach Redis);
+    /// later operations fail with `.unavailable`. Waits for the thread, at most two timeouts.
     public func stop() {
         self.condition.lock()
         self.stopped = true
+        let running = self.thread != nil
         self.condition.signal()
         self.condition.unlock()
+        guard running else { return }
+        _ = self.finished.wait(timeout: .now() + .milliseconds(2 * RedisConnection.milliseconds(self.timeout) + 100))
+        self.deadlines.stop()
     }
 
     public func setOnConnect(_ handler: @escaping @Sendable () -> Void) {
@@ -190,10 +202,7 @@ public final class RedisClient: @unchecked Sendable {
         self.pending.append(Operation(body: body, answer: answer))
         self.condition.signal()
         self.condition.unlock()
-        let milliseconds = RedisConnection.milliseconds(self.timeout)
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(milliseconds)) { [counters] in
-            if answer.answer(.failure(.timeout)) { counters.withLockedValue { $0.timeouts += 1 } }
-        }
+        self.deadlines.watch(answer, until: .now + self.timeout)
     }
 
     // MARK: - Health
@@ -222,11 +231,9 @@ public final class RedisClient: @unchecked Sendable {
         while true {
             self.condition.lock()
             while self.pending.isEmpty && !self.stopped { self.condition.wait() }
-            if self.stopped {
-                let left = self.pending
-                self.pending = []
+            if self.stopped && self.pending.isEmpty {
                 self.condition.unlock()
-                for operation in left { operation.answer.answer(.failure(.unavailable("the client stopped"))) }
+                self.finished.signal()
                 return
             }
             let batch = self.pending.filter { !$0.answer.isDone }

@@ -20,8 +20,8 @@ final class RedisSharedState: SharedState, Service {
         }
 
         var sums: [Key: (microUSD: Int, tokens: Int, requests: Int)] = [:]
-        /// Reservations to free once Redis is back (their expiry frees them anyway).
-        var held: [String: [String]] = [:]
+        /// Reservations to free once Redis is back (their expiry frees them anyway): their keys and key TTLs.
+        var held: [String: (keys: [String], ttls: [String])] = [:]
     }
 
     let client: RedisClient
@@ -126,7 +126,15 @@ final class RedisSharedState: SharedState, Service {
         }
         self.flushBacklog()
         self.subscriber.stop()
+        // Sends what is still queued (the last requests' settlements) before the thread ends.
         self.client.stop()
+        let left = self.backlog.withLockedValue { $0.sums.count }
+        if left > 0 {
+            self.logger.warning(
+                "shared state: spend counted during the outage was not merged into the fleet's budgets before shutdown (this daemon's ledger holds every request)",
+                metadata: ["budget_periods": "\(left)"]
+            )
+        }
     }
 
     // MARK: - Rate windows
@@ -189,7 +197,7 @@ final class RedisSharedState: SharedState, Service {
         var keys: [String] = []
         var ttls: [String] = []
         for slot in settlement.budgets {
-            keys += self.keys.budget(slot).prefix(3)
+            keys += self.keys.budget(slot).prefix(SharedKeys.settledKeysPerBudget)
             ttls += ["\(Self.ttl(until: slot.day.end, now: now))", "\(Self.ttl(until: slot.month.end, now: now))"]
         }
         let arguments = [
@@ -197,20 +205,23 @@ final class RedisSharedState: SharedState, Service {
             "\(settlement.requests)",
         ] + ttls
         let sent = keys
+        let sentTTLs = ttls
         self.client.evaluate(SharedScripts.budgetSettle, keys: sent, arguments: arguments) { [weak self] result in
             guard case .failure = result else { return }
             // Redis did not take it (or may not have: a timeout): kept, and merged once Redis answers again.
             // A timed-out settlement that did land would count twice; a lost one never counts — the first is
             // the rarer, and shows in the fleet's totals as spend, never as money not accounted for.
-            self?.keep(settlement, keys: sent, now: now)
+            self?.keep(settlement, keys: sent, ttls: sentTTLs, now: now)
         }
     }
 
-    private func keep(_ settlement: SharedSettlement, keys: [String], now: Int64) {
+    private func keep(_ settlement: SharedSettlement, keys: [String], ttls: [String], now: Int64) {
         self.backlog.withLockedValue { backlog in
             for (index, slot) in settlement.budgets.enumerated() {
+                let width = SharedKeys.settledKeysPerBudget
                 let key = Backlog.Key(
-                    keys: Array(keys[(index * 3)..<(index * 3 + 3)]), dayTTL: Self.ttl(until: slot.day.end, now: now),
+                    keys: Array(keys[(index * width)..<(index * width + width)]),
+                    dayTTL: Self.ttl(until: slot.day.end, now: now),
                     monthTTL: Self.ttl(until: slot.month.end, now: now)
                 )
                 var sum = backlog.sums[key] ?? (0, 0, 0)
@@ -219,7 +230,7 @@ final class RedisSharedState: SharedState, Service {
                 sum.requests += settlement.requests
                 backlog.sums[key] = sum
             }
-            backlog.held[settlement.id] = keys
+            backlog.held[settlement.id] = (keys, ttls)
         }
     }
 
@@ -246,10 +257,12 @@ final class RedisSharedState: SharedState, Service {
                 }
             }
         }
-        for (id, keys) in taken.held {
-            for index in stride(from: 2, to: keys.count, by: 3) {
-                self.client.command(["HDEL", keys[index], id]) { _ in }
-            }
+        // Reservations made before the outage: freed by an empty settlement of each (their expiry would too).
+        for (id, held) in taken.held {
+            let budgets = held.keys.count / SharedKeys.settledKeysPerBudget
+            self.client.evaluate(
+                SharedScripts.budgetSettle, keys: held.keys, arguments: [id, "0", "0", "\(budgets)", "0"] + held.ttls
+            ) { _ in }
         }
     }
 

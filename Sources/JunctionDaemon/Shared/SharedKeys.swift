@@ -22,11 +22,18 @@ struct SharedKeys: Sendable {
         return [stem + ":minute", stem + ":day", stem + ":block"]
     }
 
-    /// Day hash, month hash, reservations and minute of a budget; the periods are named by their start (Unix ms).
+    /// Day hash, month hash, held reservations, their expiries and the minute of a budget; the periods are named
+    /// by their start (Unix ms).
     func budget(_ slot: SharedBudgetSlot) -> [String] {
         let stem = self.base + "budget:" + slot.rule.name
-        return [stem + ":day:\(slot.day.start)", stem + ":month:\(slot.month.start)", stem + ":held", stem + ":minute"]
+        return [
+            stem + ":day:\(slot.day.start)", stem + ":month:\(slot.month.start)", stem + ":held", stem + ":expiry",
+            stem + ":minute",
+        ]
     }
+
+    /// The keys settlement touches: the first four of `budget`.
+    static let settledKeysPerBudget = 4
 
     func mark(_ mark: SharedMark) -> String {
         self.base + "mark:" + mark.kind.rawValue + ":" + mark.provider + "|" + (mark.model ?? "*")
