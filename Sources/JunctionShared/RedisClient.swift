@@ -260,11 +260,13 @@ public final class RedisClient: @unchecked Sendable {
                 var serverError: String?
                 var answered = 0
                 var refused = 0
+                var lastRefusal: String?
                 for (operation, reply) in zip(batch, replies) {
                     if case .error(let message) = reply {
                         // OOM, READONLY (a failover in progress), LOADING, MASTERDOWN: Redis cannot serve.
                         if Self.isUnavailable(message) { serverError = message }
                         if operation.answer.answer(.failure(.server(message))) { refused += 1 }
+                        lastRefusal = message
                     } else if operation.answer.answer(.success(reply)) {
                         answered += 1
                     }
@@ -272,6 +274,8 @@ public final class RedisClient: @unchecked Sendable {
                 self.counters.withLockedValue { counters in
                     counters.succeeded += answered
                     counters.failures += refused
+                    // A refusal that is no outage (a script's error) still shows: it is a defect to report.
+                    if refused > 0, serverError == nil, let message = lastRefusal { counters.lastError = message }
                 }
                 self.recorded(batch: batch.count, error: serverError, refusal: serverError != nil)
             } catch {

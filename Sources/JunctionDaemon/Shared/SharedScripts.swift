@@ -102,12 +102,13 @@ enum SharedScripts {
     static let budgetReserve = RedisScript(
         name: "budget.reserve",
         source: Self.minuteWindow + """
+            -- `0 - x`, never `-x`: Lua prints minus zero as "-0", which HINCRBY refuses.
             local function release(held, expiry, id)
               local amount = redis.call('HGET', held, id)
               if amount then
                 local a, k = string.match(amount, '(%-?%d+) (%-?%d+)')
-                redis.call('HINCRBY', held, '_usd', -tonumber(a))
-                redis.call('HINCRBY', held, '_tokens', -tonumber(k))
+                redis.call('HINCRBY', held, '_usd', 0 - tonumber(a))
+                redis.call('HINCRBY', held, '_tokens', 0 - tonumber(k))
                 redis.call('HDEL', held, id)
               end
               redis.call('ZREM', expiry, id)
@@ -189,8 +190,8 @@ enum SharedScripts {
               local amount = redis.call('HGET', held, id)
               if amount then
                 local a, t = string.match(amount, '(%-?%d+) (%-?%d+)')
-                redis.call('HINCRBY', held, '_usd', -tonumber(a))
-                redis.call('HINCRBY', held, '_tokens', -tonumber(t))
+                redis.call('HINCRBY', held, '_usd', 0 - tonumber(a))
+                redis.call('HINCRBY', held, '_tokens', 0 - tonumber(t))
                 redis.call('HDEL', held, id)
               end
               redis.call('ZREM', expiries, id)

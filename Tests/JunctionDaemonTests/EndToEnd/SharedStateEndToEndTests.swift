@@ -86,6 +86,18 @@ extension EndToEnd {
             #expect(codes.filter { $0 == nil }.count == 10, "codes: \(codes)")
             #expect(codes.compactMap { $0 }.allSatisfy { $0 == -32003 }, "codes: \(codes)")
             #expect(try self.simSaw(fleet, model: "fleet-model") == 10)
+            // Every reservation was freed by its settlement: only the running sums are left, at zero.
+            try poll(until: "every settlement reached Redis") {
+                try fleet.redis.raw(["HLEN", "test:v1:budget:all:held"]) == "2"
+            }
+            #expect(try fleet.redis.raw(["HGET", "test:v1:budget:all:held", "_tokens"]) == "0")
+            #expect(try fleet.redis.raw(["ZCARD", "test:v1:budget:all:expiry"]) == "0")
+            let day = try fleet.redis.raw(["KEYS", "test:v1:budget:all:day:*"])
+            #expect(try fleet.redis.raw(["HGET", day, "requests"]) == "10")
+            for daemon in fleet.daemons {
+                let shared = try daemon.client().call("daemon.status")["shared"]
+                #expect(shared?["failures"] == 0, "\(shared ?? .null)")
+            }
         }
 
         @Test func aBreakerOpenedOnOneDaemonIsHonouredByTheOthers() throws {
