@@ -129,6 +129,14 @@ public final class RedisClient: @unchecked Sendable {
         self.deadlines.stop()
     }
 
+    /// False while the breaker is open: callers may skip building an operation that would fail at once.
+    public var isAvailable: Bool {
+        self.counters.withLockedValue { counters in
+            guard case .open(_, let until) = counters.breaker.state else { return true }
+            return ContinuousClock.now >= until
+        }
+    }
+
     public func setOnConnect(_ handler: @escaping @Sendable () -> Void) {
         self.onConnect.withLockedValue { $0 = handler }
     }

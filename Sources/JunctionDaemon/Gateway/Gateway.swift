@@ -115,8 +115,9 @@ final class Gateway: Sendable {
     /// window makes the planner wait or move on, as a full local one does. False when the attempt may not go now
     /// (`run.action` says what follows).
     private func takeFleetRate(_ run: RequestRun) async -> Bool {
+        // `provider(named:)`, not `policies`: that builds a dictionary of every provider's policy on each call.
         guard let shared = self.resilience.shared, case .send(let target, _, _, _) = run.action,
-            let limits = run.active.registry.policies[target.provider]?.limits,
+            let limits = run.active.registry.provider(named: target.provider)?.policy.limits,
             limits.requestsPerMinute != nil || limits.tokensPerMinute != nil || limits.requestsPerDay != nil
         else { return true }
         switch await shared.takeRate(provider: target.provider, limits: limits, tokens: run.estimatedTokens) {

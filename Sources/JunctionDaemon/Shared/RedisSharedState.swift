@@ -140,6 +140,8 @@ final class RedisSharedState: SharedState, Service {
     // MARK: - Rate windows
 
     func takeRate(provider: String, limits: RateWindow.Limits, tokens: Int) async -> SharedRateDecision {
+        // Redis' breaker is open: decide locally without building the call.
+        guard self.client.isAvailable else { return .local }
         let reply = await self.client.evaluate(
             SharedScripts.rateTake, keys: self.keys.rate(provider),
             arguments: [
@@ -164,6 +166,7 @@ final class RedisSharedState: SharedState, Service {
 
     func reserve(_ reservation: SharedReservation) async -> SharedReservationDecision {
         guard !reservation.budgets.isEmpty else { return .admitted }
+        guard self.client.isAvailable else { return .local }
         let now = self.wallClock()
         var keys: [String] = []
         var arguments = [
