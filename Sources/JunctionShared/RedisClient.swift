@@ -286,6 +286,10 @@ public final class RedisClient: @unchecked Sendable {
                     if refused > 0, serverError == nil, let message = lastRefusal { counters.lastError = message }
                 }
                 self.recorded(batch: batch.count, error: serverError, refusal: serverError != nil)
+                // READONLY: this server was demoted (a failover): reconnect, which asks the sentinels again.
+                if let serverError, serverError.hasPrefix("READONLY") || serverError.hasPrefix("MASTERDOWN") {
+                    connection = nil
+                }
             } catch {
                 connection = nil
                 self.recorded(batch: batch.count, error: error.description)

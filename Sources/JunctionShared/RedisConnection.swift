@@ -34,9 +34,14 @@ final class RedisConnection {
         let milliseconds = Self.milliseconds(timeout)
         let tv = junction_redis_timeval_ms(milliseconds)
         let made: UnsafeMutablePointer<redisContext>?
+        var sentinel: String?
         switch endpoint.address {
         case .tcp(let host, let port): made = redisConnectWithTimeout(host, Int32(port), tv)
         case .unix(let path): made = redisConnectUnixWithTimeout(path, tv)
+        case .sentinel(let hosts, let master):
+            let (host, port) = try Self.resolveMaster(master, sentinels: hosts, timeout: timeout)
+            sentinel = master
+            made = redisConnectWithTimeout(host, Int32(port), tv)
         }
         guard let made else { throw RedisConnectionError(.connect, "out of memory allocating the connection") }
         if made.pointee.err != 0 {
@@ -62,6 +67,43 @@ final class RedisConnection {
             let reply = try self.pipeline([["SELECT", "\(endpoint.database)"].map { Array($0.utf8) }])[0]
             if case .error(let message) = reply { throw RedisConnectionError(.connect, "SELECT: \(message)") }
         }
+        if let sentinel {
+            // A sentinel may still name a master that has just been demoted: check before using it.
+            let role = try self.pipeline([[Array("ROLE".utf8)]])[0]
+            guard role.array?.first?.text == "master" else {
+                throw RedisConnectionError(.connect, "the server the sentinels name for \(sentinel) is not a master")
+            }
+        }
+    }
+
+    /// Asks each sentinel in turn for the current master of `master` (`SENTINEL get-master-addr-by-name`).
+    private static func resolveMaster(
+        _ master: String,
+        sentinels: [RedisEndpoint.SentinelHost],
+        timeout: Duration
+    ) throws(RedisConnectionError) -> (String, Int) {
+        var problems: [String] = []
+        for sentinel in sentinels {
+            do {
+                let connection = try RedisConnection(
+                    endpoint: RedisEndpoint(address: .tcp(host: sentinel.host, port: sentinel.port)), password: nil,
+                    timeout: timeout
+                )
+                let reply = try connection.pipeline(
+                    [["SENTINEL", "get-master-addr-by-name", master].map { Array($0.utf8) }]
+                )[0]
+                guard let parts = reply.array, parts.count == 2, let host = parts[0].text,
+                    let port = parts[1].text.flatMap({ Int($0) })
+                else {
+                    problems.append("\(sentinel): knows no master \(master)")
+                    continue
+                }
+                return (host, port)
+            } catch {
+                problems.append("\(sentinel): \(error.message)")
+            }
+        }
+        throw RedisConnectionError(.connect, "no sentinel named the master: " + problems.joined(separator: "; "))
     }
 
     deinit {

@@ -4,6 +4,20 @@ public struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
     public enum Address: Sendable, Equatable {
         case tcp(host: String, port: Int)
         case unix(path: String)
+        /// Sentinels (`host:port`, tried in order) that name the current master of `master`.
+        case sentinel(hosts: [SentinelHost], master: String)
+    }
+
+    public struct SentinelHost: Sendable, Equatable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        public var description: String { self.host.contains(":") ? "[\(self.host)]:\(self.port)" : "\(self.host):\(self.port)" }
     }
 
     public var address: Address
@@ -17,8 +31,9 @@ public struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
         self.username = username
     }
 
-    /// Parses `redis://[user@]host[:port][/db]` and `unix:///path/to.sock[?db=N]`; the error says what is wrong
-    /// and what is accepted.
+    /// Parses `redis://[user@]host[:port][/db]`, `unix:///path/to.sock[?db=N]` and
+    /// `redis+sentinel://[user@]host[:port][,host[:port]…]/master[/db]` (sentinels default to port 26379); the
+    /// error says what is wrong and what is accepted.
     public static func parse(_ url: String) throws(RedisEndpointError) -> RedisEndpoint {
         if url.hasPrefix("rediss://") {
             throw RedisEndpointError(
@@ -27,11 +42,7 @@ public struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
                     + "reach Redis over a unix socket or a local stunnel instead"
             )
         }
-        if url.hasPrefix("redis+sentinel://") {
-            throw RedisEndpointError(
-                url: url, problem: "Sentinel is not supported yet; name the current master with redis://host:port"
-            )
-        }
+        if url.hasPrefix("redis+sentinel://") { return try Self.parseSentinel(url) }
         if url.hasPrefix("unix://") {
             var rest = Substring(url.dropFirst("unix://".count))
             var database = 0
@@ -107,9 +118,62 @@ public struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
         return RedisEndpoint(address: .tcp(host: String(host), port: port), database: database, username: username)
     }
 
+    private static func parseSentinel(_ url: String) throws(RedisEndpointError) -> RedisEndpoint {
+        var rest = Substring(url.dropFirst("redis+sentinel://".count))
+        var username: String?
+        if let at = rest.lastIndex(of: "@") {
+            let user = rest[..<at]
+            if user.contains(":") {
+                throw RedisEndpointError(
+                    url: url,
+                    problem: "a password does not belong in the URL; set [shared] password_env or password_file"
+                )
+            }
+            username = user.isEmpty ? nil : String(user)
+            rest = rest[rest.index(after: at)...]
+        }
+        let parts = rest.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count >= 2, !parts[1].isEmpty else {
+            throw RedisEndpointError(
+                url: url, problem: "name the master after the sentinels: redis+sentinel://host1,host2/mymaster"
+            )
+        }
+        var database = 0
+        if parts.count >= 3, !parts[2].isEmpty {
+            guard parts.count == 3, let number = Int(parts[2]), number >= 0 else {
+                throw RedisEndpointError(url: url, problem: "after the master comes a database number: /mymaster/0")
+            }
+            database = number
+        }
+        var hosts: [SentinelHost] = []
+        for entry in parts[0].split(separator: ",") {
+            var host = entry
+            var port = 26379
+            if let colon = entry.lastIndex(of: ":"), !entry.hasPrefix("[") || entry[..<colon].hasSuffix("]") {
+                host = entry[..<colon]
+                guard let number = Int(entry[entry.index(after: colon)...]), (1...65_535).contains(number) else {
+                    throw RedisEndpointError(url: url, problem: "a sentinel's port is a number between 1 and 65535")
+                }
+                port = number
+            }
+            if host.hasPrefix("["), host.hasSuffix("]") { host = host.dropFirst().dropLast() }
+            guard !host.isEmpty else { throw RedisEndpointError(url: url, problem: "a sentinel has no host") }
+            hosts.append(SentinelHost(host: String(host), port: port))
+        }
+        guard !hosts.isEmpty else {
+            throw RedisEndpointError(url: url, problem: "name at least one sentinel: redis+sentinel://host:26379/mymaster")
+        }
+        return RedisEndpoint(
+            address: .sentinel(hosts: hosts, master: String(parts[1])), database: database, username: username
+        )
+    }
+
     public var description: String {
         let user = self.username.map { "\($0)@" } ?? ""
         switch self.address {
+        case .sentinel(let hosts, let master):
+            let list = hosts.map(\.description).joined(separator: ",")
+            return "redis+sentinel://\(user)\(list)/\(master)" + (self.database == 0 ? "" : "/\(self.database)")
         case .tcp(let host, let port):
             let shown = host.contains(":") ? "[\(host)]" : host
             return "redis://\(user)\(shown):\(port)/\(self.database)"

@@ -361,6 +361,46 @@ extension EndToEnd {
             }
         }
 
+        /// Redis fails over under Sentinel: the primary is killed, the sentinel promotes the replica, and the daemon
+        /// (configured with `redis+sentinel://`) keeps answering meanwhile and then shares its state on the new
+        /// primary.
+        @Test func aSentinelFailoverIsFollowed() throws {
+            let primary = try RedisProcess()
+            let replica = try RedisProcess(replicaOf: primary.port)
+            try poll(until: "the replica is in sync", timeout: .seconds(10)) {
+                try replica.raw(["INFO", "replication"]).contains("master_link_status:up")
+            }
+            let sentinel = try SentinelProcess(primaryPort: primary.port)
+            let sim = try SimProcess()
+            let daemon = try sim.daemon(
+                extra: Self.model + "[budgets.all]\ndaily_requests = 1000\n[shared]\n"
+                    + "redis = \"redis+sentinel://127.0.0.1:\(sentinel.port)/mymaster\"\ntimeout = \"50ms\"\n"
+            )
+            let client = try daemon.client()
+            try poll(until: "the daemon finds the primary through the sentinel") {
+                try client.call("daemon.status")["shared"]?["state"] == "connected"
+            }
+            let params: JSONValue = ["prompt": "hi", "model": "local:fleet-model"]
+            for _ in 0..<3 { _ = try client.call("generate", params: params) }
+            let day = try primary.raw(["KEYS", "junction:v1:budget:all:day:*"])
+            #expect(try primary.raw(["HGET", day, "requests"]) == "3")
+
+            primary.kill()
+            // Requests are answered throughout the failover, none waiting much beyond `timeout` for Redis.
+            try poll(until: "the sentinel promotes the replica", timeout: .seconds(20)) {
+                let started = ContinuousClock.now
+                #expect(try client.call("generate", params: params)["text"] != nil)
+                #expect(ContinuousClock.now - started < .seconds(1))
+                return try sentinel.master()?.port == replica.port
+            }
+            try poll(until: "the daemon shares its state on the new primary", timeout: .seconds(20)) {
+                _ = try client.call("generate", params: params)
+                let counted = Int(try replica.raw(["HGET", day, "requests"])) ?? 0
+                let state = try client.call("daemon.status")["shared"]?["state"]
+                return counted > 3 && state == "connected"
+            }
+        }
+
         @Test func aStalledRedisDelaysNoRequestBeyondTheTimeout() throws {
             let fleet = try self.fleet(1, extra: Self.model + "[providers.local.limits]\nrpm = 1000\n")
             let client = try fleet.daemons[0].client()

@@ -17,6 +17,20 @@ struct RedisEndpointTests {
         #expect(try RedisEndpoint.parse("unix:///run/redis/redis.sock") == RedisEndpoint(address: .unix(path: "/run/redis/redis.sock")))
         #expect(try RedisEndpoint.parse("unix:///run/r.sock?db=4") == RedisEndpoint(address: .unix(path: "/run/r.sock"), database: 4))
         #expect(try RedisEndpoint.parse("redis://[::1]:7000/3").description == "redis://[::1]:7000/3")
+        let sentinel = try RedisEndpoint.parse("redis+sentinel://s1,s2:26380,[::1]:26381/mymaster/2")
+        #expect(
+            sentinel
+                == RedisEndpoint(
+                    address: .sentinel(
+                        hosts: [
+                            .init(host: "s1", port: 26379), .init(host: "s2", port: 26380), .init(host: "::1", port: 26381),
+                        ],
+                        master: "mymaster"
+                    ),
+                    database: 2
+                )
+        )
+        #expect(sentinel.description == "redis+sentinel://s1:26379,s2:26380,[::1]:26381/mymaster/2")
     }
 
     @Test func urlsThatAreRefusedSayWhy() {
@@ -28,7 +42,9 @@ struct RedisEndpointTests {
             ("redis://host/zero", "database number"),
             ("unix://relative.sock", "absolute path"),
             ("rediss://host:6380", "hiredis_ssl"),
-            ("redis+sentinel://a,b/mymaster", "Sentinel is not supported"),
+            ("redis+sentinel://a,b", "name the master"),
+            ("redis+sentinel://a:x/mymaster", "a sentinel's port is a number"),
+            ("redis+sentinel://a/mymaster/zero", "a database number"),
         ]
         for (url, problem) in cases {
             do {

@@ -13,8 +13,12 @@ final class RedisProcess: @unchecked Sendable {
     /// Addresses it listens on besides 127.0.0.1 (a test network's bridge).
     let extraAddresses: [String]
 
-    init(password: String? = nil, extraAddresses: [String] = []) throws {
+    /// Replicates this primary (`--replicaof 127.0.0.1 PORT`).
+    let replicaOf: Int?
+
+    init(password: String? = nil, extraAddresses: [String] = [], replicaOf: Int? = nil) throws {
         self.extraAddresses = extraAddresses
+        self.replicaOf = replicaOf
         self.directory = try TemporaryDirectory()
         self.port = try freeLoopbackPort()
         self.password = password
@@ -35,6 +39,7 @@ final class RedisProcess: @unchecked Sendable {
             "--dir", self.directory.path, "--daemonize", "no", "--loglevel", "warning",
             "--unixsocket", self.socketPath, "--unixsocketperm", "700",
         ] + (self.password.map { ["--requirepass", $0] } ?? [])
+            + (self.replicaOf.map { ["--replicaof", "127.0.0.1", "\($0)"] } ?? [])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -75,6 +80,55 @@ final class RedisProcess: @unchecked Sendable {
 
     deinit {
         Foundation.kill(self.process.processIdentifier, SIGCONT)
+        Foundation.kill(self.process.processIdentifier, SIGKILL)
+    }
+}
+
+/// A real Redis Sentinel (`redis-server CONF --sentinel`) watching one primary as `mymaster`, quick to fail over
+/// (down after 300 ms, quorum 1).
+final class SentinelProcess: @unchecked Sendable {
+    let port: Int
+    private let directory: TemporaryDirectory
+    private let process = Process()
+
+    init(primaryPort: Int) throws {
+        self.directory = try TemporaryDirectory()
+        self.port = try freeLoopbackPort()
+        let config = try self.directory.write(
+            "sentinel.conf",
+            contents: """
+                port \(self.port)
+                bind 127.0.0.1
+                dir \(self.directory.path)
+                sentinel monitor mymaster 127.0.0.1 \(primaryPort) 1
+                sentinel down-after-milliseconds mymaster 300
+                sentinel failover-timeout mymaster 2000
+                sentinel parallel-syncs mymaster 1
+
+                """
+        )
+        self.process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
+        self.process.arguments = [config, "--sentinel", "--loglevel", "warning"]
+        self.process.standardOutput = FileHandle.nullDevice
+        self.process.standardError = FileHandle.nullDevice
+        try self.process.run()
+        try poll(until: "the sentinel knows the primary", timeout: .seconds(10)) {
+            (try? self.master())?.port == primaryPort
+        }
+    }
+
+    /// The current master as this sentinel names it.
+    func master() throws -> (host: String, port: Int)? {
+        let result = try runCommand(
+            "/usr/bin/redis-cli", ["-p", "\(self.port)", "--raw", "SENTINEL", "get-master-addr-by-name", "mymaster"]
+        )
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        guard lines.count == 2, let port = Int(lines[1]) else { return nil }
+        return (lines[0], port)
+    }
+
+    deinit {
+        // SIGKILL, as for the servers: a sentinel rewrites its configuration on SIGTERM, and nothing here needs it.
         Foundation.kill(self.process.processIdentifier, SIGKILL)
     }
 }
