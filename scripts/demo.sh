@@ -191,8 +191,10 @@ TOML
     sleep 0.3
     for host in a b a b a; do
         printf 'daemon %s: ' "$host"
+        # The answer's summary line, or the refusal's first line.
         "$bin/junctionctl" --socket "$workdir/fleet-$host.sock" generate --model openai:gpt-4o-mini 'hi' 2>&1 \
-            | tail -1 | cut -c1-110 || true
+            | awk 'NR == 1 { first = $0 } { last = $0 } END { print (last ~ /^—/ ? last : first) }' | cut -c1-120 \
+            || true
     done
     step "junctionctl status | grep shared   # on daemon a"
     "$bin/junctionctl" --socket "$workdir/fleet-a.sock" status | grep shared
