@@ -225,7 +225,8 @@ public final class RedisClient: @unchecked Sendable {
                 state: degraded ? .degradedLocal : .connected, endpoint: self.endpoint.description,
                 lastError: counters.lastError, outageSince: counters.outageSince,
                 outageMilliseconds: counters.pastOutages + current, operations: counters.operations,
-                succeeded: counters.succeeded, failures: counters.failures, timeouts: counters.timeouts, batches: counters.batches,
+                succeeded: counters.succeeded,
+                failures: counters.failures, timeouts: counters.timeouts, batches: counters.batches,
                 largestBatch: counters.largestBatch, breaker: counters.breaker.state.name
             )
         }
@@ -259,7 +260,9 @@ public final class RedisClient: @unchecked Sendable {
             }
             do {
                 if connection == nil {
-                    let made = try RedisConnection(endpoint: self.endpoint, password: self.password, timeout: self.timeout)
+                    let made = try RedisConnection(
+                        endpoint: self.endpoint, password: self.password, timeout: self.timeout
+                    )
                     shas = try Self.load(self.scripts, on: made)
                     connection = made
                     self.onConnect.withLockedValue { $0 }?()

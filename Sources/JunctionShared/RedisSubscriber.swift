@@ -2,9 +2,10 @@ import Foundation
 import JunctionCore
 import NIOConcurrencyHelpers
 
-/// A SUBSCRIBE connection on a thread of its own: every message on `channel` goes to `handler`, in order. A PING
-/// after every quiet half second keeps the connection proven; on any failure it reconnects with backoff (100 ms doubling to
-/// 5 s) and calls `resubscribed`, so that the caller re-reads what it may have missed meanwhile.
+/// A SUBSCRIBE connection on a thread of its own: every message on `channel` goes to `handler`, in order. A
+/// PING after every quiet half second keeps the connection proven; on any failure it reconnects with backoff
+/// (100 ms doubling to 5 s) and calls `resubscribed`, so that the caller re-reads what it may have missed
+/// meanwhile.
 public final class RedisSubscriber: @unchecked Sendable {
     private let endpoint: RedisEndpoint
     private let password: String?

@@ -17,7 +17,9 @@ public struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
             self.port = port
         }
 
-        public var description: String { self.host.contains(":") ? "[\(self.host)]:\(self.port)" : "\(self.host):\(self.port)" }
+        public var description: String {
+            self.host.contains(":") ? "[\(self.host)]:\(self.port)" : "\(self.host):\(self.port)"
+        }
     }
 
     public var address: Address
@@ -161,7 +163,9 @@ public struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
             hosts.append(SentinelHost(host: String(host), port: port))
         }
         guard !hosts.isEmpty else {
-            throw RedisEndpointError(url: url, problem: "name at least one sentinel: redis+sentinel://host:26379/mymaster")
+            throw RedisEndpointError(
+                url: url, problem: "name at least one sentinel: redis+sentinel://host:26379/mymaster"
+            )
         }
         return RedisEndpoint(
             address: .sentinel(hosts: hosts, master: String(parts[1])), database: database, username: username

@@ -93,7 +93,7 @@ enum MetricsCatalog {
     /// `junction_shared_state`, a gauge per state (`connected`, `degraded_local`, `disabled`): 1 for the current.
     static let sharedState = Metric(
         name: "junction_shared_state", kind: .gauge,
-        help: "The fleet's shared state ([shared], Redis): 1 for the current state (connected, degraded_local, disabled)."
+        help: "The fleet's shared state ([shared], Redis): 1 for the current of connected, degraded_local, disabled."
     )
     /// `junction_shared_operations_total`, a counter per result (`ok`, `failed`, `timeout`).
     static let sharedOperations = Metric(

@@ -16,31 +16,28 @@ extension Resilience {
                 storage.slots(Key(TargetRef(provider: mark.provider, model: model)), usedAt: now).target
             }
             let until = now + mark.duration
+            // The mark's breaker (the target's, or the provider's when it names no model), changed in place.
+            func breaker(_ change: (inout CircuitBreaker) -> CircuitBreaker.Transition?) {
+                if let target {
+                    if let made = change(&storage.targets.values[target].breaker) {
+                        transitions.append((mark.model, made))
+                    }
+                } else if let made = change(&storage.providers.values[provider].breaker) {
+                    transitions.append((nil, made))
+                }
+            }
             switch mark.kind {
             case .open:
                 // One more interval: the publisher's probe goes first.
                 let held = until + mark.duration
-                if let target {
-                    if let change = storage.targets.values[target].breaker.adoptOpen(until: held, reason: reason, at: now)
-                    {
-                        transitions.append((mark.model, change))
-                    }
-                } else if let change = storage.providers.values[provider].breaker.adoptOpen(
-                    until: held, reason: reason, at: now
-                ) {
-                    transitions.append((nil, change))
-                }
+                breaker { $0.adoptOpen(until: held, reason: reason, at: now) }
             case .closed:
-                if let target {
-                    if let change = storage.targets.values[target].breaker.adoptClosed(reason: reason) {
-                        transitions.append((mark.model, change))
-                    }
-                } else if let change = storage.providers.values[provider].breaker.adoptClosed(reason: reason) {
-                    transitions.append((nil, change))
-                }
+                breaker { $0.adoptClosed(reason: reason) }
             case .blocked:
                 if let target {
-                    storage.targets.values[target].window.rateLimited(retryAfter: mark.duration, fallback: .zero, at: now)
+                    storage.targets.values[target].window.rateLimited(
+                        retryAfter: mark.duration, fallback: .zero, at: now
+                    )
                 } else {
                     storage.providers.values[provider].window.rateLimited(
                         retryAfter: mark.duration, fallback: .zero, at: now
@@ -55,7 +52,9 @@ extension Resilience {
                     storage.providers.values[provider].quotaUntil = max(current ?? until, until)
                 }
             }
-            if let model = mark.model { storage.updateHold(Key(TargetRef(provider: mark.provider, model: model)), at: now) }
+            if let model = mark.model {
+                storage.updateHold(Key(TargetRef(provider: mark.provider, model: model)), at: now)
+            }
         }
         for (model, transition) in transitions {
             self.announce(breaker: transition, provider: mark.provider, model: model)
@@ -79,7 +78,9 @@ extension Resilience {
             }
             guard let remaining else { return }
             shared.publish(
-                SharedMark(kind: .open, provider: provider, model: model, duration: remaining, reason: transition.reason)
+                SharedMark(
+                    kind: .open, provider: provider, model: model, duration: remaining, reason: transition.reason
+                )
             )
         } else if transition.to == "closed" {
             shared.publish(
@@ -112,7 +113,9 @@ extension Resilience {
             ]
         case .providerQuota:
             return [
-                SharedMark(kind: .quota, provider: target.provider, model: nil, duration: policy.quotaCooldown, reason: reason)
+                SharedMark(
+                    kind: .quota, provider: target.provider, model: nil, duration: policy.quotaCooldown, reason: reason
+                )
             ]
         case .targetCooldown:
             return [

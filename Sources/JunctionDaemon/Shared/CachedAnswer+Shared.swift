@@ -8,7 +8,8 @@ extension CachedAnswer {
 
     var sharedEncoding: [UInt8] {
         var members: [(String, JSONValue)] = [
-            ("v", .int(Self.sharedVersion)), ("text", .string(self.text)), ("finish", .string(self.finishReason.rawValue)),
+            ("v", .int(Self.sharedVersion)), ("text", .string(self.text)),
+            ("finish", .string(self.finishReason.rawValue)),
             ("model", .string(self.model)), ("provider", .string(self.target.provider)),
             ("target_model", .string(self.target.model)),
             ("usage", [

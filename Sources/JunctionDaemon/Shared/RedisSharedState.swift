@@ -131,7 +131,7 @@ final class RedisSharedState: SharedState, Service {
         let left = self.backlog.withLockedValue { $0.sums.count }
         if left > 0 {
             self.logger.warning(
-                "shared state: spend counted during the outage was not merged into the fleet's budgets before shutdown (this daemon's ledger holds every request)",
+                "shared state: the outage's spend did not reach the fleet's budgets before shutdown (ledger has it)",
                 metadata: ["budget_periods": "\(left)"]
             )
         }

@@ -137,7 +137,8 @@ enum SharedScripts {
                 local h = redis.call('HMGET', held, '_usd', '_tokens')
                 local rusd, rtokens = tonumber(h[1] or '0'), tonumber(h[2] or '0')
                 local dailyusd, monthlyusd = tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])
-                local dailytokens, dailyrequests, rpm = tonumber(ARGV[base + 4]), tonumber(ARGV[base + 5]), tonumber(ARGV[base + 6])
+                local dailytokens = tonumber(ARGV[base + 4])
+                local dailyrequests, rpm = tonumber(ARGV[base + 5]), tonumber(ARGV[base + 6])
                 if counts == 1 and rpm >= 0 then
                   local recent = roll(minute, now)
                   if recent >= rpm then return {0, b, 'rpm', recent, 0, room(minute, now, nowms)} end
@@ -146,7 +147,9 @@ enum SharedScripts {
                   return {0, b, 'requests', drequests, 0, 0}
                 end
                 if dailyusd >= 0 and dusd + rusd + usd > dailyusd then return {0, b, 'daily_usd', dusd, rusd, 0} end
-                if monthlyusd >= 0 and musd + rusd + usd > monthlyusd then return {0, b, 'monthly_usd', musd, rusd, 0} end
+                if monthlyusd >= 0 and musd + rusd + usd > monthlyusd then
+                  return {0, b, 'monthly_usd', musd, rusd, 0}
+                end
                 if dailytokens >= 0 and dtokens + rtokens + tokens > dailytokens then
                   return {0, b, 'tokens', dtokens, rtokens, 0}
                 end
@@ -183,7 +186,8 @@ enum SharedScripts {
     static let budgetSettle = RedisScript(
         name: "budget.settle",
         source: """
-            local id, usd, tokens, n, requests = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+            local id, usd, tokens = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+            local n, requests = tonumber(ARGV[4]), tonumber(ARGV[5])
             for b = 1, n do
               local k = (b - 1) * 4
               local day, month, held, expiries = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4]
