@@ -17,9 +17,10 @@ struct SharedKeys: Sendable {
     /// Written by a daemon that waits for Redis to come back (it expires in seconds).
     var probe: String { self.base + "probe" }
 
+    /// The minute hash and the day counter of a provider's configured limits.
     func rate(_ provider: String) -> [String] {
         let stem = self.base + "rate:" + provider
-        return [stem + ":minute", stem + ":day", stem + ":block"]
+        return [stem + ":minute", stem + ":day"]
     }
 
     /// Day hash, month hash, held reservations, their expiries and the minute of a budget; the periods are named

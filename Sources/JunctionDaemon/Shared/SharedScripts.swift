@@ -53,8 +53,9 @@ enum SharedScripts {
         """
 
     /// Rolling-minute requests and tokens and rolling-day requests of one provider, against its configured limits,
-    /// checked and counted in one step. KEYS: minute hash, day counter, block mark. ARGV: rpm, tpm, rpd (0: none),
-    /// the request's estimated tokens. Returns {1, 0} when admitted, or {0, ms} when full: room in that many ms.
+    /// checked and counted in one step. KEYS: minute hash, day counter. ARGV: rpm, tpm, rpd (0: none), the
+    /// request's estimated tokens. Returns {1, 0} when admitted, or {0, ms} when full: room in that many ms. (A
+    /// provider's 429 reaches the other daemons as a mark, adopted into their local windows: not checked here.)
     static let rateTake = RedisScript(
         name: "rate.take",
         source: Self.minuteWindow + """
@@ -62,8 +63,6 @@ enum SharedScripts {
             local now = tonumber(t[1])
             local nowms = now * 1000 + math.floor(tonumber(t[2]) / 1000)
             local rpm, tpm, rpd, tokens = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-            local blocked = redis.call('PTTL', KEYS[3])
-            if blocked > 0 then return {0, blocked} end
             if rpd > 0 then
               local day = tonumber(redis.call('GET', KEYS[2]) or '0')
               if day >= rpd then return {0, math.max(redis.call('PTTL', KEYS[2]), 1)} end

@@ -120,6 +120,7 @@ extension EndToEnd {
                 return target?["breaker"]?["state"] == "open"
             }
             let adoptedAfter = ContinuousClock.now - opened
+            print("SharedStateTests: the breaker was adopted by the second daemon after \(adoptedAfter)")
             // The issue asks for 100 ms; a loaded 2-core CI machine gets five times that before this fails.
             #expect(adoptedAfter < .milliseconds(500), "adopted after \(adoptedAfter)")
             let answer = try second.call("generate", params: ["prompt": "hi", "route": "r"])
