@@ -125,8 +125,13 @@ public final class RedisClient: @unchecked Sendable {
         self.condition.signal()
         self.condition.unlock()
         guard running else { return }
-        _ = self.finished.wait(timeout: .now() + .milliseconds(2 * RedisConnection.milliseconds(self.timeout) + 100))
-        self.deadlines.stop()
+        // The deadline thread answers whatever the client thread has not (a sentinel lookup can outlast the wait);
+        // it stops only once the client thread has ended.
+        if self.finished.wait(timeout: .now() + .milliseconds(2 * RedisConnection.milliseconds(self.timeout) + 100))
+            == .success
+        {
+            self.deadlines.stop()
+        }
     }
 
     /// False while the breaker is open: callers may skip building an operation that would fail at once.

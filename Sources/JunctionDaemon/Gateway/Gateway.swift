@@ -121,12 +121,23 @@ final class Gateway: Sendable {
             limits.requestsPerMinute != nil || limits.tokensPerMinute != nil || limits.requestsPerDay != nil
         else { return true }
         switch await shared.takeRate(provider: target.provider, limits: limits, tokens: run.estimatedTokens) {
-        case .admit, .local:
+        case .admit:
+            run.fleetCounted = target
+            return true
+        case .local:
             return true
         case .wait(let wait):
             run.action = run.planner.windowFull(wait: wait, at: self.clock.now)
             return false
         }
+    }
+
+    /// The fleet counted an attempt the local admission then refused (a breaker, a full local window): its slot
+    /// is given back, so that the fleet's window counts only what was sent.
+    private func giveBackFleetRate(_ run: RequestRun) {
+        guard let target = run.fleetCounted, let shared = self.resilience.shared else { return }
+        run.fleetCounted = nil
+        shared.giveBack(provider: target.provider, tokens: run.estimatedTokens)
     }
 
     /// The request's attempts, run by the caller's task: the path of every request the cache stays out of.
@@ -347,6 +358,8 @@ final class Gateway: Sendable {
         var lastDisposition: FailureDisposition?
         /// Waited since the last attempt.
         var pendingWait: Duration = .zero
+        /// The target the fleet's rate window has just counted, until the local admission takes or refuses it.
+        var fleetCounted: TargetRef?
         /// The attempt in flight, between `admit` and `settle`.
         var current: Attempt?
         /// What admission reserved on the caller's budgets (grown for each further attempt).
@@ -492,6 +505,7 @@ final class Gateway: Sendable {
                 if run.request.fit != .failOver, !(await self.fit(run)) { continue }
                 if self.resilience.shared != nil, !(await self.takeFleetRate(run)) { continue }
                 guard self.admit(run) else {
+                    self.giveBackFleetRate(run)
                     if let refusal = run.budgetRefusal { throw self.budgetFailure(refusal, run: run) }
                     continue
                 }
@@ -620,8 +634,10 @@ final class Gateway: Sendable {
             return false
         case .go(let probes):
             run.current = Attempt(
-                target: target, provider: provider, number: number, probes: probes, estimatedTokens: run.estimatedTokens
+                target: target, provider: provider, number: number, probes: probes, estimatedTokens: run.estimatedTokens,
+                fleetCounted: run.fleetCounted == target
             )
+            run.fleetCounted = nil
             return true
         }
     }
@@ -633,6 +649,8 @@ final class Gateway: Sendable {
         var number: Int
         var probes: BreakerPair.ProbeSlots
         var estimatedTokens: Int
+        /// The fleet's rate window counted it (`[shared]`).
+        var fleetCounted = false
     }
 
     /// Reports a finished attempt, records it, and asks the planner what follows (`run.action`); returns the
@@ -788,7 +806,8 @@ final class Gateway: Sendable {
     ) -> AttemptOutcome {
         AttemptOutcome(
             target: attempt.target, number: attempt.number, wait: request.pendingWait, started: outcome.started,
-            ended: outcome.ended, estimatedTokens: attempt.estimatedTokens, probes: attempt.probes, result: result
+            ended: outcome.ended, estimatedTokens: attempt.estimatedTokens, probes: attempt.probes, result: result,
+            fleetCounted: attempt.fleetCounted
         )
     }
 

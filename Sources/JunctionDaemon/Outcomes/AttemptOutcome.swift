@@ -41,6 +41,8 @@ struct AttemptOutcome: Sendable {
     /// The half-open probe slots the attempt held (resolved by its outcome).
     var probes: BreakerPair.ProbeSlots
     var result: Result
+    /// The fleet's rate window counted this attempt (`[shared]`): its token estimate is corrected there too.
+    var fleetCounted = false
 
     var latency: Duration { self.ended - self.started }
 }

@@ -315,7 +315,7 @@ final class Resilience: Sendable {
         if let shared = self.shared {
             self.publish(Self.marks(of: outcome, policy: policy))
             // The fleet's token window counted the estimate at admission: it learns the real count too.
-            if policy.limits.tokensPerMinute != nil {
+            if outcome.fleetCounted, policy.limits.tokensPerMinute != nil {
                 shared.correctTokens(provider: key.provider, delta: Self.tokenCorrection(outcome))
             }
         }

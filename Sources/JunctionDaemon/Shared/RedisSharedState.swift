@@ -13,15 +13,23 @@ final class RedisSharedState: SharedState, Service {
     /// Settlements that did not reach Redis, summed per budget and period: bounded by the number of budgets and
     /// periods, however long the outage.
     private struct Backlog {
+        /// One budget's day and month, by their keys (which name the periods).
         struct Key: Hashable {
             var keys: [String]
-            var dayTTL: Int64
-            var monthTTL: Int64
         }
 
-        var sums: [Key: (microUSD: Int, tokens: Int, requests: Int)] = [:]
-        /// Reservations to free once Redis is back (their expiry frees them anyway): their keys and key TTLs.
-        var held: [String: (keys: [String], ttls: [String])] = [:]
+        struct Sum {
+            var microUSD = 0
+            var tokens = 0
+            var requests = 0
+            /// When the periods end (Unix ms): the keys' TTLs are computed from them when the sum is sent.
+            var dayEnd: Int64
+            var monthEnd: Int64
+        }
+
+        var sums: [Key: Sum] = [:]
+        /// Reservations to free once Redis is back (their expiry frees them anyway): their keys and period ends.
+        var held: [String: (keys: [String], ends: [(day: Int64, month: Int64)])] = [:]
     }
 
     let client: RedisClient
@@ -158,7 +166,13 @@ final class RedisSharedState: SharedState, Service {
     func correctTokens(provider: String, delta: Int) {
         guard delta != 0 else { return }
         self.client.evaluate(
-            SharedScripts.rateCorrect, keys: [self.keys.rate(provider)[0]], arguments: ["\(delta)"]
+            SharedScripts.rateCorrect, keys: [self.keys.rate(provider)[0]], arguments: ["\(delta)", "0"]
+        ) { _ in }
+    }
+
+    func giveBack(provider: String, tokens: Int) {
+        self.client.evaluate(
+            SharedScripts.rateCorrect, keys: [self.keys.rate(provider)[0]], arguments: ["\(-max(0, tokens))", "-1"]
         ) { _ in }
     }
 
@@ -208,32 +222,27 @@ final class RedisSharedState: SharedState, Service {
             "\(settlement.requests)",
         ] + ttls
         let sent = keys
-        let sentTTLs = ttls
         self.client.evaluate(SharedScripts.budgetSettle, keys: sent, arguments: arguments) { [weak self] result in
             guard case .failure = result else { return }
             // Redis did not take it (or may not have: a timeout): kept, and merged once Redis answers again.
             // A timed-out settlement that did land would count twice; a lost one never counts — the first is
             // the rarer, and shows in the fleet's totals as spend, never as money not accounted for.
-            self?.keep(settlement, keys: sent, ttls: sentTTLs, now: now)
+            self?.keep(settlement, keys: sent)
         }
     }
 
-    private func keep(_ settlement: SharedSettlement, keys: [String], ttls: [String], now: Int64) {
+    private func keep(_ settlement: SharedSettlement, keys: [String]) {
+        let width = SharedKeys.settledKeysPerBudget
         self.backlog.withLockedValue { backlog in
             for (index, slot) in settlement.budgets.enumerated() {
-                let width = SharedKeys.settledKeysPerBudget
-                let key = Backlog.Key(
-                    keys: Array(keys[(index * width)..<(index * width + width)]),
-                    dayTTL: Self.ttl(until: slot.day.end, now: now),
-                    monthTTL: Self.ttl(until: slot.month.end, now: now)
-                )
-                var sum = backlog.sums[key] ?? (0, 0, 0)
+                let key = Backlog.Key(keys: Array(keys[(index * width)..<(index * width + width)]))
+                var sum = backlog.sums[key] ?? Backlog.Sum(dayEnd: slot.day.end, monthEnd: slot.month.end)
                 sum.microUSD += settlement.microUSD
                 sum.tokens += settlement.tokens
                 sum.requests += settlement.requests
                 backlog.sums[key] = sum
             }
-            backlog.held[settlement.id] = (keys, ttls)
+            backlog.held[settlement.id] = (keys, settlement.budgets.map { ($0.day.end, $0.month.end) })
         }
     }
 
@@ -244,15 +253,18 @@ final class RedisSharedState: SharedState, Service {
             return backlog
         }
         guard !taken.sums.isEmpty || !taken.held.isEmpty else { return }
+        let now = self.wallClock()
         for (key, sum) in taken.sums {
             let id = "merge-\(self.instance)"
-            let arguments = [id, "\(sum.microUSD)", "\(sum.tokens)", "1", "\(sum.requests)", "\(key.dayTTL)",
-                "\(key.monthTTL)"]
+            let arguments = [
+                id, "\(sum.microUSD)", "\(sum.tokens)", "1", "\(sum.requests)",
+                "\(Self.ttl(until: sum.dayEnd, now: now))", "\(Self.ttl(until: sum.monthEnd, now: now))",
+            ]
             self.client.evaluate(SharedScripts.budgetSettle, keys: key.keys, arguments: arguments) {
                 [weak self] result in
                 guard case .failure = result else { return }
                 self?.backlog.withLockedValue { backlog in
-                    var kept = backlog.sums[key] ?? (0, 0, 0)
+                    var kept = backlog.sums[key] ?? Backlog.Sum(dayEnd: sum.dayEnd, monthEnd: sum.monthEnd)
                     kept.microUSD += sum.microUSD
                     kept.tokens += sum.tokens
                     kept.requests += sum.requests
@@ -262,9 +274,11 @@ final class RedisSharedState: SharedState, Service {
         }
         // Reservations made before the outage: freed by an empty settlement of each (their expiry would too).
         for (id, held) in taken.held {
-            let budgets = held.keys.count / SharedKeys.settledKeysPerBudget
+            let ttls = held.ends.flatMap {
+                ["\(Self.ttl(until: $0.day, now: now))", "\(Self.ttl(until: $0.month, now: now))"]
+            }
             self.client.evaluate(
-                SharedScripts.budgetSettle, keys: held.keys, arguments: [id, "0", "0", "\(budgets)", "0"] + held.ttls
+                SharedScripts.budgetSettle, keys: held.keys, arguments: [id, "0", "0", "\(held.ends.count)", "0"] + ttls
             ) { _ in }
         }
     }

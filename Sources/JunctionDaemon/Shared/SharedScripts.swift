@@ -13,7 +13,8 @@ enum SharedScripts {
         local function roll(key, now)
           local state = redis.call('HMGET', key, 'R', 'T', 'c')
           local requests, tokens = tonumber(state[1] or '0'), tonumber(state[2] or '0')
-          local cleared = tonumber(state[3] or tostring(now - 60))
+          -- A key without `c` (new, or idle and deleted) has never rolled: look through the whole last minute once.
+          local cleared = tonumber(state[3] or tostring(now - 120))
           local horizon = now - 60
           if horizon > cleared then
             if horizon - cleared > 60 then
@@ -41,8 +42,10 @@ enum SharedScripts {
           return 1
         end
         local function count(key, now, requests, tokens)
-          redis.call('HINCRBY', key, 'r' .. now, requests)
-          redis.call('HINCRBY', key, 'R', requests)
+          if requests ~= 0 then
+            redis.call('HINCRBY', key, 'r' .. now, requests)
+            redis.call('HINCRBY', key, 'R', requests)
+          end
           if tokens ~= 0 then
             redis.call('HINCRBY', key, 't' .. now, tokens)
             redis.call('HINCRBY', key, 'T', tokens)
@@ -78,14 +81,15 @@ enum SharedScripts {
             """
     )
 
-    /// The provider reported real usage: the estimate counted at admission is corrected in the current second.
-    /// KEYS: minute hash. ARGV: tokens to add (negative to give back).
+    /// The provider reported real usage: the estimate counted at admission is corrected in the current second; or
+    /// a counted request was not sent after all. KEYS: minute hash. ARGV: tokens to add (negative to give back),
+    /// requests to add (-1 to give one back, else 0).
     static let rateCorrect = RedisScript(
         name: "rate.correct",
         source: Self.minuteWindow + """
             local now = tonumber(redis.call('TIME')[1])
             roll(KEYS[1], now)
-            count(KEYS[1], now, 0, tonumber(ARGV[1]))
+            count(KEYS[1], now, tonumber(ARGV[2]), tonumber(ARGV[1]))
             return 1
             """
     )
@@ -162,8 +166,10 @@ enum SharedScripts {
               redis.call('HINCRBY', held, '_usd', usd)
               redis.call('HINCRBY', held, '_tokens', tokens)
               redis.call('ZADD', expiries, nowms + expiry, id)
-              redis.call('PEXPIRE', held, expiry + 60000)
-              redis.call('PEXPIRE', expiries, expiry + 60000)
+              -- Only ever lengthened: a short request must not cut the TTL under a long one's hold.
+              for _, key in ipairs({held, expiries}) do
+                if redis.call('PTTL', key) < expiry + 60000 then redis.call('PEXPIRE', key, expiry + 60000) end
+              end
               if counts == 1 then
                 redis.call('HINCRBY', day, 'requests', 1)
                 if tonumber(ARGV[base + 6]) >= 0 then

@@ -15,6 +15,8 @@ protocol SharedState: Sendable {
     func takeRate(provider: String, limits: RateWindow.Limits, tokens: Int) async -> SharedRateDecision
     /// The provider reported the real token count (`delta` = actual − estimated).
     func correctTokens(provider: String, delta: Int)
+    /// A request `takeRate` counted was not sent after all: its request and tokens are taken out again.
+    func giveBack(provider: String, tokens: Int)
     /// Reserves a request's worst case on its budgets across the fleet, all or nothing.
     func reserve(_ reservation: SharedReservation) async -> SharedReservationDecision
     /// Frees a reservation and charges the real cost (queued and merged later while Redis is away).
@@ -100,6 +102,7 @@ struct LocalSharedState: SharedState {
     var health: RedisHealth { .disabled }
     func takeRate(provider: String, limits: RateWindow.Limits, tokens: Int) async -> SharedRateDecision { .local }
     func correctTokens(provider: String, delta: Int) {}
+    func giveBack(provider: String, tokens: Int) {}
     func reserve(_ reservation: SharedReservation) async -> SharedReservationDecision { .local }
     func settle(_ settlement: SharedSettlement) {}
     func publish(_ mark: SharedMark) {}
