@@ -53,7 +53,7 @@ command -v debootstrap > /dev/null || unavailable "debootstrap is missing (apt-g
 base=${JUNCTION_NSPAWN_ROOT:-/var/cache/junction-nspawn/bookworm}
 mirror=${JUNCTION_NSPAWN_MIRROR:-http://deb.debian.org/debian}
 limit=${JUNCTION_SYSTEMD_TEST_TIMEOUT:-240}
-packages=systemd,systemd-sysv,dbus,procps,libcurl4,libsqlite3-0
+packages=systemd,systemd-sysv,dbus,procps,libcurl4,libsqlite3-0,libhiredis0.14
 artifacts=$repo/.build/test-systemd
 rm -rf "$artifacts"
 mkdir -p "$artifacts" "$(dirname "$base")"
