@@ -5,7 +5,9 @@ import ServiceLifecycle
 /// Probes every provider at its health interval (default 30 s), and every target whose breaker is open every
 /// 5 s with a 1-token generate on its own model, so that recovery is noticed within seconds however long the
 /// outage lasted, while a down provider gets at most one probe per 5 s. Only configured targets and those a
-/// request used recently are probed; on every turn the idle dynamic targets are forgotten.
+/// request used recently are probed; on every turn the idle dynamic targets are forgotten. In a fleet
+/// (`[shared]`) one daemon per interval sends each probe: a down provider sees one probe per interval, not one per
+/// daemon; the prober's result reaches the others as its breaker's marks.
 struct HealthMonitorService: Service {
     let runtime: DaemonRuntime
     let prober: Prober
@@ -46,6 +48,12 @@ struct HealthMonitorService: Service {
                 await withTaskGroup(of: Void.self) { group in
                     for (provider, model) in due {
                         group.addTask {
+                            if let shared = self.resilience.shared {
+                                let interval = model == nil
+                                    ? provider.policy.health.interval : provider.policy.health.openProbeInterval
+                                guard await shared.claimProbe(provider: provider.name, model: model, every: interval)
+                                else { return }
+                            }
                             let outcome = await self.prober.probe(provider, model: model)
                             self.logger.debug(
                                 "health probe",

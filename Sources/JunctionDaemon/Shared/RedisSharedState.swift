@@ -288,6 +288,19 @@ final class RedisSharedState: SharedState, Service {
         max(1000, end - now + 86_400_000)
     }
 
+    // MARK: - Health probes
+
+    func claimProbe(provider: String, model: String?, every interval: Duration) async -> Bool {
+        guard self.client.isAvailable else { return true }
+        let key = self.keys.healthProbe(provider: provider, model: model)
+        // Held a little less than the interval, so that the holder's next turn finds it free.
+        let hold = max(interval - interval / 10, .milliseconds(1))
+        switch await self.client.command(["SET", key, self.instance, "NX", "PX", "\(hold.redisMilliseconds)"]) {
+        case .success(.null): return false
+        default: return true
+        }
+    }
+
     // MARK: - The L2 cache
 
     func cachedAnswer(_ key: CacheKey) async -> (answer: CachedAnswer, left: Duration)? {

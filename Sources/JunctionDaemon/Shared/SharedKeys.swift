@@ -17,6 +17,11 @@ struct SharedKeys: Sendable {
     /// Written by a daemon that waits for Redis to come back (it expires in seconds).
     var probe: String { self.base + "probe" }
 
+    /// Held by the daemon that sends a health probe of `provider` (and `model`) in the current interval.
+    func healthProbe(provider: String, model: String?) -> String {
+        self.base + "health-probe:" + provider + "|" + (model ?? "*")
+    }
+
     /// The minute hash and the day counter of a provider's configured limits.
     func rate(_ provider: String) -> [String] {
         let stem = self.base + "rate:" + provider

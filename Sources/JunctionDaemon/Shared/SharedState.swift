@@ -23,6 +23,9 @@ protocol SharedState: Sendable {
     func settle(_ settlement: SharedSettlement)
     /// Tells the fleet about a breaker, block or cooldown this daemon decided.
     func publish(_ mark: SharedMark)
+    /// Whether this daemon may send the health monitor's probe of `provider` (`model`: an open target's) now:
+    /// one daemon of the fleet per `interval` does. True when the fleet cannot say (decide locally).
+    func claimProbe(provider: String, model: String?, every interval: Duration) async -> Bool
     /// Whether the response cache has a fleet-wide L2 (`[shared] cache = true`).
     var sharesCache: Bool { get }
     /// The fleet's cached answer under `key` and the time it has left; nil: none (or Redis away).
@@ -106,6 +109,7 @@ struct LocalSharedState: SharedState {
     func reserve(_ reservation: SharedReservation) async -> SharedReservationDecision { .local }
     func settle(_ settlement: SharedSettlement) {}
     func publish(_ mark: SharedMark) {}
+    func claimProbe(provider: String, model: String?, every interval: Duration) async -> Bool { true }
     var sharesCache: Bool { false }
     func cachedAnswer(_ key: CacheKey) async -> (answer: CachedAnswer, left: Duration)? { nil }
     func store(_ answer: CachedAnswer, for key: CacheKey, ttl: Duration) {}

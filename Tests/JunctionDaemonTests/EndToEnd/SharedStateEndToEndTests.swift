@@ -197,6 +197,35 @@ extension EndToEnd {
             #expect(seen == 3, "the first failure and one probe per interval; saw \(seen)")
         }
 
+        /// The health monitor probes an open target every 5 s: in a fleet of three, one daemon per interval does.
+        @Test func theHealthMonitorsProbeAnOpenTargetOncePerIntervalForTheFleet() throws {
+            let fleet = try self.fleet(
+                3,
+                extra: "[[providers.openai.models]]\nid = \"sim-503\"\n"
+                    + "[providers.openai.breaker]\nfailure_threshold = 1\nopen_for = \"60s\"\n"
+                    + "[providers.openai.retry]\nmax_retries = 0\n"
+                    + "[routes.r]\ntargets = [\"openai:sim-503\", \"anthropic:claude\"]\n"
+            )
+            let clients = try fleet.daemons.map { try $0.client() }
+            #expect(try clients[0].call("generate", params: ["prompt": "hi", "route": "r"])["provider"] == "anthropic")
+            for client in clients.dropFirst() {
+                try poll(until: "every daemon adopts the open breaker", timeout: .seconds(5)) {
+                    let health = try client.call("providers.health", params: ["provider": "openai"])
+                    let target = health["providers"]?.arrayValue?.first?["targets"]?.arrayValue?.first {
+                        $0["model"] == "sim-503"
+                    }
+                    return target?["breaker"]?["state"] == "open"
+                }
+            }
+            try poll(until: "the first health probe of the open target", timeout: .seconds(15)) {
+                try self.simSaw(fleet, model: "sim-503") >= 2
+            }
+            // Every daemon's monitor comes due within about half a second of the others (each checks twice a
+            // second); a probe that should not happen can only be shown absent over a window, so this one waits.
+            Thread.sleep(forTimeInterval: 1.5)
+            #expect(try self.simSaw(fleet, model: "sim-503") == 2, "the first failure and one probe for the fleet")
+        }
+
         @Test func anAnswerCachedOnOneDaemonIsAHitOnAnother() throws {
             let fleet = try self.fleet(2, extra: Self.model, sharedExtra: "cache = true\n")
             let params: JSONValue = [
