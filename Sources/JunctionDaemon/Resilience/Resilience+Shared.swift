@@ -97,8 +97,19 @@ extension Resilience {
 }
 
 extension Resilience {
-    /// The blocks and cooldowns a failed attempt sets (as `record` applies them), for the fleet.
+    /// The blocks and cooldowns an attempt sets (as `record` applies them), for the fleet: a failure's 429 block
+    /// or quota cooldown, or an answer whose rate-limit headers say nothing is left until the reset.
     static func marks(of outcome: AttemptOutcome, policy: ProviderPolicy) -> [SharedMark] {
+        if case .answered(let answer) = outcome.result {
+            return Self.exhausted(answer.rateLimits).map { reset in
+                [
+                    SharedMark(
+                        kind: .blocked, provider: outcome.target.provider, model: outcome.target.model, duration: reset,
+                        reason: "the provider reported no requests or tokens left until the reset"
+                    )
+                ]
+            } ?? []
+        }
         guard case .failed(let failure) = outcome.result else { return [] }
         let error = failure.error
         let reason = "\(failure.reason): \(error.message)"
@@ -127,6 +138,14 @@ extension Resilience {
         case .none, .countTarget, .countProvider, .local, .providerAuth:
             return []
         }
+    }
+
+    /// How long a snapshot with nothing left blocks (as `RateWindow.learn` reads it); nil when something is left.
+    static func exhausted(_ limits: RateLimitSnapshot) -> Duration? {
+        var until: Duration?
+        if limits.requestsRemaining == 0, let reset = limits.requestsReset { until = reset }
+        if limits.tokensRemaining == 0, let reset = limits.tokensReset { until = max(until ?? reset, reset) }
+        return until.flatMap { $0 > .zero ? $0 : nil }
     }
 
     /// What the fleet's token window must add for `outcome`: the real count minus the estimate counted at

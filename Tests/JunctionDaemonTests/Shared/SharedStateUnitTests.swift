@@ -170,3 +170,35 @@ struct SharedConfigTests {
         }
     }
 }
+
+@Suite("Marks for the fleet")
+struct SharedMarkTests {
+    private func answered(_ limits: RateLimitSnapshot) -> AttemptOutcome {
+        AttemptOutcome(
+            target: TargetRef(provider: "openai", model: "gpt-4o"), number: 1, wait: .zero, started: .now, ended: .now,
+            estimatedTokens: 10, probes: [],
+            result: .answered(AttemptOutcome.Answer(status: 200, latency: .milliseconds(5), totalTokens: 10, rateLimits: limits))
+        )
+    }
+
+    @Test func anAnswerWithNothingLeftBlocksTheTargetForTheFleet() {
+        var limits = RateLimitSnapshot()
+        limits.requestsRemaining = 0
+        limits.requestsReset = .seconds(2)
+        limits.tokensRemaining = 0
+        limits.tokensReset = .seconds(7)
+        let marks = Resilience.marks(of: self.answered(limits), policy: ProviderPolicy())
+        #expect(marks.count == 1)
+        #expect(marks.first?.kind == .blocked)
+        #expect(marks.first?.model == "gpt-4o")
+        #expect(marks.first?.duration == .seconds(7))
+    }
+
+    @Test func anAnswerWithRoomLeftPublishesNothing() {
+        var limits = RateLimitSnapshot()
+        limits.requestsRemaining = 3
+        limits.requestsReset = .seconds(2)
+        #expect(Resilience.marks(of: self.answered(limits), policy: ProviderPolicy()).isEmpty)
+        #expect(Resilience.marks(of: self.answered(RateLimitSnapshot()), policy: ProviderPolicy()).isEmpty)
+    }
+}
