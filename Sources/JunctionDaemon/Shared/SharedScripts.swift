@@ -31,6 +31,8 @@ enum SharedScripts {
               end
             end
             redis.call('HSET', key, 'R', requests, 'T', tokens, 'c', horizon)
+            -- Every key has a TTL, also one this roll created for a call that is then refused.
+            if redis.call('PTTL', key) < 0 then redis.call('PEXPIRE', key, 7200000) end
           end
           return requests, tokens
         end

@@ -71,6 +71,16 @@ extension EndToEnd {
 
         private static let model = "[[providers.local.models]]\nid = \"fleet-model\"\n"
 
+        /// Every key the fleet wrote expires (the issue: "every key has a TTL").
+        private func expectEveryKeyExpires(_ fleet: Fleet) throws {
+            let keys = try fleet.redis.raw(["--scan", "--pattern", "test:*"]).split(separator: "\n").map(String.init)
+            #expect(!keys.isEmpty)
+            for key in keys {
+                let ttl = Int(try fleet.redis.raw(["PTTL", key])) ?? -3
+                #expect(ttl > 0, "\(key) has no TTL (\(ttl))")
+            }
+        }
+
         private func simSaw(_ fleet: Fleet, model: String) throws -> Int {
             try fleet.sim.requests().filter { $0["model"] == .string(model) }.count
         }
@@ -87,6 +97,7 @@ extension EndToEnd {
             // 24 requests over three daemons against rpm = 12: exactly 12 reach the provider, fleet-wide.
             #expect(answered == 12, "codes: \(codes)")
             #expect(try self.simSaw(fleet, model: "fleet-model") == 12)
+            try self.expectEveryKeyExpires(fleet)
             #expect(codes.compactMap { $0 }.allSatisfy { $0 != 0 }, "every refusal is a JSON-RPC error: \(codes)")
         }
 
@@ -131,6 +142,7 @@ extension EndToEnd {
                 let shared = try daemon.client().call("daemon.status")["shared"]
                 #expect(shared?["failures"] == 0, "\(shared ?? .null)")
             }
+            try self.expectEveryKeyExpires(fleet)
         }
 
         @Test func aBreakerOpenedOnOneDaemonIsHonouredByTheOthers() throws {
