@@ -80,18 +80,7 @@ public struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
                 database = number
             }
         }
-        var username: String?
-        if let at = rest.lastIndex(of: "@") {
-            let user = rest[..<at]
-            if user.contains(":") {
-                throw RedisEndpointError(
-                    url: url,
-                    problem: "a password does not belong in the URL; set [shared] password_env or password_file"
-                )
-            }
-            username = user.isEmpty ? nil : String(user)
-            rest = rest[rest.index(after: at)...]
-        }
+        let username = try Self.takeUser(from: &rest, url: url)
         var host = rest
         var port = 6379
         if rest.hasPrefix("[") {
@@ -120,20 +109,22 @@ public struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
         return RedisEndpoint(address: .tcp(host: String(host), port: port), database: database, username: username)
     }
 
+    /// Takes `user@` off the front of `rest`; a `user:password@` is refused (the password never belongs in a URL).
+    private static func takeUser(from rest: inout Substring, url: String) throws(RedisEndpointError) -> String? {
+        guard let at = rest.lastIndex(of: "@") else { return nil }
+        let user = rest[..<at]
+        if user.contains(":") {
+            throw RedisEndpointError(
+                url: url, problem: "a password does not belong in the URL; set [shared] password_env or password_file"
+            )
+        }
+        rest = rest[rest.index(after: at)...]
+        return user.isEmpty ? nil : String(user)
+    }
+
     private static func parseSentinel(_ url: String) throws(RedisEndpointError) -> RedisEndpoint {
         var rest = Substring(url.dropFirst("redis+sentinel://".count))
-        var username: String?
-        if let at = rest.lastIndex(of: "@") {
-            let user = rest[..<at]
-            if user.contains(":") {
-                throw RedisEndpointError(
-                    url: url,
-                    problem: "a password does not belong in the URL; set [shared] password_env or password_file"
-                )
-            }
-            username = user.isEmpty ? nil : String(user)
-            rest = rest[rest.index(after: at)...]
-        }
+        let username = try Self.takeUser(from: &rest, url: url)
         let parts = rest.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count >= 2, !parts[1].isEmpty else {
             throw RedisEndpointError(
