@@ -57,6 +57,22 @@ enum SharedScripts {
 
         """
 
+    /// Frees reservation `id` of a budget (its held hash and expiry set), shared by reservation and settlement.
+    private static let heldRelease = """
+        -- `0 - x`, never `-x`: Lua prints minus zero as "-0", which HINCRBY refuses.
+        local function release(held, expiry, id)
+          local amount = redis.call('HGET', held, id)
+          if amount then
+            local a, k = string.match(amount, '(%-?%d+) (%-?%d+)')
+            redis.call('HINCRBY', held, '_usd', 0 - tonumber(a))
+            redis.call('HINCRBY', held, '_tokens', 0 - tonumber(k))
+            redis.call('HDEL', held, id)
+          end
+          redis.call('ZREM', expiry, id)
+        end
+
+        """
+
     /// Rolling-minute requests and tokens and rolling-day requests of one provider, against its configured limits,
     /// checked and counted in one step. KEYS: minute hash, day counter. ARGV: rpm, tpm, rpd (0: none), the
     /// request's estimated tokens. Returns {1, 0} when admitted, or {0, ms} when full: room in that many ms. (A
@@ -106,18 +122,7 @@ enum SharedScripts {
     /// spent, reserved, ms until the rpm window has room}.
     static let budgetReserve = RedisScript(
         name: "budget.reserve",
-        source: Self.minuteWindow + """
-            -- `0 - x`, never `-x`: Lua prints minus zero as "-0", which HINCRBY refuses.
-            local function release(held, expiry, id)
-              local amount = redis.call('HGET', held, id)
-              if amount then
-                local a, k = string.match(amount, '(%-?%d+) (%-?%d+)')
-                redis.call('HINCRBY', held, '_usd', 0 - tonumber(a))
-                redis.call('HINCRBY', held, '_tokens', 0 - tonumber(k))
-                redis.call('HDEL', held, id)
-              end
-              redis.call('ZREM', expiry, id)
-            end
+        source: Self.minuteWindow + Self.heldRelease + """
             local t = redis.call('TIME')
             local now = tonumber(t[1])
             local nowms = now * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -192,20 +197,13 @@ enum SharedScripts {
     /// fleet never counted it), then per budget day ttl ms and month ttl ms.
     static let budgetSettle = RedisScript(
         name: "budget.settle",
-        source: """
+        source: Self.heldRelease + """
             local id, usd, tokens = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
             local n, requests = tonumber(ARGV[4]), tonumber(ARGV[5])
             for b = 1, n do
               local k = (b - 1) * 4
               local day, month, held, expiries = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4]
-              local amount = redis.call('HGET', held, id)
-              if amount then
-                local a, t = string.match(amount, '(%-?%d+) (%-?%d+)')
-                redis.call('HINCRBY', held, '_usd', 0 - tonumber(a))
-                redis.call('HINCRBY', held, '_tokens', 0 - tonumber(t))
-                redis.call('HDEL', held, id)
-              end
-              redis.call('ZREM', expiries, id)
+              release(held, expiries, id)
               if usd ~= 0 then
                 redis.call('HINCRBY', day, 'usd', usd)
                 redis.call('HINCRBY', month, 'usd', usd)
