@@ -16,11 +16,34 @@ public final class RedisClient: @unchecked Sendable {
         enum Body {
             case command([[UInt8]])
             case script(RedisScript, keys: [String], arguments: [String])
+            /// One item of an item script (`RedisScript.itemWidth`), merged with the others of its round trip.
+            case item(RedisScript, keys: [String], shared: [String], item: [String])
         }
 
         var body: Body
         var answer: Answer
     }
+
+    /// What one round trip sends: a command, or a script call that answers one or (merged items) many callers.
+    private struct Call {
+        var command: [[UInt8]]
+        var script: RedisScript?
+        /// The script's arguments after its SHA (or source): key count, keys, arguments.
+        var tail: [String]
+        var answers: [Answer]
+        /// An item script's call: the reply holds one entry per answer.
+        var itemized: Bool
+    }
+
+    /// Items that may share a call: the same script, keys and shared arguments.
+    private struct MergeKey: Hashable {
+        var script: String
+        var keys: [String]
+        var shared: [String]
+    }
+
+    /// The most items one call carries: the script runs them all before Redis serves anything else.
+    static let largestMerge = 256
 
     /// Resumed once: by the thread's reply or by the deadline timer, whichever comes first.
     final class Answer: Sendable {
@@ -60,6 +83,8 @@ public final class RedisClient: @unchecked Sendable {
         var timeouts = 0
         var batches = 0
         var largestBatch = 0
+        /// Commands and script calls sent: fewer than operations once items are merged.
+        var commands = 0
     }
 
     public let endpoint: RedisEndpoint
@@ -165,6 +190,25 @@ public final class RedisClient: @unchecked Sendable {
         await self.awaiting { self.submit(.script(script, keys: keys, arguments: arguments), completion: $0) }
     }
 
+    /// Decides one item of an item script (`RedisScript.itemWidth`): items queued for the same round trip with the
+    /// same `keys` and `shared` arguments go to Redis as one call. The result is this item's entry of the reply.
+    public func evaluate(_ script: RedisScript, keys: [String], shared: [String], item: [String]) async
+        -> Result<RedisValue, RedisFailure>
+    {
+        await self.awaiting { self.submit(.item(script, keys: keys, shared: shared, item: item), completion: $0) }
+    }
+
+    /// Queues one item of an item script without waiting (see `evaluate(_:keys:shared:item:)`).
+    public func evaluate(
+        _ script: RedisScript,
+        keys: [String],
+        shared: [String],
+        item: [String],
+        completion: @escaping Completion
+    ) {
+        self.submit(.item(script, keys: keys, shared: shared, item: item), completion: completion)
+    }
+
     /// Queues `script` without waiting; `completion` runs on the client's thread (or the timer's) with the result.
     public func evaluate(
         _ script: RedisScript,
@@ -232,7 +276,7 @@ public final class RedisClient: @unchecked Sendable {
                 outageMilliseconds: counters.pastOutages + current, operations: counters.operations,
                 succeeded: counters.succeeded,
                 failures: counters.failures, timeouts: counters.timeouts, batches: counters.batches,
-                largestBatch: counters.largestBatch, breaker: counters.breaker.state.name
+                largestBatch: counters.largestBatch, commands: counters.commands, breaker: counters.breaker.state.name
             )
         }
     }
@@ -272,24 +316,28 @@ public final class RedisClient: @unchecked Sendable {
                     connection = made
                     self.onConnect.withLockedValue { $0 }?()
                 }
-                let replies = try Self.run(batch, on: connection!, shas: &shas)
+                let calls = Self.calls(merging: batch)
+                let replies = try Self.run(calls, on: connection!, shas: &shas)
                 var serverError: String?
                 var answered = 0
                 var refused = 0
                 var lastRefusal: String?
-                for (operation, reply) in zip(batch, replies) {
-                    if case .error(let message) = reply {
-                        // OOM, READONLY (a failover in progress), LOADING, MASTERDOWN: Redis cannot serve.
-                        if Self.isUnavailable(message) { serverError = message }
-                        if operation.answer.answer(.failure(.server(message))) { refused += 1 }
-                        lastRefusal = message
-                    } else if operation.answer.answer(.success(reply)) {
-                        answered += 1
+                for (call, reply) in zip(calls, replies) {
+                    for (answer, entry) in Self.entries(of: reply, for: call) {
+                        if case .error(let message) = entry {
+                            // OOM, READONLY (a failover in progress), LOADING, MASTERDOWN: Redis cannot serve.
+                            if Self.isUnavailable(message) { serverError = message }
+                            if answer.answer(.failure(.server(message))) { refused += 1 }
+                            lastRefusal = message
+                        } else if answer.answer(.success(entry)) {
+                            answered += 1
+                        }
                     }
                 }
                 self.counters.withLockedValue { counters in
                     counters.succeeded += answered
                     counters.failures += refused
+                    counters.commands += calls.count
                     // A refusal that is no outage (a script's error) still shows: it is a defect to report.
                     if refused > 0, serverError == nil, let message = lastRefusal { counters.lastError = message }
                 }
@@ -326,38 +374,76 @@ public final class RedisClient: @unchecked Sendable {
         return shas
     }
 
-    /// One round trip for the batch; scripts the server does not know (NOSCRIPT) are sent again by source.
+    /// The batch as calls, in order: every item of an item script joins the first call of its script, keys and
+    /// shared arguments (up to `largestMerge` items), so Redis runs that script once for all of them.
+    private static func calls(merging batch: [Operation]) -> [Call] {
+        var calls: [Call] = []
+        calls.reserveCapacity(batch.count)
+        var open: [MergeKey: Int] = [:]
+        for operation in batch {
+            switch operation.body {
+            case .command(let arguments):
+                calls.append(Call(command: arguments, script: nil, tail: [], answers: [operation.answer], itemized: false))
+            case .script(let script, let keys, let arguments):
+                calls.append(
+                    Call(
+                        command: [], script: script, tail: ["\(keys.count)"] + keys + arguments,
+                        answers: [operation.answer], itemized: false
+                    )
+                )
+            case .item(let script, let keys, let shared, let item):
+                let key = MergeKey(script: script.name, keys: keys, shared: shared)
+                if let index = open[key], calls[index].answers.count < Self.largestMerge {
+                    calls[index].tail += item
+                    calls[index].answers.append(operation.answer)
+                } else {
+                    open[key] = calls.count
+                    calls.append(
+                        Call(
+                            command: [], script: script,
+                            tail: ["\(keys.count)"] + keys + ["\(shared.count)"] + shared + item,
+                            answers: [operation.answer], itemized: true
+                        )
+                    )
+                }
+            }
+        }
+        return calls
+    }
+
+    /// Each caller's reply: a merged call's array holds one entry per item, in order; an error (or a reply of the
+    /// wrong shape, a script's defect) goes to every caller of the call.
+    private static func entries(of reply: RedisValue, for call: Call) -> [(Answer, RedisValue)] {
+        guard call.itemized, !reply.isError else { return call.answers.map { ($0, reply) } }
+        guard case .array(let entries) = reply, entries.count == call.answers.count else {
+            let name = call.script?.name ?? "script"
+            return call.answers.map { ($0, .error("ERR \(name) answered \(call.answers.count) items with another shape")) }
+        }
+        return Array(zip(call.answers, entries))
+    }
+
+    /// One round trip for the calls; scripts the server does not know (NOSCRIPT) are sent again by source.
     private static func run(
-        _ batch: [Operation],
+        _ calls: [Call],
         on connection: RedisConnection,
         shas: inout [RedisScript: String]
     ) throws(RedisConnectionError) -> [RedisValue] {
-        let commands = batch.map { Self.arguments(of: $0.body, sha: Self.sha(of: $0.body, in: shas)) }
-        var replies = try connection.pipeline(commands)
+        var replies = try connection.pipeline(calls.map { Self.arguments(of: $0, sha: $0.script.flatMap { shas[$0] }) })
         let missing = replies.indices.filter {
             if case .error(let message) = replies[$0], message.hasPrefix("NOSCRIPT") { true } else { false }
         }
         if !missing.isEmpty {
-            let retried = try connection.pipeline(missing.map { Self.arguments(of: batch[$0].body, sha: nil) })
+            let retried = try connection.pipeline(missing.map { Self.arguments(of: calls[$0], sha: nil) })
             for (index, reply) in zip(missing, retried) { replies[index] = reply }
             // Loaded again by EVAL: the SHA is valid again.
         }
         return replies
     }
 
-    private static func sha(of body: Operation.Body, in shas: [RedisScript: String]) -> String? {
-        if case .script(let script, _, _) = body { return shas[script] }
-        return nil
-    }
-
-    private static func arguments(of body: Operation.Body, sha: String?) -> [[UInt8]] {
-        switch body {
-        case .command(let arguments):
-            return arguments
-        case .script(let script, let keys, let arguments):
-            let head = sha.map { ["EVALSHA", $0] } ?? ["EVAL", script.source]
-            return (head + ["\(keys.count)"] + keys + arguments).map { Array($0.utf8) }
-        }
+    private static func arguments(of call: Call, sha: String?) -> [[UInt8]] {
+        guard let script = call.script else { return call.command }
+        let head = sha.map { ["EVALSHA", $0] } ?? ["EVAL", script.source]
+        return (head + call.tail).map { Array($0.utf8) }
     }
 
     /// How long a refusal (OOM, READONLY, …) keeps the state degraded.

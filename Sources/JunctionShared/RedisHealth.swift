@@ -26,10 +26,12 @@ public struct RedisHealth: Sendable, Equatable {
     /// Round trips (one pipelined batch each), and the largest batch so far.
     public var batches: Int
     public var largestBatch: Int
+    /// Commands and script calls sent: items merged into one call count once (`RedisScript.itemWidth`).
+    public var commands: Int
     public var breaker: String
 
     public static let disabled = RedisHealth(
         state: .disabled, endpoint: nil, lastError: nil, outageSince: nil, outageMilliseconds: 0, operations: 0,
-        succeeded: 0, failures: 0, timeouts: 0, batches: 0, largestBatch: 0, breaker: "closed"
+        succeeded: 0, failures: 0, timeouts: 0, batches: 0, largestBatch: 0, commands: 0, breaker: "closed"
     )
 }

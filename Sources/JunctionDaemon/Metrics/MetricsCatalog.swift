@@ -105,6 +105,12 @@ enum MetricsCatalog {
         name: "junction_shared_round_trips_total", kind: .counter,
         help: "Round trips to the shared state's Redis; each carries every operation queued meanwhile (pipelining)."
     )
+    /// `junction_shared_commands_total`, a counter: commands and script calls Redis ran (merged items count once).
+    static let sharedCommands = Metric(
+        name: "junction_shared_commands_total", kind: .counter,
+        help: "Commands and script calls sent to the shared state's Redis; the requests' items of one round trip "
+            + "with the same keys are one script call."
+    )
     /// `junction_build_info`, a gauge.
     static let buildInfo = Metric(
         name: "junction_build_info", kind: .gauge, help: "Always 1; the version label says which junctiond runs."

@@ -86,6 +86,7 @@ final class MetricsExporter: Sendable {
             mirrors.sharedFailed.set(Double(shared.failures))
             mirrors.sharedTimeouts.set(Double(shared.timeouts))
             mirrors.sharedRoundTrips.set(Double(shared.batches))
+            mirrors.sharedCommands.set(Double(shared.commands))
             if let process { mirrors.process.update(process) }
             return registry.emitToString()
         }
@@ -139,6 +140,7 @@ extension MetricsExporter {
         var sharedFailed: MirroredCounter
         var sharedTimeouts: MirroredCounter
         var sharedRoundTrips: MirroredCounter
+        var sharedCommands: MirroredCounter
         let inflight: Gauge
         let connections: Gauge
         var process: ProcessSeries
@@ -166,6 +168,7 @@ extension MetricsExporter {
             self.sharedFailed = shared("failed")
             self.sharedTimeouts = shared("timeout")
             self.sharedRoundTrips = MirroredCounter(registry.counter(MetricsCatalog.sharedRoundTrips))
+            self.sharedCommands = MirroredCounter(registry.counter(MetricsCatalog.sharedCommands))
             self.inflight = registry.gauge(MetricsCatalog.inflight)
             self.connections = registry.gauge(MetricsCatalog.connections)
             self.process = ProcessSeries(registry: registry)

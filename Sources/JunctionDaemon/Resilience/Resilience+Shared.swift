@@ -177,6 +177,7 @@ extension Resilience {
             "failures": .int(health.failures),
             "timeouts": .int(health.timeouts),
             "round_trips": .int(health.batches),
+            "commands": .int(health.commands),
             "largest_pipeline": .int(health.largestBatch),
             "breaker": .string(health.breaker),
         ]

@@ -36,7 +36,6 @@ final class RedisSharedState: SharedState, Service {
     private let subscriber: RedisSubscriber
     private let keys: SharedKeys
     private let logger: Logger
-    private let wallClock: @Sendable () -> Int64
     /// Marks of this daemon carry it; its own are ignored when they come back on the channel.
     let instance: String
     private let adopt = NIOLockedValueBox<(@Sendable (SharedMark) -> Void)?>(nil)
@@ -55,7 +54,6 @@ final class RedisSharedState: SharedState, Service {
         self.sharesCache = config.cache
         self.keys = SharedKeys(prefix: config.prefix)
         self.logger = logger
-        self.wallClock = wallClock
         self.instance = String(UInt64.random(in: 0...UInt64.max), radix: 36)
         self.client = RedisClient(
             endpoint: config.endpoint, password: password, timeout: config.timeout, scripts: SharedScripts.all,
@@ -152,10 +150,10 @@ final class RedisSharedState: SharedState, Service {
         guard self.client.isAvailable else { return .local }
         let reply = await self.client.evaluate(
             SharedScripts.rateTake, keys: self.keys.rate(provider),
-            arguments: [
+            shared: [
                 "\(limits.requestsPerMinute ?? 0)", "\(limits.tokensPerMinute ?? 0)", "\(limits.requestsPerDay ?? 0)",
-                "\(max(0, tokens))",
-            ]
+            ],
+            item: ["\(max(0, tokens))"]
         )
         guard case .success(let value) = reply, let parts = value.array, parts.count == 2,
             let admitted = parts[0].integer, let wait = parts[1].integer
@@ -166,13 +164,14 @@ final class RedisSharedState: SharedState, Service {
     func correctTokens(provider: String, delta: Int) {
         guard delta != 0 else { return }
         self.client.evaluate(
-            SharedScripts.rateCorrect, keys: [self.keys.rate(provider)[0]], arguments: ["\(delta)", "0"]
+            SharedScripts.rateCorrect, keys: [self.keys.rate(provider)[0]], shared: [], item: ["\(delta)", "0"]
         ) { _ in }
     }
 
     func giveBack(provider: String, tokens: Int) {
         self.client.evaluate(
-            SharedScripts.rateCorrect, keys: [self.keys.rate(provider)[0]], arguments: ["\(-max(0, tokens))", "-1"]
+            SharedScripts.rateCorrect, keys: [self.keys.rate(provider)[0]], shared: [],
+            item: ["\(-max(0, tokens))", "-1"]
         ) { _ in }
     }
 
@@ -181,23 +180,24 @@ final class RedisSharedState: SharedState, Service {
     func reserve(_ reservation: SharedReservation) async -> SharedReservationDecision {
         guard !reservation.budgets.isEmpty else { return .admitted }
         guard self.client.isAvailable else { return .local }
-        let now = self.wallClock()
+        // Everything but the item is the same for every request of these budgets and periods: the client merges
+        // the reservations of one round trip into one call.
         var keys: [String] = []
-        var arguments = [
-            reservation.id, "\(reservation.microUSD)", "\(reservation.tokens)",
-            "\(reservation.holdFor.redisMilliseconds)", reservation.countsAsRequest ? "1" : "0",
-            "\(reservation.budgets.count)",
-        ]
+        var shared = ["\(reservation.budgets.count)"]
         for slot in reservation.budgets {
             keys += self.keys.budget(slot)
             let rule = slot.rule
-            arguments += [
+            shared += [
                 slot.limited ? "1" : "0", "\(rule.dailyUSD ?? -1)", "\(rule.monthlyUSD ?? -1)",
-                "\(rule.dailyTokens ?? -1)", "\(rule.dailyRequests ?? -1)", "\(rule.rpm ?? -1)",
-                "\(Self.ttl(until: slot.day.end, now: now))", "\(Self.ttl(until: slot.month.end, now: now))",
+                "\(rule.dailyTokens ?? -1)", "\(rule.dailyRequests ?? -1)", "\(rule.rpm ?? -1)", "\(slot.day.end)",
+                "\(slot.month.end)",
             ]
         }
-        let reply = await self.client.evaluate(SharedScripts.budgetReserve, keys: keys, arguments: arguments)
+        let item = [
+            reservation.id, "\(reservation.microUSD)", "\(reservation.tokens)",
+            "\(reservation.holdFor.redisMilliseconds)", reservation.countsAsRequest ? "1" : "0",
+        ]
+        let reply = await self.client.evaluate(SharedScripts.budgetReserve, keys: keys, shared: shared, item: item)
         guard case .success(let value) = reply, let parts = value.array, let first = parts.first?.integer else {
             return .local
         }
@@ -210,19 +210,15 @@ final class RedisSharedState: SharedState, Service {
 
     func settle(_ settlement: SharedSettlement) {
         guard !settlement.budgets.isEmpty else { return }
-        let now = self.wallClock()
         var keys: [String] = []
-        var ttls: [String] = []
+        var shared = ["\(settlement.budgets.count)"]
         for slot in settlement.budgets {
             keys += self.keys.budget(slot).prefix(SharedKeys.settledKeysPerBudget)
-            ttls += ["\(Self.ttl(until: slot.day.end, now: now))", "\(Self.ttl(until: slot.month.end, now: now))"]
+            shared += ["\(slot.day.end)", "\(slot.month.end)"]
         }
-        let arguments = [
-            settlement.id, "\(settlement.microUSD)", "\(settlement.tokens)", "\(settlement.budgets.count)",
-            "\(settlement.requests)",
-        ] + ttls
+        let item = [settlement.id, "\(settlement.microUSD)", "\(settlement.tokens)", "\(settlement.requests)"]
         let sent = keys
-        self.client.evaluate(SharedScripts.budgetSettle, keys: sent, arguments: arguments) { [weak self] result in
+        self.client.evaluate(SharedScripts.budgetSettle, keys: sent, shared: shared, item: item) { [weak self] result in
             guard case .failure = result else { return }
             // Redis did not take it (or may not have: a timeout): kept, and merged once Redis answers again.
             // A timed-out settlement that did land would count twice; a lost one never counts — the first is
@@ -253,15 +249,12 @@ final class RedisSharedState: SharedState, Service {
             return backlog
         }
         guard !taken.sums.isEmpty || !taken.held.isEmpty else { return }
-        let now = self.wallClock()
         for (key, sum) in taken.sums {
-            let id = "merge-\(self.instance)"
-            let arguments = [
-                id, "\(sum.microUSD)", "\(sum.tokens)", "1", "\(sum.requests)",
-                "\(Self.ttl(until: sum.dayEnd, now: now))", "\(Self.ttl(until: sum.monthEnd, now: now))",
-            ]
-            self.client.evaluate(SharedScripts.budgetSettle, keys: key.keys, arguments: arguments) {
-                [weak self] result in
+            let item = ["merge-\(self.instance)", "\(sum.microUSD)", "\(sum.tokens)", "\(sum.requests)"]
+            self.client.evaluate(
+                SharedScripts.budgetSettle, keys: key.keys, shared: ["1", "\(sum.dayEnd)", "\(sum.monthEnd)"],
+                item: item
+            ) { [weak self] result in
                 guard case .failure = result else { return }
                 self?.backlog.withLockedValue { backlog in
                     var kept = backlog.sums[key] ?? Backlog.Sum(dayEnd: sum.dayEnd, monthEnd: sum.monthEnd)
@@ -274,18 +267,11 @@ final class RedisSharedState: SharedState, Service {
         }
         // Reservations made before the outage: freed by an empty settlement of each (their expiry would too).
         for (id, held) in taken.held {
-            let ttls = held.ends.flatMap {
-                ["\(Self.ttl(until: $0.day, now: now))", "\(Self.ttl(until: $0.month, now: now))"]
-            }
+            let shared = ["\(held.ends.count)"] + held.ends.flatMap { ["\($0.day)", "\($0.month)"] }
             self.client.evaluate(
-                SharedScripts.budgetSettle, keys: held.keys, arguments: [id, "0", "0", "\(held.ends.count)", "0"] + ttls
+                SharedScripts.budgetSettle, keys: held.keys, shared: shared, item: [id, "0", "0", "0"]
             ) { _ in }
         }
-    }
-
-    /// Milliseconds from `now` until a day after `end`: a period's keys outlive it by a day (for late settlements).
-    private static func ttl(until end: Int64, now: Int64) -> Int64 {
-        max(1000, end - now + 86_400_000)
     }
 
     // MARK: - Health probes
