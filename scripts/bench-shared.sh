@@ -3,8 +3,9 @@
 # redis-server. Three daemons in turn, two alternations: "alone" (no [shared]), "shared" ([shared] on, nothing that
 # needs a round trip: reads are local), and "shared+limits" ([shared] with a provider rpm limit and a budget, so
 # every request makes the fleet's rate check and budget reservation, and sends its settlement). After each run
-# the daemon's own counters give Redis operations per request and operations per round trip (pipelining depth);
-# Redis's INFO gives its CPU per request.
+# the daemon's own counters give Redis operations per request, operations per round trip (pipelining depth) and
+# the commands Redis ran (items of one round trip with the same keys are one script call); Redis's INFO gives its
+# CPU per request.
 # Usage: scripts/bench-shared.sh [BIN_DIR] (default .build/release)
 bin=${1:-.build/release}; simport=38097; redisport=38098
 d=$(mktemp -d)
@@ -42,8 +43,9 @@ run() { # label config args...
 import json, sys
 s = json.load(sys.stdin)["shared"]
 if s["state"] != "disabled":
-    print("   shared: %s, %d operations in %d round trips (largest %d), %d failures, %d timeouts"
-          % (s["state"], s["operations"], s["round_trips"], s["largest_pipeline"], s["failures"], s["timeouts"]))'
+    print("   shared: %s, %d operations in %d round trips (largest %d) as %d commands, %d failures, %d timeouts"
+          % (s["state"], s["operations"], s["round_trips"], s["largest_pipeline"], s["commands"], s["failures"],
+             s["timeouts"]))'
     echo "   redis CPU during the run: $(python3 -c "print('%.3f s' % ($after - $before))")"
     kill $p; wait $p 2>/dev/null
 }

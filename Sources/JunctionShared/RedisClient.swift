@@ -285,7 +285,9 @@ public final class RedisClient: @unchecked Sendable {
 
     private func serve() {
         var connection: RedisConnection?
-        var shas: [RedisScript: String] = [:]
+        // SHAs by script name (unique in `scripts`): hashing a source of kilobytes per call would cost more than
+        // formatting the call.
+        var shas: [String: String] = [:]
         while true {
             self.condition.lock()
             while self.pending.isEmpty && !self.stopped { self.condition.wait() }
@@ -363,13 +365,13 @@ public final class RedisClient: @unchecked Sendable {
     }
 
     private static func load(_ scripts: [RedisScript], on connection: RedisConnection) throws(RedisConnectionError)
-        -> [RedisScript: String]
+        -> [String: String]
     {
         guard !scripts.isEmpty else { return [:] }
         let replies = try connection.pipeline(scripts.map { ["SCRIPT", "LOAD", $0.source].map { Array($0.utf8) } })
-        var shas: [RedisScript: String] = [:]
+        var shas: [String: String] = [:]
         for (script, reply) in zip(scripts, replies) {
-            if let sha = reply.text, !reply.isError { shas[script] = sha }
+            if let sha = reply.text, !reply.isError { shas[script.name] = sha }
         }
         return shas
     }
@@ -426,9 +428,9 @@ public final class RedisClient: @unchecked Sendable {
     private static func run(
         _ calls: [Call],
         on connection: RedisConnection,
-        shas: inout [RedisScript: String]
+        shas: inout [String: String]
     ) throws(RedisConnectionError) -> [RedisValue] {
-        var replies = try connection.pipeline(calls.map { Self.arguments(of: $0, sha: $0.script.flatMap { shas[$0] }) })
+        var replies = try connection.pipeline(calls.map { Self.arguments(of: $0, sha: $0.script.flatMap { shas[$0.name] }) })
         let missing = replies.indices.filter {
             if case .error(let message) = replies[$0], message.hasPrefix("NOSCRIPT") { true } else { false }
         }

@@ -34,6 +34,29 @@ extension Budgets {
         }
     }
 
+    /// Grows the fleet's hold of a reservation the fleet admitted to `reservation`'s new amounts (the local book
+    /// extended it before another attempt): nil when it fits (or the fleet cannot say), else the fleet's refusal,
+    /// which stops the request. The hold the fleet had stays until the settlement frees it.
+    func extendInFleet(
+        _ reservation: BudgetReservation,
+        request: GenerateRequest,
+        holdFor: Duration,
+        shared: any SharedState
+    ) async -> BudgetRefusal? {
+        guard self.fleetReserved.withLockedValue({ $0.contains(reservation.id) }) else { return nil }
+        let slots = self.slots(of: reservation, caller: Self.caller(of: request))
+        let fleet = SharedReservation(
+            id: self.fleetID(reservation), budgets: slots, microUSD: reservation.microUSD, tokens: reservation.tokens,
+            holdFor: holdFor, countsAsRequest: false
+        )
+        guard case .refused(let index, let limit, let spent, let reserved, let rpmWait) = await shared.reserve(fleet)
+        else { return nil }
+        let slot = slots[min(max(index, 0), slots.count - 1)]
+        return self.refusal(
+            slot: slot, limit: limit, spent: spent, reserved: reserved, rpmWait: rpmWait, reservation: reservation
+        )
+    }
+
     /// The fleet's half of settlement (from `requestFinished`).
     func settleInFleet(_ reservation: BudgetReservation, spend: BudgetSpend, caller: BudgetCaller) {
         guard let shared = self.shared, !reservation.budgets.isEmpty else { return }

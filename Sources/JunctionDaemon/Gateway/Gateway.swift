@@ -132,6 +132,28 @@ final class Gateway: Sendable {
         }
     }
 
+    /// A further attempt can be billed as well as the ones before: the reservation must cover what was billed so far
+    /// and this attempt's worst case on this target, in the local book and (`[shared]`) across the fleet. Checked
+    /// once per attempt and target, however often a rate window makes it wait. A refusal stops the request; its
+    /// settlement frees what it holds.
+    private func extendReservation(_ run: RequestRun) async -> BudgetRefusal? {
+        guard case .send(let target, let number, _, _) = run.action, number > 1, var reservation = run.reservation,
+            let budgets = self.budgets, run.reservedFor.map({ $0.number != number || $0.target != target }) ?? true
+        else { return nil }
+        let extended = budgets.extend(
+            &reservation, for: run.request, target: target, billedSoFar: RequestCost(attempts: run.attempts),
+            active: run.active
+        )
+        if let refusal = extended.refusal { return refusal }
+        run.reservation = reservation
+        run.reservedFor = (number, target)
+        run.attemptWorstCase = extended.attempt
+        guard let shared = budgets.shared else { return nil }
+        // Held from now for the rest of the request and a minute, like the admission's hold.
+        let holdFor = run.planner.deadline - self.clock.now + .seconds(60)
+        return await budgets.extendInFleet(reservation, request: run.request, holdFor: holdFor, shared: shared)
+    }
+
     /// The fleet counted an attempt the local admission then refused (a breaker, a full local window): its slot
     /// is given back, so that the fleet's window counts only what was sent.
     private func giveBackFleetRate(_ run: RequestRun) {
@@ -364,8 +386,6 @@ final class Gateway: Sendable {
         var current: Attempt?
         /// What admission reserved on the caller's budgets (grown for each further attempt).
         var reservation: BudgetReservation?
-        /// A budget had no room for a further attempt: the request ends with this.
-        var budgetRefusal: BudgetRefusal?
         /// The attempt (number and target) the reservation was last made to cover, and that attempt's worst case.
         var reservedFor: (number: Int, target: TargetRef)?
         var attemptWorstCase: BudgetEstimate?
@@ -504,9 +524,12 @@ final class Gateway: Sendable {
             case .send:
                 if run.request.fit != .failOver, !(await self.fit(run)) { continue }
                 if self.resilience.shared != nil, !(await self.takeFleetRate(run)) { continue }
+                if let refusal = await self.extendReservation(run) {
+                    self.giveBackFleetRate(run)
+                    throw self.budgetFailure(refusal, run: run)
+                }
                 guard self.admit(run) else {
                     self.giveBackFleetRate(run)
-                    if let refusal = run.budgetRefusal { throw self.budgetFailure(refusal, run: run) }
                     continue
                 }
                 if let events = run.events, run.request.chat.stream {
@@ -604,24 +627,6 @@ final class Gateway: Sendable {
         guard let provider = run.active.registry.provider(named: target.provider) else {
             run.action = run.planner.admissionRefused(.disabled, at: now)
             return false
-        }
-        // A further attempt can be billed as well as the ones before: the reservation must cover what was billed so
-        // far and this attempt's worst case on this target (checked once per attempt and target, however often a
-        // rate window makes it wait).
-        if number > 1, var reservation = run.reservation, let budgets = self.budgets,
-            run.reservedFor.map({ $0.number != number || $0.target != target }) ?? true
-        {
-            let extended = budgets.extend(
-                &reservation, for: run.request, target: target, billedSoFar: RequestCost(attempts: run.attempts),
-                active: run.active
-            )
-            if let refusal = extended.refusal {
-                run.budgetRefusal = refusal
-                return false
-            }
-            run.reservation = reservation
-            run.reservedFor = (number, target)
-            run.attemptWorstCase = extended.attempt
         }
         switch self.resilience.admit(
             target, table: run.active.routing, tokens: run.estimatedTokens, forcedProbe: forced, at: now

@@ -158,6 +158,51 @@ extension EndToEnd {
             try self.expectEveryKeyExpires(fleet)
         }
 
+        /// A failover grows the request's reservation (the failed attempt was billed): it must fit the fleet's
+        /// budget, not only this daemon's book, which knows nothing of the other daemon's spend.
+        @Test func aFailoverMustFitTheFleetsBudget() throws {
+            func priced(_ model: String, usd: Int) -> String {
+                "[[providers.local.models]]\nid = \"\(model)\"\ninput_usd_per_mtok = \(usd)\noutput_usd_per_mtok = \(usd)\n"
+            }
+            // Worst cases ("hi" is 5 prompt tokens, max_tokens 20): flaky $0.025, backup $0.0275. The budget holds
+            // $0.06: one daemon alone could bill a cut flaky attempt (its bill estimated at $0.017) and fail over.
+            let fleet = try self.fleet(
+                2,
+                extra: priced("flaky", usd: 1000) + priced("backup", usd: 1100)
+                    + "[routes.r]\ntargets = [\"local:flaky\", \"local:backup\"]\n[budgets.all]\ndaily_usd = 0.06\n"
+            )
+            // The other daemon spends 20 tokens on backup: $0.022.
+            try fleet.sim.setUsage(model: "backup", usage: ["prompt": 5, "completion": 15])
+            let other = try fleet.daemons[1].client()
+            _ = try other.call("generate", params: ["prompt": "hi", "model": "local:backup", "max_tokens": 20])
+            try poll(until: "the other daemon's spend reached the fleet") {
+                let day = try fleet.redis.raw(["KEYS", "test:v1:budget:all:day:*"])
+                guard !day.isEmpty else { return false }
+                return try fleet.redis.raw(["HGET", day, "usd"]) == "22000"
+            }
+            try fleet.sim.setFault(model: "flaky", fault: "cut-8")
+            let client = try fleet.daemons[0].client()
+            do {
+                let answer = try client.call(
+                    "generate", params: ["prompt": "hi", "route": "r", "stream": true, "max_tokens": 20]
+                )
+                Issue.record("the failover was sent although the fleet's budget could not hold it: \(answer)")
+            } catch let reply as RPCClient.ErrorReply {
+                // $0.022 + $0.017 billed + $0.0275 for the failover > $0.06; this daemon's book alone: $0.0445.
+                #expect(reply.code == -32003, "\(reply)")
+                #expect(reply.data?["kind"] == "usd")
+                #expect(reply.data?["attempts"]?.arrayValue?.count == 1)
+                #expect(reply.data?["cost_usd"]?.doubleValue == 0.017, "the cut attempt's estimated bill")
+            }
+            #expect(try fleet.sim.requests().filter { $0["model"] == "backup" }.count == 1, "only the other daemon's")
+            // The settlement freed the hold, the grown one included.
+            try poll(until: "the refused request's settlement reached Redis") {
+                try fleet.redis.raw(["ZCARD", "test:v1:budget:all:expiry"]) == "0"
+            }
+            #expect(try fleet.redis.raw(["HGET", "test:v1:budget:all:held", "_usd"]) == "0")
+            try self.expectEveryKeyExpires(fleet)
+        }
+
         @Test func aBreakerOpenedOnOneDaemonIsHonouredByTheOthers() throws {
             let fleet = try self.fleet(
                 2,
