@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What shared mode ([shared], issue 13) costs on the request path, against an instant junction-sim and a local
-# redis-server. Three daemons in turn, two alternations: "alone" (no [shared]), "shared" ([shared] on, nothing that
-# needs a round trip: reads are local), and "shared+limits" ([shared] with a provider rpm limit and a budget, so
-# every request makes the fleet's rate check and budget reservation, and sends its settlement). After each run
+# redis-server. Four daemons in turn, two alternations: "alone" (no [shared]), "shared" ([shared] on, nothing that
+# needs a round trip: reads are local), "local-limits" (a provider rpm limit and a budget without [shared]: the
+# same work decided locally) and "limits" (the same with [shared]: every request makes the fleet's rate check and
+# budget reservation, and sends its settlement). After each run
 # the daemon's own counters give Redis operations per request, operations per round trip (pipelining depth) and
 # the commands Redis ran (items of one round trip with the same keys are one script call); Redis's INFO gives its
 # CPU per request.
@@ -26,8 +27,9 @@ TOML
 }
 base > $d/alone.toml
 { base; printf '[shared]\nredis = "redis://127.0.0.1:%s/0"\nprefix = "bench:"\n' $redisport; } > $d/shared.toml
-{ cat $d/shared.toml; printf '[providers.sim.limits]\nrpm = 100000000\n[budgets.all]\ndaily_requests = 100000000\n'; } \
-    > $d/limits.toml
+limits() { printf '[providers.sim.limits]\nrpm = 100000000\n[budgets.all]\ndaily_requests = 100000000\n'; }
+{ base; limits; } > $d/local-limits.toml
+{ cat $d/shared.toml; limits; } > $d/limits.toml
 redis_cpu() { redis-cli -p $redisport INFO cpu | awk -F: '/used_cpu_(sys|user):/ {s += $2} END {printf "%.6f", s}'; }
 run() { # label config args...
     local label=$1 config=$2; shift 2
@@ -54,9 +56,11 @@ for round in 1 2; do
         | grep -E "latency|requests"
     run alone-c1 $d/alone.toml --requests 20000
     run shared-c1 $d/shared.toml --requests 20000
+    run local-limits-c1 $d/local-limits.toml --requests 20000
     run limits-c1 $d/limits.toml --requests 20000
     run alone-c64 $d/alone.toml --requests 40000 --concurrency 64 --connections 8
     run shared-c64 $d/shared.toml --requests 40000 --concurrency 64 --connections 8
+    run local-limits-c64 $d/local-limits.toml --requests 40000 --concurrency 64 --connections 8
     run limits-c64 $d/limits.toml --requests 40000 --concurrency 64 --connections 8
 done
 kill $sim $redis; wait 2>/dev/null; rm -rf $d

@@ -178,6 +178,7 @@ extension Resilience {
             "timeouts": .int(health.timeouts),
             "round_trips": .int(health.batches),
             "commands": .int(health.commands),
+            "pending_settlements": .int((shared as? RedisSharedState)?.pendingSettlements ?? 0),
             "largest_pipeline": .int(health.largestBatch),
             "breaker": .string(health.breaker),
         ]

@@ -30,7 +30,23 @@ final class RedisSharedState: SharedState, Service {
         var sums: [Key: Sum] = [:]
         /// Reservations to free once Redis is back (their expiry frees them anyway): their keys and period ends.
         var held: [String: (keys: [String], ends: [(day: Int64, month: Int64)])] = [:]
+        /// Settlements of fleet-held reservations whose sending timed out or lost its connection: they may have
+        /// landed. Each is sent again marked so, and charged only if it had not (`budget.settle`), never twice.
+        var uncertain: [String: Uncertain] = [:]
+
+        struct Uncertain {
+            var settlement: SharedSettlement
+            var keys: [String]
+            var shared: [String]
+        }
+
+        /// What waits for Redis: budget periods with a sum, reservations to free, settlements to send again.
+        var count: Int { self.sums.count + self.held.count + self.uncertain.count }
     }
+
+    /// Past this many, further uncertain settlements are summed like the outage's (and may then count twice if
+    /// they did land): memory stays bounded through any outage.
+    static let largestUncertainBacklog = 10_000
 
     let client: RedisClient
     private let subscriber: RedisSubscriber
@@ -134,7 +150,7 @@ final class RedisSharedState: SharedState, Service {
         self.subscriber.stop()
         // Sends what is still queued (the last requests' settlements) before the thread ends.
         self.client.stop()
-        let left = self.backlog.withLockedValue { $0.sums.count }
+        let left = self.backlog.withLockedValue { $0.sums.count + $0.uncertain.count }
         if left > 0 {
             self.logger.warning(
                 "shared state: the outage's spend did not reach the fleet's budgets before shutdown (ledger has it)",
@@ -216,16 +232,49 @@ final class RedisSharedState: SharedState, Service {
             keys += self.keys.budget(slot).prefix(SharedKeys.settledKeysPerBudget)
             shared += ["\(slot.day.end)", "\(slot.month.end)"]
         }
-        let item = [settlement.id, "\(settlement.microUSD)", "\(settlement.tokens)", "\(settlement.requests)"]
-        let sent = keys
-        self.client.evaluate(SharedScripts.budgetSettle, keys: sent, shared: shared, item: item) { [weak self] result in
-            guard case .failure = result else { return }
-            // Redis did not take it (or may not have: a timeout): kept, and merged once Redis answers again.
-            // A timed-out settlement that did land would count twice; a lost one never counts — the first is
-            // the rarer, and shows in the fleet's totals as spend, never as money not accounted for.
-            self?.keep(settlement, keys: sent)
+        self.send(Backlog.Uncertain(settlement: settlement, keys: keys, shared: shared), again: false)
+    }
+
+    /// Sends a settlement (`again`: one whose first sending may have landed). What fails is kept for the next
+    /// flush: summed when Redis certainly did not take it, or as it is when it may have.
+    private func send(_ entry: Backlog.Uncertain, again: Bool) {
+        let settlement = entry.settlement
+        let item = [
+            settlement.id, "\(settlement.microUSD)", "\(settlement.tokens)", "\(settlement.requests)", again ? "1" : "0",
+        ]
+        self.client.evaluate(SharedScripts.budgetSettle, keys: entry.keys, shared: entry.shared, item: item) {
+            [weak self] result in
+            guard case .failure(let failure) = result, let self else { return }
+            switch failure {
+            case .timeout, .connection:
+                // Sent, perhaps applied: only a fleet-held reservation can tell (its hold is gone once settled).
+                if settlement.requests == 0 || again {
+                    self.keepUncertain(entry)
+                } else {
+                    // No hold to tell by (admitted while Redis was away): summed, so it may count twice if it did
+                    // land — spend shown twice, never spend lost.
+                    self.keep(settlement, keys: entry.keys)
+                }
+            case .unavailable, .server:
+                // Never sent (the breaker) or refused before running (OOM, READONLY): merged once Redis answers.
+                if again { self.keepUncertain(entry) } else { self.keep(settlement, keys: entry.keys) }
+            }
         }
     }
+
+    private func keepUncertain(_ entry: Backlog.Uncertain) {
+        let kept = self.backlog.withLockedValue { backlog in
+            guard backlog.uncertain.count < Self.largestUncertainBacklog
+                || backlog.uncertain[entry.settlement.id] != nil
+            else { return false }
+            backlog.uncertain[entry.settlement.id] = entry
+            return true
+        }
+        if !kept { self.keep(entry.settlement, keys: entry.keys) }
+    }
+
+    /// Budget periods and settlements waiting for Redis (`daemon.status` → `shared.pending_settlements`).
+    var pendingSettlements: Int { self.backlog.withLockedValue { $0.count } }
 
     private func keep(_ settlement: SharedSettlement, keys: [String]) {
         let width = SharedKeys.settledKeysPerBudget
@@ -248,9 +297,10 @@ final class RedisSharedState: SharedState, Service {
             defer { backlog = Backlog() }
             return backlog
         }
-        guard !taken.sums.isEmpty || !taken.held.isEmpty else { return }
+        guard taken.count > 0 else { return }
+        for entry in taken.uncertain.values { self.send(entry, again: true) }
         for (key, sum) in taken.sums {
-            let item = ["merge-\(self.instance)", "\(sum.microUSD)", "\(sum.tokens)", "\(sum.requests)"]
+            let item = ["merge-\(self.instance)", "\(sum.microUSD)", "\(sum.tokens)", "\(sum.requests)", "0"]
             self.client.evaluate(
                 SharedScripts.budgetSettle, keys: key.keys, shared: ["1", "\(sum.dayEnd)", "\(sum.monthEnd)"],
                 item: item
@@ -269,7 +319,7 @@ final class RedisSharedState: SharedState, Service {
         for (id, held) in taken.held {
             let shared = ["\(held.ends.count)"] + held.ends.flatMap { ["\($0.day)", "\($0.month)"] }
             self.client.evaluate(
-                SharedScripts.budgetSettle, keys: held.keys, shared: shared, item: [id, "0", "0", "0"]
+                SharedScripts.budgetSettle, keys: held.keys, shared: shared, item: [id, "0", "0", "0", "0"]
             ) { _ in }
         }
     }

@@ -28,18 +28,18 @@ struct SharedKeys: Sendable {
         return [stem + ":minute", stem + ":day"]
     }
 
-    /// Day hash, month hash, held reservations, their expiries and the minute of a budget; the periods are named
-    /// by their start (Unix ms).
+    /// Day hash, month hash, held reservations, their expiries, the holds that expired unsettled and the minute
+    /// of a budget; the periods are named by their start (Unix ms).
     func budget(_ slot: SharedBudgetSlot) -> [String] {
         let stem = self.base + "budget:" + slot.rule.name
         return [
             stem + ":day:\(slot.day.start)", stem + ":month:\(slot.month.start)", stem + ":held", stem + ":expiry",
-            stem + ":minute",
+            stem + ":expired", stem + ":minute",
         ]
     }
 
-    /// The keys settlement touches: the first four of `budget`.
-    static let settledKeysPerBudget = 4
+    /// The keys settlement touches: the first five of `budget`.
+    static let settledKeysPerBudget = 5
 
     func mark(_ mark: SharedMark) -> String {
         self.base + "mark:" + mark.kind.rawValue + ":" + mark.provider + "|" + (mark.model ?? "*")

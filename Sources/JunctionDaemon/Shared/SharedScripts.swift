@@ -92,7 +92,8 @@ enum SharedScripts {
 
     /// Holds of one budget: `held` maps id → "usd tokens" with the running sums `_usd` and `_tokens`, `expiry`
     /// scores each id by the ms it expires at. `holds(held, expiry)` reads the sums once; `take(id)` frees a hold
-    /// and `put` adds one, both against those sums; `flush()` writes the sums' change in two commands.
+    /// (true when there was one) and `put` adds one, both against those sums; `flush()` writes the sums' change in
+    /// two commands.
     private static let holds = """
         local function holds(held, expiry)
           local h = redis.call('HMGET', held, '_usd', '_tokens')
@@ -112,6 +113,7 @@ enum SharedScripts {
               redis.call('HDEL', held, id)
             end
             redis.call('ZREM', expiry, id)
+            return found
           end
           function book.put(id, usd, tokens, at)
             redis.call('HSET', held, id, usd .. ' ' .. tokens)
@@ -187,9 +189,10 @@ enum SharedScripts {
         itemWidth: 2
     )
 
-    /// All-or-nothing reservation of a request's worst case on every budget that matches it. Per budget five
-    /// keys: day hash (`usd`, `tokens`, `requests`), month hash (`usd`), held hash and expiry set (`holds`),
-    /// minute hash (`rpm`, as above). Shared: budget count, then per budget: limited (1/0), daily_usd, monthly_usd,
+    /// All-or-nothing reservation of a request's worst case on every budget that matches it. Per budget six
+    /// keys: day hash (`usd`, `tokens`, `requests`), month hash (`usd`), held hash and expiry set (`holds`), the
+    /// expired set (ids whose hold expired unsettled, for an hour: `budget.settle`), minute hash (`rpm`, as
+    /// above). Shared: budget count, then per budget: limited (1/0), daily_usd, monthly_usd,
     /// daily_tokens, daily_requests, rpm (-1: none), day end and month end (Unix ms). Item: id, usd, tokens, hold
     /// (ms from now), counts-as-request (1/0). Holds past their expiry are freed first (a daemon that died holding
     /// one does not hold it forever). A reservation under an id already held replaces it (an extension) when
@@ -202,17 +205,25 @@ enum SharedScripts {
             local n = tonumber(ARGV[2])
             local budgets = {}
             for b = 1, n do
-              local k, s = (b - 1) * 5, 2 + (b - 1) * 8
+              local k, s = (b - 1) * 6, 2 + (b - 1) * 8
               local budget = {
-                day = KEYS[k + 1], month = KEYS[k + 2], held = KEYS[k + 3], expiry = KEYS[k + 4], minute = KEYS[k + 5],
+                day = KEYS[k + 1], month = KEYS[k + 2], held = KEYS[k + 3], expiry = KEYS[k + 4], expired = KEYS[k + 5],
+                minute = KEYS[k + 6],
                 limited = tonumber(ARGV[s + 1]) == 1, dailyusd = tonumber(ARGV[s + 2]),
                 monthlyusd = tonumber(ARGV[s + 3]), dailytokens = tonumber(ARGV[s + 4]),
                 dailyrequests = tonumber(ARGV[s + 5]), rpm = tonumber(ARGV[s + 6]), dayend = tonumber(ARGV[s + 7]),
                 monthend = tonumber(ARGV[s + 8]), requests = 0, longest = 0,
               }
               budget.holds = holds(budget.held, budget.expiry)
-              for _, dead in ipairs(redis.call('ZRANGEBYSCORE', budget.expiry, '-inf', nowms)) do
-                budget.holds.take(dead)
+              local dead = redis.call('ZRANGEBYSCORE', budget.expiry, '-inf', nowms)
+              for _, id in ipairs(dead) do
+                budget.holds.take(id)
+                -- Its settlement, sent again after a timeout, is still charged (`budget.settle`).
+                redis.call('ZADD', budget.expired, nowms, id)
+              end
+              if #dead > 0 then
+                redis.call('ZREMRANGEBYSCORE', budget.expired, '-inf', nowms - 3600000)
+                redis.call('PEXPIRE', budget.expired, 7200000)
               end
               local d = redis.call('HMGET', budget.day, 'usd', 'tokens', 'requests')
               budget.dusd, budget.dtokens = tonumber(d[1] or '0'), tonumber(d[2] or '0')
@@ -290,9 +301,12 @@ enum SharedScripts {
     )
 
     /// Settlement: the reservation is freed on every budget and the true cost charged to the day and month the
-    /// request was admitted in (the keys name them). KEYS: per budget day hash, month hash, held hash, expiry set.
-    /// Shared: budget count, then per budget day end and month end (Unix ms). Item: id, usd, tokens, requests to
-    /// add (1 for a request admitted while Redis was away: the fleet never counted it). Per item 1.
+    /// request was admitted in (the keys name them). KEYS: per budget day hash, month hash, held hash, expiry set,
+    /// expired set. Shared: budget count, then per budget day end and month end (Unix ms). Item: id, usd, tokens,
+    /// requests to add (1 for a request admitted while Redis was away: the fleet never counted it), again (1: sent
+    /// again because the first sending timed out or lost its connection, so it may have landed). A settlement sent
+    /// again is charged only if it did not land: its hold is still there, or expired unsettled. Per item 1 when
+    /// charged, 0 when it had landed already.
     static let budgetSettle = RedisScript(
         name: "budget.settle",
         source: Self.prelude + Self.periodExpiry + Self.holds + """
@@ -300,18 +314,30 @@ enum SharedScripts {
             local n = tonumber(ARGV[2])
             local budgets = {}
             for b = 1, n do
-              local k = (b - 1) * 4
+              local k = (b - 1) * 5
               budgets[b] = holds(KEYS[k + 3], KEYS[k + 4])
             end
             local usd, tokens, requests, replies = 0, 0, 0, {}
-            for i in items(4) do
-              for b = 1, n do budgets[b].take(ARGV[i]) end
-              usd, tokens = usd + tonumber(ARGV[i + 1]), tokens + tonumber(ARGV[i + 2])
-              requests = requests + tonumber(ARGV[i + 3])
-              replies[#replies + 1] = 1
+            for i in items(5) do
+              local id = ARGV[i]
+              local charge = true
+              if tonumber(ARGV[i + 4]) == 1 then
+                charge = redis.call('HEXISTS', KEYS[3], id) == 1 or redis.call('ZSCORE', KEYS[5], id) ~= false
+              end
+              if charge then
+                for b = 1, n do
+                  -- Expired unsettled (or never held): settled now, so a copy sent again is not charged twice.
+                  if not budgets[b].take(id) then redis.call('ZREM', KEYS[(b - 1) * 5 + 5], id) end
+                end
+                usd, tokens = usd + tonumber(ARGV[i + 1]), tokens + tonumber(ARGV[i + 2])
+                requests = requests + tonumber(ARGV[i + 3])
+                replies[#replies + 1] = 1
+              else
+                replies[#replies + 1] = 0
+              end
             end
             for b = 1, n do
-              local k = (b - 1) * 4
+              local k = (b - 1) * 5
               local day, month = KEYS[k + 1], KEYS[k + 2]
               budgets[b].flush()
               if usd ~= 0 then
@@ -325,7 +351,7 @@ enum SharedScripts {
             end
             return replies
             """,
-        itemWidth: 4
+        itemWidth: 5
     )
 
     /// A cached answer and the milliseconds it has left, in one round trip. KEYS: the entry.

@@ -516,6 +516,52 @@ extension EndToEnd {
             }
         }
 
+        /// A settlement sent while Redis stalls times out, yet Redis runs it when it wakes: the daemon sends it
+        /// again, and the fleet charges it once — the same total as the daemon's ledger.
+        @Test func aSettlementThatTimedOutButLandedIsChargedOnce() throws {
+            let priced = "[[providers.local.models]]\nid = \"fleet-model\"\ninput_usd_per_mtok = 1000\n"
+                + "output_usd_per_mtok = 1000\n"
+            let fleet = try self.fleet(1, extra: priced + "[budgets.all]\ndaily_usd = 10\n", timeout: "50ms")
+            try fleet.sim.setUsage(model: "fleet-model", usage: ["prompt": 5, "completion": 5])
+            // The provider streams a token every 250 ms (seconds in all): time to stall Redis between the reservation and
+            // the settlement (a first poll of Redis can take most of a second on a busy machine).
+            try fleet.sim.setFault(model: "fleet-model", fault: "pace-250")
+            let client = try fleet.daemons[0].client()
+            let answered = NIOLockedValueBox<JSONValue?>(nil)
+            let done = DispatchSemaphore(value: 0)
+            DispatchQueue.global().async {
+                defer { done.signal() }
+                let result = try? fleet.daemons[0].client(timeout: 30).call(
+                    "generate", params: ["prompt": "hi", "model": "local:fleet-model", "stream": true]
+                )
+                answered.withLockedValue { $0 = result }
+            }
+            try poll(until: "the reservation is held on Redis") {
+                try fleet.redis.raw(["ZCARD", "test:v1:budget:all:expiry"]) == "1"
+            }
+            fleet.redis.pause()
+            defer { fleet.redis.resume() }
+            done.wait()
+            #expect(answered.withLockedValue { $0 }?["cost_usd"]?.doubleValue == 0.01, "10 tokens at $1,000 per 1M")
+            try poll(until: "the settlement timed out and waits to be sent again", timeout: .seconds(10)) {
+                let shared = try client.call("daemon.status")["shared"]
+                let failed = (shared?["timeouts"]?.intValue ?? 0) + (shared?["failures"]?.intValue ?? 0)
+                return failed > 0 && (shared?["pending_settlements"]?.intValue ?? 0) > 0
+            }
+            // Redis wakes and runs what was sent to it, the timed-out settlement included; then the copy comes.
+            fleet.redis.resume()
+            try poll(until: "the daemon sent everything it kept", timeout: .seconds(20)) {
+                let shared = try client.call("daemon.status")["shared"]
+                return shared?["state"] == "connected" && shared?["pending_settlements"] == 0
+            }
+            let day = try fleet.redis.raw(["KEYS", "test:v1:budget:all:day:*"])
+            #expect(try fleet.redis.raw(["HGET", day, "usd"]) == "10000", "charged once, as the ledger has it")
+            #expect(try fleet.redis.raw(["HGET", day, "requests"]) == "1")
+            #expect(try fleet.redis.raw(["HGET", "test:v1:budget:all:held", "_usd"]) == "0")
+            #expect(try fleet.redis.raw(["ZCARD", "test:v1:budget:all:expiry"]) == "0")
+            try self.expectEveryKeyExpires(fleet)
+        }
+
         @Test func aStalledRedisDelaysNoRequestBeyondTheTimeout() throws {
             let fleet = try self.fleet(1, extra: Self.model + "[providers.local.limits]\nrpm = 1000\n", timeout: "50ms")
             let client = try fleet.daemons[0].client()

@@ -76,7 +76,7 @@ struct SharedScriptsTests {
     private static let periodEnd = "\(WallClock.nowMilliseconds() + 86_400_000)"
     /// Shared arguments of a budget `daily_requests = 2`, `daily_usd = 10` (micro-USD) in one day and month.
     private static let budgetShared = ["1", "1", "10", "-1", "-1", "2", "-1", Self.periodEnd, Self.periodEnd]
-    private static let budgetKeys = ["t:b:day", "t:b:month", "t:b:held", "t:b:expiry", "t:b:minute"]
+    private static let budgetKeys = ["t:b:day", "t:b:month", "t:b:held", "t:b:expiry", "t:b:expired", "t:b:minute"]
 
     @Test func reservationsOfOneRoundTripAreAllOrNothingInOrder() throws {
         let redis = try RedisProcess()
@@ -92,11 +92,11 @@ struct SharedScriptsTests {
 
         // Their settlements, merged too, free both holds and charge the true cost.
         let settled = [
-            (["1", Self.periodEnd, Self.periodEnd], ["r1", "1", "3", "0"]),
-            (["1", Self.periodEnd, Self.periodEnd], ["r2", "2", "4", "0"]),
+            (["1", Self.periodEnd, Self.periodEnd], ["r1", "1", "3", "0", "0"]),
+            (["1", Self.periodEnd, Self.periodEnd], ["r2", "2", "4", "0", "0"]),
         ]
         let (_, settling) = try self.decide(
-            SharedScripts.budgetSettle, keys: Array(Self.budgetKeys.prefix(4)), settled, on: redis
+            SharedScripts.budgetSettle, keys: Array(Self.budgetKeys.prefix(5)), settled, on: redis
         )
         #expect(settling.commands == 1)
         #expect(try redis.raw(["HGET", "t:b:held", "_usd"]) == "0")
@@ -145,5 +145,46 @@ struct SharedScriptsTests {
         #expect(replies.map(Self.admitted) == [true])
         #expect(try redis.raw(["HEXISTS", "t:b:held", "dead"]) == "0")
         #expect(try redis.raw(["HGET", "t:b:held", "_usd"]) == "6")
+    }
+
+    /// A settlement sent again (its first sending timed out) is charged only if the first did not land: its hold
+    /// is still there, or expired unsettled; one that landed answers 0 and charges nothing.
+    @Test func aSettlementSentAgainIsChargedOnlyIfTheFirstDidNotLand() throws {
+        let redis = try RedisProcess()
+        defer { redis.kill() }
+        let settleKeys = Array(Self.budgetKeys.prefix(5))
+        let settleShared = ["1", Self.periodEnd, Self.periodEnd]
+        let reserved = (1...3).map { (Self.budgetShared, ["s\($0)", "1", "1", "60000", "1"]) }
+        _ = try self.decide(SharedScripts.budgetReserve, keys: Self.budgetKeys, Array(reserved.prefix(2)), on: redis)
+        // s1 was settled (the sending that timed out did land); s2 was not.
+        _ = try self.decide(
+            SharedScripts.budgetSettle, keys: settleKeys, [(settleShared, ["s1", "5", "5", "0", "0"])], on: redis
+        )
+        // s3's hold expired unsettled: the next reservation frees it and remembers it.
+        try redis.cli(["HSET", "t:b:held", "s3", "1 1"])
+        try redis.cli(["HINCRBY", "t:b:held", "_usd", "1"])
+        try redis.cli(["HINCRBY", "t:b:held", "_tokens", "1"])
+        let now = Int64(try redis.raw(["TIME"]).split(separator: "\n").first ?? "") ?? 0
+        try redis.cli(["ZADD", "t:b:expiry", "\(now * 1000 - 1000)", "s3"])
+        _ = try self.decide(
+            SharedScripts.budgetReserve, keys: Self.budgetKeys, [(Self.budgetShared, ["s4", "0", "0", "60000", "0"])],
+            on: redis
+        )
+        #expect(try redis.raw(["ZSCORE", "t:b:expired", "s3"]) != "")
+        #expect(Int(try redis.raw(["PTTL", "t:b:expired"])) ?? -1 > 0)
+        let (again, _) = try self.decide(
+            SharedScripts.budgetSettle, keys: settleKeys,
+            ["s1", "s2", "s3"].map { (settleShared, [$0, "5", "5", "0", "1"]) }, on: redis
+        )
+        #expect(again.map(\.integer) == [0, 1, 1], "s1 had landed; s2 was held; s3 expired unsettled")
+        #expect(try redis.raw(["HGET", "t:b:day", "usd"]) == "15", "5 for s1's first sending, 5 each for s2 and s3")
+        // Once settled, a further copy of s3 is not charged either.
+        let (third, _) = try self.decide(
+            SharedScripts.budgetSettle, keys: settleKeys, [(settleShared, ["s3", "5", "5", "0", "1"])], on: redis
+        )
+        #expect(third.map(\.integer) == [0])
+        #expect(try redis.raw(["HGET", "t:b:day", "usd"]) == "15")
+        // Emptied, the set is gone; while it held s3 it had a TTL.
+        #expect(try redis.raw(["EXISTS", "t:b:expired"]) == "0")
     }
 }
