@@ -45,6 +45,14 @@ public final class RedisClient: @unchecked Sendable {
     /// The most items one call carries: the script runs them all before Redis serves anything else.
     static let largestMerge = 256
 
+    /// Under load — the last round trip carried at least `lingerAfter` operations — the thread waits up to
+    /// `linger` for more before it sends, or until `lingerFor` are queued: fewer and fuller round trips, and more
+    /// items per merged call, for a fraction of what a request already waits at that load. A lone operation (an
+    /// idle daemon, concurrency 1) never waits.
+    static let lingerAfter = 8
+    static let lingerFor = 64
+    static let linger: Duration = .microseconds(200)
+
     /// Resumed once: by the thread's reply or by the deadline timer, whichever comes first.
     final class Answer: Sendable {
         private let completion: NIOLockedValueBox<Completion?>
@@ -96,6 +104,9 @@ public final class RedisClient: @unchecked Sendable {
     private let condition = NSCondition()
     private var pending: [Operation] = []
     private var stopped = false
+    /// The thread waits for more operations before a round trip (`linger`): submitters wake it only once enough
+    /// are queued.
+    private var lingering = false
     private var thread: Thread?
     /// Signalled when the thread has ended.
     private let finished = DispatchSemaphore(value: 0)
@@ -257,7 +268,7 @@ public final class RedisClient: @unchecked Sendable {
             return
         }
         self.pending.append(Operation(body: body, answer: answer))
-        self.condition.signal()
+        if !self.lingering || self.pending.count >= Self.lingerFor { self.condition.signal() }
         self.condition.unlock()
         self.deadlines.watch(answer, until: .now + self.timeout)
     }
@@ -288,9 +299,17 @@ public final class RedisClient: @unchecked Sendable {
         // SHAs by script name (unique in `scripts`): hashing a source of kilobytes per call would cost more than
         // formatting the call.
         var shas: [String: String] = [:]
+        var previousBatch = 0
+        let linger = Double(Self.linger.components.attoseconds) / 1e18
         while true {
             self.condition.lock()
             while self.pending.isEmpty && !self.stopped { self.condition.wait() }
+            if previousBatch >= Self.lingerAfter {
+                self.lingering = true
+                let until = Date(timeIntervalSinceNow: linger)
+                while self.pending.count < Self.lingerFor && !self.stopped && self.condition.wait(until: until) {}
+                self.lingering = false
+            }
             if self.stopped && self.pending.isEmpty {
                 self.condition.unlock()
                 self.finished.signal()
@@ -299,6 +318,7 @@ public final class RedisClient: @unchecked Sendable {
             let batch = self.pending.filter { !$0.answer.isDone }
             self.pending = []
             self.condition.unlock()
+            previousBatch = batch.count
             guard !batch.isEmpty else { continue }
             let admission = self.counters.withLockedValue { $0.breaker.admission(at: .now).0 }
             if case .reject = admission {

@@ -70,7 +70,7 @@ extension Budgets {
     }
 
     private func fleetID(_ reservation: BudgetReservation) -> String {
-        "\(self.shared.map { ($0 as? RedisSharedState)?.instance ?? "local" } ?? "local")-\(reservation.id)"
+        self.fleetIDPrefix + String(reservation.id)
     }
 
     /// The reservation's budgets as the fleet counts them: their rules and the periods of the admission.

@@ -29,6 +29,8 @@ final class Budgets: OutcomeSubscriber {
     let shared: (any SharedState)?
     /// Reservations the fleet admitted (their request was counted there at admission).
     let fleetReserved = NIOLockedValueBox<Set<UInt64>>([])
+    /// The daemon's part of a reservation's fleet-wide id (its instance), computed once.
+    let fleetIDPrefix: String
 
     init(
         config: AccountingConfig,
@@ -38,6 +40,7 @@ final class Budgets: OutcomeSubscriber {
         wallClock: @escaping @Sendable () -> Int64 = { WallClock.nowMilliseconds() }
     ) {
         self.shared = shared?.isFleet == true ? shared : nil
+        self.fleetIDPrefix = ((shared as? RedisSharedState)?.instance ?? "local") + "-"
         let book = BudgetBook(rules: config.budgets, calendar: config.periodCalendar, unknownPrice: config.unknownPrice)
         self.state = NIOLockedValueBox(State(book: book, config: config))
         self.events = events

@@ -56,8 +56,9 @@ enum SharedScripts {
               end
             end
             redis.call('HSET', key, 'R', requests, 'T', tokens, 'c', horizon)
-            -- Every key has a TTL, also one this roll created for a call that is then refused.
-            if redis.call('PTTL', key) < 0 then redis.call('PEXPIRE', key, 7200000) end
+            -- Every key has a TTL, also one this roll created for a call that is then refused. A window in use
+            -- rolls every second, so its TTL is renewed here and `count` need not.
+            redis.call('PEXPIRE', key, 7200000)
           end
           return requests, tokens
         end
@@ -77,15 +78,19 @@ enum SharedScripts {
             redis.call('HINCRBY', key, 't' .. now, tokens)
             redis.call('HINCRBY', key, 'T', tokens)
           end
-          redis.call('PEXPIRE', key, 7200000)
         end
 
         """
 
     /// A budget period's keys outlive the period by a day (for late settlements), and at least a second.
+    /// `markperiod` sets it once per key: the field `_exp` says it is set (and creates the key if need be).
     private static let periodExpiry = """
         local function expireperiod(key, endms, nowms)
           redis.call('PEXPIREAT', key, math.max(endms + 86400000, nowms + 1000))
+        end
+        local function markperiod(key, endms, nowms)
+          redis.call('HSET', key, '_exp', 1)
+          expireperiod(key, endms, nowms)
         end
 
         """
@@ -96,8 +101,10 @@ enum SharedScripts {
     /// two commands.
     private static let holds = """
         local function holds(held, expiry)
-          local h = redis.call('HMGET', held, '_usd', '_tokens')
+          local h = redis.call('HMGET', held, '_usd', '_tokens', '_until')
           local book = {usd = tonumber(h[1] or '0'), tokens = tonumber(h[2] or '0'), dusd = 0, dtokens = 0}
+          -- When the held hash expires (Unix ms), as `_until` records it: renewed only when a hold needs longer.
+          book.heldexpires = tonumber(h[3] or '0')
           -- The amount `id` holds (0, 0 when none), without freeing it.
           function book.amount(id)
             local amount = redis.call('HGET', held, id)
@@ -225,10 +232,11 @@ enum SharedScripts {
                 redis.call('ZREMRANGEBYSCORE', budget.expired, '-inf', nowms - 3600000)
                 redis.call('PEXPIRE', budget.expired, 7200000)
               end
-              local d = redis.call('HMGET', budget.day, 'usd', 'tokens', 'requests')
+              local d = redis.call('HMGET', budget.day, 'usd', 'tokens', 'requests', '_exp')
               budget.dusd, budget.dtokens = tonumber(d[1] or '0'), tonumber(d[2] or '0')
-              budget.drequests = tonumber(d[3] or '0')
-              budget.musd = tonumber(redis.call('HGET', budget.month, 'usd') or '0')
+              budget.drequests, budget.dayexpires = tonumber(d[3] or '0'), d[4]
+              local m = redis.call('HMGET', budget.month, 'usd', '_exp')
+              budget.musd, budget.monthexpires = tonumber(m[1] or '0'), m[2]
               budget.recent = 0
               if budget.rpm >= 0 then budget.recent = roll(budget.minute, now) end
               budgets[b] = budget
@@ -279,11 +287,16 @@ enum SharedScripts {
               local budget = budgets[b]
               budget.holds.flush()
               if budget.longest > 0 then
-                -- Only ever lengthened: a short request must not cut the TTL under a long one's hold.
-                for _, key in ipairs({budget.held, budget.expiry}) do
-                  if redis.call('PTTL', key) < budget.longest + 60000 then
-                    redis.call('PEXPIRE', key, budget.longest + 60000)
-                  end
+                -- Only ever lengthened: a short request must not cut the TTL under a long one's hold. The held hash
+                -- is renewed ten minutes ahead (so about every ten minutes); the expiry set, which an emptied set
+                -- loses with its key, whenever it has less left than the longest hold needs.
+                local need = nowms + budget.longest + 60000
+                if need > budget.holds.heldexpires then
+                  redis.call('PEXPIREAT', budget.held, need + 600000)
+                  redis.call('HSET', budget.held, '_until', need + 600000)
+                end
+                if redis.call('PTTL', budget.expiry) < budget.longest + 60000 then
+                  redis.call('PEXPIRE', budget.expiry, budget.longest + 60000)
                 end
               end
               if budget.requests > 0 then
@@ -291,8 +304,8 @@ enum SharedScripts {
                 if budget.rpm >= 0 then count(budget.minute, now, budget.requests, 0) end
               end
               if budget.requests > 0 or budget.longest > 0 then
-                expireperiod(budget.day, budget.dayend, nowms)
-                expireperiod(budget.month, budget.monthend, nowms)
+                if not budget.dayexpires then markperiod(budget.day, budget.dayend, nowms) end
+                if not budget.monthexpires then markperiod(budget.month, budget.monthend, nowms) end
               end
             end
             return replies
