@@ -21,8 +21,9 @@ struct SimCommand: AsyncParsableCommand {
             pace-MS. GET /_sim/log lists every request; besides path, model, fault and outcome each record has
             "structured" (the structured-output mechanism the request carried: none, openai_json_schema_strict,
             openai_json_schema, json_object, anthropic_output_format, anthropic_tool, gemini_json_schema or
-            gemini_json), "schema_in_system" (the system prompt contains "JSON Schema") and "thinking" (the
-            Anthropic or Gemini thinking budget, or null).
+            gemini_json), "schema_in_system" (the system prompt contains "JSON Schema"), "thinking" (the
+            Anthropic or Gemini thinking budget, or null), "thinking_type" and "effort" (Anthropic's
+            thinking.type and output_config.effort, or null).
             POST /_sim/answers {"model": "m", "answers": ["text1", "text2"]} sets the completion texts for a
             model: each request for it that is answered with a body takes the next one (the last repeats), in every
             dialect, streamed in pieces; null or [] clears them. To an Anthropic request with a forced tool the

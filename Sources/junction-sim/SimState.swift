@@ -131,6 +131,8 @@ final class SimState: Sendable {
                         "auth": .string(record.auth), "structured": .string(record.structured.mechanism),
                         "schema_in_system": .bool(record.structured.schemaInSystem),
                         "thinking": record.structured.thinking.map { .int($0) } ?? .null,
+                        "thinking_type": record.structured.thinkingType.map { .string($0) } ?? .null,
+                        "effort": record.structured.effort.map { .string($0) } ?? .null,
                     ]
                 }
             )

@@ -17,6 +17,9 @@ struct SimStructured: Sendable, Equatable {
     var schemaInSystem = false
     /// Anthropic `thinking.budget_tokens` or Gemini `generationConfig.thinkingConfig.thinkingBudget`.
     var thinking: Int?
+    /// Anthropic `thinking.type` (`enabled`, `adaptive`) and `output_config.effort`.
+    var thinkingType: String?
+    var effort: String?
     /// The forced tool's name (Anthropic), which the answer then calls.
     var forcedTool: String?
 
@@ -47,6 +50,8 @@ struct SimStructured: Sendable, Equatable {
             }
             found.schemaInSystem = Self.text(of: json["system"]).contains("JSON Schema")
             found.thinking = json["thinking"]?["budget_tokens"]?.intValue
+            found.thinkingType = json["thinking"]?["type"]?.stringValue
+            found.effort = json["output_config"]?["effort"]?.stringValue
         case .gemini:
             let config = json["generationConfig"]
             if config?["responseJsonSchema"] != nil || config?["responseSchema"] != nil {

@@ -192,6 +192,30 @@ struct StructuredOutputFixtureTests {
         #expect(native["temperature"] == nil)
     }
 
+    /// Adaptive thinking: `thinking: {type: "adaptive"}`, the effort beside the native format in `output_config`,
+    /// no temperature, no budget added to `max_tokens`; Gemini gets its dynamic budget.
+    @Test func adaptiveThinkingOnAnthropicAndGemini() throws {
+        var request = self.request(self.schemaFormat())
+        request.adaptiveThinking = AdaptiveThinking(effort: "high")
+        let native = try self.body(self.anthropic(request, model: "claude-sonnet-4-5"))
+        #expect(native["thinking"] == ["type": "adaptive"])
+        #expect(native["max_tokens"] == 100)
+        #expect(native["temperature"] == nil)
+        #expect(native["output_config"]?["effort"] == "high")
+        #expect(native["output_config"]?["format"]?["type"] == "json_schema")
+        // Without the native format, the effort alone; never a forced tool.
+        request.responseFormat = .jsonObject
+        request.adaptiveThinking = AdaptiveThinking()
+        let plain = try self.body(self.anthropic(request, model: "claude-3-7-sonnet-latest"))
+        #expect(plain["output_config"] == nil)
+        #expect(plain["tool_choice"] == nil)
+        request.responseFormat = self.schemaFormat()
+        let forced = try self.body(self.anthropic(request, model: "claude-3-5-haiku-latest"))
+        #expect(forced["tool_choice"] == nil, "a thinking model is never forced to a tool")
+        let gemini = GeminiAdapter().chatRequest(request, model: "gemini-2.5-flash", endpoint: self.endpoint)
+        #expect(try self.body(gemini)["generationConfig"]?["thinkingConfig"] == ["thinkingBudget": -1])
+    }
+
     @Test func anthropicJSONObjectIsAnInstruction() throws {
         let body = try self.body(self.anthropic(self.request(.jsonObject), model: "claude-sonnet-4-5"))
         #expect(body["system"] == .string("Sys\n\n" + self.jsonObjectInstruction))

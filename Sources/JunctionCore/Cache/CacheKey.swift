@@ -45,7 +45,8 @@ public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
         encoder.count("S", request.stop.count)
         for stop in request.stop { encoder.field("o", stop) }
         encoder.field("e", request.seed.map { String($0) })
-        encoder.field("k", request.thinkingBudget.map { String($0) })
+        let adaptive = request.adaptiveThinking.map { "adaptive:" + ($0.effort ?? "") }
+        encoder.field("k", request.thinkingBudget.map { String($0) } ?? adaptive)
         switch request.responseFormat {
         case .text: encoder.field("f", "text")
         case .jsonObject: encoder.field("f", "json_object")

@@ -17,6 +17,9 @@ public struct ChatRequest: Sendable, Equatable {
     /// Extended thinking's token budget (Anthropic `thinking`, Gemini `thinkingConfig`); nil: the provider's
     /// default. Other provider kinds have no budget field and are sent none.
     public var thinkingBudget: Int?
+    /// Adaptive thinking (Anthropic `thinking: {type: "adaptive"}`, Gemini's dynamic budget): the model decides how
+    /// much to think, within `maxTokens`. Exclusive with `thinkingBudget`; other kinds are sent nothing.
+    public var adaptiveThinking: AdaptiveThinking?
     public var stream: Bool
     public var metadata: JSONObject
 
@@ -32,6 +35,7 @@ public struct ChatRequest: Sendable, Equatable {
         responseFormat: ResponseFormat = .text,
         seed: Int? = nil,
         thinkingBudget: Int? = nil,
+        adaptiveThinking: AdaptiveThinking? = nil,
         stream: Bool = false,
         metadata: JSONObject = JSONObject()
     ) {
@@ -46,6 +50,7 @@ public struct ChatRequest: Sendable, Equatable {
         self.responseFormat = responseFormat
         self.seed = seed
         self.thinkingBudget = thinkingBudget
+        self.adaptiveThinking = adaptiveThinking
         self.stream = stream
         self.metadata = metadata
     }
@@ -151,4 +156,23 @@ extension ChatRequest {
 
     /// The SHA-256 of `canonicalPrompt`, in hexadecimal.
     public var promptSHA256: String { SHA256.hex(of: self.canonicalPrompt) }
+}
+
+/// Adaptive thinking: the model thinks as much as the question needs; `effort` (Anthropic `output_config.effort`)
+/// steers how much.
+public struct AdaptiveThinking: Sendable, Equatable, Hashable {
+    /// The efforts Anthropic documents, from least to most thinking.
+    public static let efforts = ["low", "medium", "high", "xhigh", "max"]
+
+    public var effort: String?
+
+    public init(effort: String? = nil) {
+        self.effort = effort
+    }
+}
+
+extension ChatRequest {
+    /// Whether the model is asked to think (a budget, or adaptive): Anthropic then takes no temperature, and no
+    /// forced tool.
+    public var thinks: Bool { self.thinkingBudget != nil || self.adaptiveThinking != nil }
 }

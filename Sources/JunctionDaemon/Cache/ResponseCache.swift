@@ -91,7 +91,7 @@ final class ResponseCache: OutcomeSubscriber {
         let mode = options.mode ?? .on
         guard mode != .off else { return nil }
         let chat = request.chat
-        let thinkingDropsTemperature = chat.thinkingBudget != nil && kind == .anthropic
+        let thinkingDropsTemperature = chat.thinks && kind == .anthropic
         let seedIsSent = chat.seed != nil && kind != .anthropic && kind != .deepseek
         let deterministic = (chat.temperature == 0 && !thinkingDropsTemperature) || seedIsSent
         guard deterministic || config.cacheNondeterministic || options.mode != nil else { return nil }

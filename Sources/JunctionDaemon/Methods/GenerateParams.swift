@@ -33,7 +33,7 @@ enum GenerateParams {
         request.stop = try self.stop(params)
         request.responseFormat = try self.responseFormat(params.value("response_format"))
         request.seed = try params.int("seed", in: Int(Int64.min)...Int(Int64.max))
-        request.thinkingBudget = try self.thinking(params.value("thinking"))
+        (request.thinkingBudget, request.adaptiveThinking) = try self.thinking(params.value("thinking"))
         request.stream = try params.bool("stream") ?? false
         if let metadata = params.value("metadata"), metadata != .null {
             guard case .object(let object) = metadata else {
@@ -55,22 +55,49 @@ enum GenerateParams {
         return parsed
     }
 
-    /// `thinking: {budget_tokens: N}`.
-    private static func thinking(_ value: JSONValue?) throws(RPCError) -> Int? {
+    /// `thinking: {budget_tokens: N}` (`type: "enabled"` optional), `{type: "adaptive", effort?}`, or
+    /// `{type: "disabled"}`.
+    private static func thinking(_ value: JSONValue?) throws(RPCError) -> (Int?, AdaptiveThinking?) {
+        let shape = "must be an object {\"budget_tokens\": N} or {\"type\": \"adaptive\", \"effort\"?: ...}"
         switch value {
-        case nil, .null?: return nil
+        case nil, .null?: return (nil, nil)
         case .object(let object)?:
             do throws(RPCError) {
-                let thinking = try Params(.object(object), known: ["budget_tokens"])
-                guard let budget = try thinking.int("budget_tokens", in: 1...1_000_000) else {
-                    throw RPCError.invalidParams(field: "budget_tokens", problem: "is required")
+                let thinking = try Params(.object(object), known: ["type", "budget_tokens", "effort"])
+                switch try thinking.string("type") {
+                case "adaptive"?:
+                    guard object["budget_tokens"] == nil else {
+                        throw RPCError.invalidParams(
+                            field: "budget_tokens", problem: "is not taken by adaptive thinking (the model decides)"
+                        )
+                    }
+                    let effort = try thinking.string("effort")
+                    if let effort, !AdaptiveThinking.efforts.contains(effort) {
+                        throw RPCError.invalidParams(
+                            field: "effort", problem: "must be one of \(AdaptiveThinking.efforts.joined(separator: ", "))"
+                        )
+                    }
+                    return (nil, AdaptiveThinking(effort: effort))
+                case "disabled"?:
+                    return (nil, nil)
+                case nil, "enabled"?:
+                    guard object["effort"] == nil else {
+                        throw RPCError.invalidParams(field: "effort", problem: "is taken by adaptive thinking only")
+                    }
+                    guard let budget = try thinking.int("budget_tokens", in: 1...1_000_000) else {
+                        throw RPCError.invalidParams(field: "budget_tokens", problem: "is required")
+                    }
+                    return (budget, nil)
+                case let other?:
+                    throw RPCError.invalidParams(
+                        field: "type", problem: "\"\(other)\" is not one of enabled, adaptive, disabled"
+                    )
                 }
-                return budget
             } catch {
                 throw Self.nested(error, in: "thinking")
             }
         default:
-            throw .invalidParams(field: "thinking", problem: "must be an object {\"budget_tokens\": N}")
+            throw .invalidParams(field: "thinking", problem: shape)
         }
     }
 

@@ -87,7 +87,7 @@ extension AnthropicAdapter {
             }
             return plan
         }
-        guard request.thinkingBudget == nil, format.describesObject, let input = Self.toolInputSchema(format.schema)
+        guard !request.thinks, format.describesObject, let input = Self.toolInputSchema(format.schema)
         else {
             plan.instruction = request.responseFormat.systemInstruction
             return plan

@@ -26,8 +26,10 @@ public struct AnthropicAdapter: ProviderAdapter {
 
     /// With extended thinking (`thinkingBudget`), `thinking: {type: "enabled", budget_tokens}` is sent, the budget
     /// raised to Anthropic's minimum of 1024. `max_tokens` must exceed the budget, so it becomes the budget plus the
-    /// answer's own tokens (the caller's `maxTokens`, else `defaultMaxTokens`). Anthropic refuses `temperature`
-    /// with thinking and allows `top_p` only from 0.95 to 1: they are left out otherwise.
+    /// answer's own tokens (the caller's `maxTokens`, else `defaultMaxTokens`). Adaptive thinking sends
+    /// `thinking: {type: "adaptive"}` (and `output_config.effort`): the model's thinking counts within `max_tokens`.
+    /// Anthropic refuses `temperature` with thinking and allows `top_p` only from 0.95 to 1: they are left out
+    /// otherwise.
     public func chatRequest(_ request: ChatRequest, model: String, endpoint: ProviderEndpoint) -> HTTPRequest {
         let structured = Self.structuredOutput(request, model: model)
         let (system, messages) = self.conversation(request, instruction: structured.instruction)
@@ -42,12 +44,21 @@ public struct AnthropicAdapter: ProviderAdapter {
         if let thinkingBudget {
             body["thinking"] = ["type": "enabled", "budget_tokens": .int(thinkingBudget)]
             if let topP = request.topP, topP >= 0.95, topP <= 1 { body["top_p"] = .double(topP) }
+        } else if request.adaptiveThinking != nil {
+            body["thinking"] = ["type": "adaptive"]
+            if let topP = request.topP, topP >= 0.95, topP <= 1 { body["top_p"] = .double(topP) }
         } else {
             if let temperature = request.temperature { body["temperature"] = .double(temperature) }
             if let topP = request.topP { body["top_p"] = .double(topP) }
         }
         if !request.stop.isEmpty { body["stop_sequences"] = .array(request.stop.map(JSONValue.string)) }
         if let (field, value) = structured.outputFormat { body[field] = value }
+        if let effort = request.adaptiveThinking?.effort {
+            // Beside a structured output's `output_config.format`, if there is one.
+            var config = body["output_config"]?.objectValue ?? JSONObject()
+            config["effort"] = .string(effort)
+            body["output_config"] = .object(config)
+        }
         if let tools = structured.tools { body["tools"] = tools }
         if let toolChoice = structured.toolChoice { body["tool_choice"] = toolChoice }
         if request.stream { body["stream"] = true }

@@ -8,7 +8,12 @@ extension GeminiAdapter {
     /// the keywords Gemini supports (`SchemaRewrite.gemini`, widening). JSON mode without a schema sets only
     /// `responseMimeType`, which allows any JSON value: the instruction asks for an object.
     func structuredOutput(_ request: ChatRequest, into config: inout JSONObject) -> String? {
-        if let budget = request.thinkingBudget { config["thinkingConfig"] = ["thinkingBudget": .int(budget)] }
+        if let budget = request.thinkingBudget {
+            config["thinkingConfig"] = ["thinkingBudget": .int(budget)]
+        } else if request.adaptiveThinking != nil {
+            // Gemini's dynamic thinking: the model decides the budget.
+            config["thinkingConfig"] = ["thinkingBudget": -1]
+        }
         if let seed = request.seed { config["seed"] = .int(seed) }
         switch request.responseFormat {
         case .text:

@@ -79,6 +79,41 @@ extension EndToEnd {
             #expect(try daemon.stop() == 0)
         }
 
+        /// Today's Anthropic request shape: adaptive thinking with `output_config` carrying both the effort and the
+        /// structured output's format. Both reach the provider (the format as the schema in the system prompt: a
+        /// thinking model is never forced to a tool), and the answer is the JSON the schema asks for.
+        @Test func adaptiveThinkingAndOutputConfigReachTheProvider() throws {
+            let sim = try SimProcess()
+            let (daemon, path) = try OpenAIAPIEndToEndTests.start(sim)
+            let answer = #"{"city":"Paris"}"#
+            try sim.setAnswers(model: "claude-3-5-haiku-latest", answers: [answer])
+            let format = #"{"type":"json_schema","schema":{"type":"object","properties":{"city":{"type":"string"}},"#
+                + #""required":["city"],"additionalProperties":false}}"#
+            let extra = #","thinking":{"type":"adaptive"},"output_config":{"effort":"medium","format":"# + format + "}"
+            let response = try RawHTTPConnection(unixPath: path).post(
+                "/v1/messages", json: Self.message("anthropic:claude-3-5-haiku-latest", extra: extra)
+            )
+            #expect(response.status == 200, "\(response.text)")
+            let body = try JSONValue.parse(response.text)
+            #expect(body["content"]?[0]?["text"]?.stringValue == answer)
+            let seen = try sim.requests()
+            #expect(seen.count == 1)
+            #expect(seen.first?["thinking_type"] == "adaptive")
+            #expect(seen.first?["effort"] == "medium")
+            #expect(seen.first?["schema_in_system"] == true)
+            // An effort Anthropic does not know is a 400 naming the field.
+            let refused = try RawHTTPConnection(unixPath: path).post(
+                "/v1/messages",
+                json: Self.message(
+                    "anthropic:claude-3-5-haiku-latest", extra: #","thinking":{"type":"adaptive"},"output_config":{"effort":"lots"}"#
+                )
+            )
+            #expect(refused.status == 400)
+            #expect(refused.text.contains("output_config.effort"))
+            #expect(try sim.requests().count == 1)
+            #expect(try daemon.stop() == 0)
+        }
+
         @Test func countTokensUsesTheProvidersCountEndpoint() throws {
             let sim = try SimProcess()
             let (daemon, path) = try OpenAIAPIEndToEndTests.start(sim)

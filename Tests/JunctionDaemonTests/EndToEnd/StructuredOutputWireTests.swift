@@ -137,6 +137,52 @@ extension EndToEnd {
             #expect(requests.last?["thinking"] == 2048)
         }
 
+        /// Adaptive thinking: Anthropic gets `thinking: {type: "adaptive"}` and `output_config.effort` (never a
+        /// forced tool, so the schema goes in the system prompt), Gemini its dynamic budget (-1); a budget with
+        /// adaptive thinking, or an effort Anthropic does not know, is refused with the field named.
+        @Test func adaptiveThinkingIsSentAsEachProviderTakesIt() throws {
+            let sim = try SimProcess()
+            let daemon = try sim.daemon()
+            let client = try daemon.client()
+            for model in ["claude-3-5-haiku-latest", "gemini-2.5-flash"] {
+                try sim.setAnswers(model: model, answers: [Self.answer])
+            }
+            for (provider, model) in [("anthropic", "claude-3-5-haiku-latest"), ("gemini", "gemini-2.5-flash")] {
+                let params: JSONObject = [
+                    "prompt": "Which city?", "model": .string("\(provider):\(model)"), "max_tokens": 300,
+                    "temperature": 0.5, "response_format": Self.responseFormat(),
+                    "thinking": ["type": "adaptive", "effort": "low"],
+                ]
+                let (result, _) = try Self.generate(client, params, stream: false)
+                #expect(result["text"] == .string(Self.answer), "\(provider)")
+            }
+            let requests = try sim.requests()
+            #expect(requests.count == 2)
+            #expect(requests.first?["thinking_type"] == "adaptive")
+            #expect(requests.first?["effort"] == "low")
+            #expect(requests.first?["thinking"] == .null, "no budget: the model decides")
+            #expect(requests.first?["structured"] == "none")
+            #expect(requests.first?["schema_in_system"] == true)
+            #expect(requests.last?["structured"] == "gemini_json_schema")
+            #expect(requests.last?["thinking"] == -1)
+            for (thinking, field) in [
+                (["type": "adaptive", "budget_tokens": 2048] as JSONValue, "thinking.budget_tokens"),
+                (["type": "adaptive", "effort": "huge"], "thinking.effort"),
+                (["type": "sometimes"], "thinking.type"),
+            ] {
+                do {
+                    _ = try client.call(
+                        "generate", params: ["prompt": "hi", "model": "anthropic:claude-3-5-haiku-latest", "thinking": thinking]
+                    )
+                    Issue.record("\(thinking) was accepted")
+                } catch let reply as RPCClient.ErrorReply {
+                    #expect(reply.code == -32602)
+                    #expect(reply.data?["field"]?.stringValue == field, "\(reply)")
+                }
+            }
+            #expect(try sim.requests().count == 2)
+        }
+
         /// JSON mode: OpenAI gets `json_object` (with the word JSON in the system prompt), Gemini the JSON MIME type.
         @Test func jsonObjectIsEachProvidersJSONMode() throws {
             let sim = try SimProcess()

@@ -12,7 +12,7 @@ struct AnthropicMessagesRequest: Sendable {
     /// Fields read here; every other field is ignored.
     static let used: Set<String> = [
         "model", "messages", "system", "max_tokens", "temperature", "top_p", "stop_sequences", "stream", "metadata",
-        "thinking", "output_format", "junction",
+        "thinking", "output_format", "output_config", "junction",
     ]
 
     /// The request in `body`; `forCounting`: a `count_tokens` body, which has no `max_tokens`. A problem is a 400
@@ -49,8 +49,14 @@ struct AnthropicMessagesRequest: Sendable {
         }
         if forCounting { params["stream"] = nil }
         if let stop = object["stop_sequences"], stop != .null { params["stop"] = stop }
+        var fields = ["stop": "stop_sequences", "response_format": "output_format"]
         if let format = object["output_format"], format != .null { params["response_format"] = format }
-        try self.addThinking(object["thinking"], to: &params)
+        let config = try self.outputConfig(object["output_config"])
+        if let format = config.format {
+            params["response_format"] = format
+            fields["response_format"] = "output_config.format"
+        }
+        try self.addThinking(object["thinking"], effort: config.effort, to: &params)
         if case .object(let metadata)? = object["metadata"] {
             // Anthropic's end-user id is Junction's client label, as OpenAI's `user` is.
             if let user = metadata["user_id"], user != .null {
@@ -63,13 +69,38 @@ struct AnthropicMessagesRequest: Sendable {
             throw .invalid("metadata", "metadata must be an object {user_id?}")
         }
         try APIRequestOptions.addJunction(object["junction"], to: &params)
-        let fields = ["stop": "stop_sequences", "response_format": "output_format"]
         let parsed = try APIRequestOptions.parse(params, fields: fields)
         return AnthropicMessagesRequest(parsed: parsed, ignored: ignored)
     }
 
-    /// `thinking`: `{type: "enabled", budget_tokens}` sets the budget; `{type: "disabled"}` none.
-    private static func addThinking(_ value: JSONValue?, to params: inout JSONObject) throws(APIFailure) {
+    /// `output_config`: `format` (the structured output, as the older `output_format`) and `effort` (how much
+    /// an adaptive thinker thinks; without adaptive thinking it changes nothing Junction sends).
+    private static func outputConfig(_ value: JSONValue?) throws(APIFailure) -> (format: JSONValue?, effort: String?) {
+        guard let value, value != .null else { return (nil, nil) }
+        guard case .object(let config) = value else {
+            throw .invalid("output_config", "output_config must be an object {format?, effort?}")
+        }
+        var effort: String?
+        if let value = config["effort"], value != .null {
+            guard let text = value.stringValue, AdaptiveThinking.efforts.contains(text) else {
+                throw .invalid(
+                    "output_config.effort",
+                    "output_config.effort must be one of \(AdaptiveThinking.efforts.joined(separator: ", "))"
+                )
+            }
+            effort = text
+        }
+        let format = config["format"].flatMap { $0 == .null ? nil : $0 }
+        return (format, effort)
+    }
+
+    /// `thinking`: `{type: "enabled", budget_tokens}` sets the budget; `{type: "adaptive"}` lets the model decide
+    /// (with `output_config.effort`); `{type: "disabled"}` none.
+    private static func addThinking(
+        _ value: JSONValue?,
+        effort: String?,
+        to params: inout JSONObject
+    ) throws(APIFailure) {
         guard let value, value != .null else { return }
         guard case .object(let thinking) = value else {
             throw .invalid("thinking", "thinking must be an object {type: \"enabled\", budget_tokens}")
@@ -80,10 +111,14 @@ struct AnthropicMessagesRequest: Sendable {
                 throw .invalid("thinking.budget_tokens", "thinking.budget_tokens is required when thinking is enabled")
             }
             params["thinking"] = ["budget_tokens": budget]
+        case "adaptive"?:
+            var adaptive: JSONObject = ["type": "adaptive"]
+            if let effort { adaptive["effort"] = .string(effort) }
+            params["thinking"] = .object(adaptive)
         case "disabled"?:
             return
         default:
-            throw .invalid("thinking.type", "thinking.type must be \"enabled\" or \"disabled\"")
+            throw .invalid("thinking.type", "thinking.type must be \"enabled\", \"adaptive\" or \"disabled\"")
         }
     }
 
