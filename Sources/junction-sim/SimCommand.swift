@@ -24,6 +24,8 @@ struct SimCommand: AsyncParsableCommand {
             gemini_json), "schema_in_system" (the system prompt contains "JSON Schema"), "thinking" (the
             Anthropic or Gemini thinking budget, or null), "thinking_type" and "effort" (Anthropic's
             thinking.type and output_config.effort, or null).
+            An Anthropic request's stop_sequences end the answer before the first one it contains (stop_reason
+            "stop_sequence", and which).
             POST /_sim/answers {"model": "m", "answers": ["text1", "text2"]} sets the completion texts for a
             model: each request for it that is answered with a body takes the next one (the last repeats), in every
             dialect, streamed in pieces; null or [] clears them. To an Anthropic request with a forced tool the

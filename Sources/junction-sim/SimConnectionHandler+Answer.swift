@@ -66,7 +66,7 @@ extension SimConnectionHandler {
             } else {
                 body = SimResponses.completion(
                     call.format, dialect: call.dialect, model: call.model, id: call.id, prompt: call.prompt,
-                    maxTokens: call.maxTokens, usage: usage, text: text
+                    maxTokens: call.maxTokens, usage: usage, text: text, stop: call.stop
                 )
             }
             if delay > 0 {
@@ -91,7 +91,7 @@ extension SimConnectionHandler {
                 SimResponses.stream(
                     call.format, dialect: call.dialect, model: call.model, id: call.id, prompt: call.prompt,
                     maxTokens: call.maxTokens, malformed: fault == .malformedEvent, sentinel: fault != .missingSentinel,
-                    usage: usage, text: text
+                    usage: usage, text: text, stop: call.stop
                 )
             }
         var ending = "complete"

@@ -27,6 +27,26 @@ enum SimAnswer {
 
     /// The tokens to send and the finish reason, given the request's max tokens. `text`, an answer set with
     /// `POST /_sim/answers`, replaces the built-in one.
+    /// The answer up to the first of `stop` it contains (Anthropic's `stop_sequences`), and that sequence.
+    static func cut(_ text: String?, at stop: [String]) -> (text: String?, sequence: String?) {
+        guard !stop.isEmpty else { return (text, nil) }
+        let whole = text ?? self.tokens.joined()
+        let hits = stop.filter { !$0.isEmpty }.compactMap { sequence in
+            whole.firstRange(of: sequence).map { (sequence, $0.lowerBound) }
+        }
+        guard let first = hits.min(by: { $0.1 < $1.1 }) else { return (text, nil) }
+        return (String(whole[..<first.1]), first.0)
+    }
+
+    /// Anthropic's `stop_reason` for a finish of `plan` (or `stop_sequence`).
+    static func anthropicStopReason(_ finish: String) -> JSONValue {
+        switch finish {
+        case "length": "max_tokens"
+        case "stop_sequence": "stop_sequence"
+        default: "end_turn"
+        }
+    }
+
     static func plan(maxTokens: Int?, text: String? = nil) -> (tokens: [String], finish: String) {
         let all = text.map(Self.split) ?? self.tokens
         guard let maxTokens, maxTokens < all.count else { return (all, "stop") }
@@ -90,9 +110,12 @@ enum SimResponses {
     /// `usage`, when set for the model, replaces the simulator's own counts.
     static func completion(
         _ format: SimFormat, dialect: SimFormat.Dialect, model: String, id: String, prompt: Int, maxTokens: Int?,
-        usage set: SimUsage? = nil, text answer: String? = nil
+        usage set: SimUsage? = nil, text answer: String? = nil, stop: [String] = []
     ) -> JSONValue {
-        let (tokens, finish) = SimAnswer.plan(maxTokens: maxTokens, text: answer)
+        let (cut, sequence) = SimAnswer.cut(answer, at: stop)
+        var (tokens, finish) = SimAnswer.plan(maxTokens: maxTokens, text: cut)
+        if sequence != nil, finish == "stop" { finish = "stop_sequence" }
+        let stopSequence: JSONValue = finish == "stop_sequence" ? sequence.map(JSONValue.string) ?? .null : .null
         let text = tokens.joined()
         switch format {
         case .openai:
@@ -110,7 +133,7 @@ enum SimResponses {
             return [
                 "id": .string(id), "type": "message", "role": "assistant", "model": .string(model),
                 "content": [["type": "text", "text": .string(text)]],
-                "stop_reason": .string(finish == "length" ? "max_tokens" : "end_turn"), "stop_sequence": .null,
+                "stop_reason": SimAnswer.anthropicStopReason(finish), "stop_sequence": stopSequence,
                 "usage": set?.anthropicInput(outputTokens: set?.completion ?? 0)
                     ?? ["input_tokens": .int(prompt), "output_tokens": .int(tokens.count)],
             ]
@@ -145,9 +168,13 @@ enum SimResponses {
         malformed: Bool,
         sentinel: Bool,
         usage set: SimUsage? = nil,
-        text answer: String? = nil
+        text answer: String? = nil,
+        stop: [String] = []
     ) -> (events: [String], tokenEvents: [Int]) {
-        let (tokens, finish) = SimAnswer.plan(maxTokens: maxTokens, text: answer)
+        let (cut, sequence) = SimAnswer.cut(answer, at: stop)
+        var (tokens, finish) = SimAnswer.plan(maxTokens: maxTokens, text: cut)
+        if sequence != nil, finish == "stop" { finish = "stop_sequence" }
+        let stopSequence: JSONValue = finish == "stop_sequence" ? sequence.map(JSONValue.string) ?? .null : .null
         var events: [String] = []
         var tokenEvents: [Int] = []
         let dataPrefix = dialect == .dashscope ? "data:" : "data: "
@@ -211,7 +238,7 @@ enum SimResponses {
                     "message_delta",
                     [
                         "type": "message_delta",
-                        "delta": ["stop_reason": .string(finish == "length" ? "max_tokens" : "end_turn"), "stop_sequence": .null],
+                        "delta": ["stop_reason": SimAnswer.anthropicStopReason(finish), "stop_sequence": stopSequence],
                         "usage": ["output_tokens": .int(set?.completion ?? tokens.count)],
                     ]
                 )

@@ -113,7 +113,9 @@ final class SimConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
             SimCall(
                 format: format, dialect: dialect, model: model, stream: stream, maxTokens: maxTokens, prompt: prompt, id: id,
                 path: path, auth: auth, credentials: Self.credentials(head.headers),
-                structured: SimStructured.inspect(format, body: json)
+                structured: SimStructured.inspect(format, body: json),
+                stop: format == .anthropic
+                    ? (json?["stop_sequences"]?.arrayValue ?? []).compactMap(\.stringValue) : []
             ),
             fault: fault,
             context: context
@@ -133,5 +135,7 @@ final class SimConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         /// The credential headers as received (for the `echo` fault).
         var credentials: String
         var structured: SimStructured
+        /// Anthropic's `stop_sequences`: the answer ends before the first one it contains.
+        var stop: [String]
     }
 }

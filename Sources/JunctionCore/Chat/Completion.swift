@@ -64,6 +64,8 @@ public struct Completion: Sendable, Equatable {
     public var usage: Usage?
     /// The provider's id for the request (for support tickets).
     public var providerRequestID: String?
+    /// The stop sequence that ended the answer, where the provider says which (Anthropic's `stop_sequence`).
+    public var stopSequence: String?
 
     public init(
         text: String,
@@ -71,7 +73,8 @@ public struct Completion: Sendable, Equatable {
         finishReason: FinishReason,
         model: String,
         usage: Usage? = nil,
-        providerRequestID: String? = nil
+        providerRequestID: String? = nil,
+        stopSequence: String? = nil
     ) {
         self.text = text
         self.reasoning = reasoning
@@ -79,6 +82,7 @@ public struct Completion: Sendable, Equatable {
         self.model = model
         self.usage = usage
         self.providerRequestID = providerRequestID
+        self.stopSequence = stopSequence
     }
 }
 
@@ -91,6 +95,8 @@ public enum StreamEvent: Sendable, Equatable {
     /// Token counts (providers send them cumulatively or at the end; the last one wins).
     case usage(Usage)
     case finish(FinishReason)
+    /// The stop sequence that ended the answer (Anthropic says which).
+    case stopSequence(String)
     /// The model and request id, when the provider announces them.
     case metadata(model: String?, requestID: String?)
     /// The provider's end-of-stream marker (`[DONE]`, `message_stop`).

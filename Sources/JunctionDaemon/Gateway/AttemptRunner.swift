@@ -260,6 +260,7 @@ private final class StreamState {
     var reasoning = ""
     var usage: Usage?
     var finish: FinishReason?
+    var stopSequence: String?
     var model: String?
     var providerRequestID: String?
     var sequence = 0
@@ -317,6 +318,8 @@ private final class StreamState {
                 case .finish(let reason):
                     response.markFirstToken()
                     self.finish = reason
+                case .stopSequence(let sequence):
+                    self.stopSequence = sequence
                 case .metadata(let reportedModel, let id):
                     self.model = reportedModel ?? self.model
                     self.providerRequestID = id ?? self.providerRequestID
@@ -390,7 +393,8 @@ private final class StreamState {
                     finishReason: finish,
                     model: self.model ?? "",
                     usage: self.usage,
-                    providerRequestID: self.providerRequestID
+                    providerRequestID: self.providerRequestID,
+                    stopSequence: self.stopSequence
                 ),
                 ttft: self.ttft,
                 status: head.status,

@@ -100,7 +100,8 @@ public struct AnthropicAdapter: ProviderAdapter {
                 finishReason: finish,
                 model: json["model"]?.stringValue ?? "",
                 usage: Self.usage(json["usage"]),
-                providerRequestID: json["id"]?.stringValue ?? head.headers["request-id"]
+                providerRequestID: json["id"]?.stringValue ?? head.headers["request-id"],
+                stopSequence: json["stop_sequence"]?.stringValue
             )
         )
     }
@@ -216,6 +217,7 @@ struct AnthropicStreamDecoder: StreamDecoding {
                     if self.sawTool, finish == .toolCalls { finish = .stop }
                     events.append(.finish(finish))
                 }
+                if let sequence = json["delta"]?["stop_sequence"]?.stringValue { events.append(.stopSequence(sequence)) }
             case "message_stop":
                 events.append(.end)
             case "error":

@@ -114,6 +114,38 @@ extension EndToEnd {
             #expect(try daemon.stop() == 0)
         }
 
+        /// An answer a stop sequence ended says so, whole and streamed: `stop_reason: "stop_sequence"` and which
+        /// sequence, as the Anthropic provider reported it.
+        @Test func aStopSequenceThatEndedTheAnswerIsNamed() throws {
+            let sim = try SimProcess()
+            let (daemon, path) = try OpenAIAPIEndToEndTests.start(sim)
+            let extra = #","stop_sequences":["never","simulator"]"#
+            let whole = try RawHTTPConnection(unixPath: path).post(
+                "/v1/messages", json: Self.message("anthropic:claude-3-5-haiku-latest", extra: extra)
+            )
+            #expect(whole.status == 200, "\(whole.text)")
+            let body = try JSONValue.parse(whole.text)
+            #expect(body["content"]?[0]?["text"] == "Hello from junction-sim, the provider ")
+            #expect(body["stop_reason"] == "stop_sequence")
+            #expect(body["stop_sequence"] == "simulator")
+            let streamed = try RawHTTPConnection(unixPath: path).post(
+                "/v1/messages", json: Self.message("anthropic:claude-3-5-haiku-latest", stream: true, extra: extra)
+            )
+            let delta = try Self.events(streamed.text).first { $0.name == "message_delta" }?.data
+            #expect(delta?["delta"]?["stop_reason"] == "stop_sequence")
+            #expect(delta?["delta"]?["stop_sequence"] == "simulator")
+            // Without a sequence in the answer, the turn simply ended.
+            let plain = try JSONValue.parse(
+                try RawHTTPConnection(unixPath: path).post(
+                    "/v1/messages",
+                    json: Self.message("anthropic:claude-3-5-haiku-latest", extra: #","stop_sequences":["never"]"#)
+                ).text
+            )
+            #expect(plain["stop_reason"] == "end_turn")
+            #expect(plain["stop_sequence"] == .null)
+            #expect(try daemon.stop() == 0)
+        }
+
         @Test func countTokensUsesTheProvidersCountEndpoint() throws {
             let sim = try SimProcess()
             let (daemon, path) = try OpenAIAPIEndToEndTests.start(sim)

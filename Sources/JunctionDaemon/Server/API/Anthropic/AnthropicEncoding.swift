@@ -18,8 +18,8 @@ enum AnthropicEncoding {
             "role": "assistant",
             "model": .string(APIGeneration.model(of: result)),
             "content": .array(content),
-            "stop_reason": .string(self.stopReason(completion.finishReason)),
-            "stop_sequence": .null,
+            "stop_reason": .string(self.stopReason(completion)),
+            "stop_sequence": self.stopSequence(completion),
             "usage": self.usage(result.usage),
         ]
     }
@@ -47,6 +47,18 @@ enum AnthropicEncoding {
 
     /// `msg_` and the daemon's request id (the ledger's key).
     static func id(_ requestID: String) -> String { "msg_" + requestID }
+
+    /// `stop_sequence` when the provider named the stop sequence that ended the answer, else from the finish.
+    static func stopReason(_ completion: Completion) -> String {
+        completion.finishReason == .stop && completion.stopSequence != nil
+            ? "stop_sequence" : self.stopReason(completion.finishReason)
+    }
+
+    /// The stop sequence that ended the answer, or null.
+    static func stopSequence(_ completion: Completion) -> JSONValue {
+        guard completion.finishReason == .stop, let sequence = completion.stopSequence else { return .null }
+        return .string(sequence)
+    }
 
     static func stopReason(_ reason: FinishReason) -> String {
         switch reason {

@@ -73,8 +73,10 @@ struct AnthropicStream {
         text += self.closeBlock()
         let delta: JSONValue = [
             "type": "message_delta",
-            "delta": ["stop_reason": .string(AnthropicEncoding.stopReason(result.completion.finishReason)),
-                "stop_sequence": .null],
+            "delta": [
+                "stop_reason": .string(AnthropicEncoding.stopReason(result.completion)),
+                "stop_sequence": AnthropicEncoding.stopSequence(result.completion),
+            ],
             "usage": AnthropicEncoding.usage(result.usage),
         ]
         text += self.event("message_delta", delta)
