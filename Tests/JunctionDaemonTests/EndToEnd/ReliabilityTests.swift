@@ -157,7 +157,9 @@ extension EndToEnd {
             daemon.signal(SIGTERM)
             let status = try daemon.waitForExit(timeout: .seconds(10))
             #expect(status == 0)
-            #expect(ContinuousClock.now - signalled < .seconds(4))
+            // 2.02 s when the machine is idle; the slack is for two cores shared with the suites running beside
+            // it (4.06 s seen once). The defect held shutdown past the 10 s wait.
+            #expect(ContinuousClock.now - signalled < .seconds(6))
             #expect(daemon.log.contains("closing connections with unread output"))
             _ = stuck
         }
