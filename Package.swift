@@ -133,6 +133,15 @@ let package = Package(
             ],
             path: "scripts/metrics-bench"
         ),
+        // scripts/bench-cache.sh: the response cache's CPU per request on misses, in process.
+        .executableTarget(
+            name: "cache-bench",
+            dependencies: [
+                "JunctionDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "scripts/cache-bench"
+        ),
         .testTarget(name: "JunctionCoreTests", dependencies: ["JunctionCore"]),
         .testTarget(name: "JunctionRPCTests", dependencies: ["JunctionRPC", "JunctionCore"]),
         .testTarget(name: "JunctionProvidersTests", dependencies: ["JunctionProviders", "JunctionCore"]),
